@@ -1,0 +1,159 @@
+"""What every cog shares: the advocate check, error replies and safe sending."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from services.errors import HallwayError, NotAllowed
+
+if TYPE_CHECKING:
+    from bot import HallwayBot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+NO_PINGS = discord.AllowedMentions.none()
+
+ADVOCATE_NEEDED = (
+    "Only advocates can do that. An advocate has the server's advocate role "
+    "(see `/setup show`) or the Manage Server permission."
+)
+GUILD_ONLY = "This command only works in a server, not in DMs."
+
+
+class Refusal(app_commands.CheckFailure):
+    """A check failed; the message is for the user."""
+
+
+def hallway(interaction: discord.Interaction) -> HallwayBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+async def is_advocate(interaction: discord.Interaction) -> bool:
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        return False
+    member = interaction.user
+    return await hallway(interaction).services.guild_settings.is_advocate(
+        interaction.guild.id,
+        [role.id for role in member.roles],
+        manage_guild=member.guild_permissions.manage_guild,
+    )
+
+
+async def require_advocate(interaction: discord.Interaction) -> None:
+    """For buttons and modals, which have no app-command checks."""
+    if interaction.guild is None:
+        raise NotAllowed(GUILD_ONLY)
+    if not await is_advocate(interaction):
+        raise NotAllowed(ADVOCATE_NEEDED)
+
+
+def advocate_only() -> Callable[[T], T]:
+    """The one advocate check, as an app-command decorator."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            raise Refusal(GUILD_ONLY)
+        if not await is_advocate(interaction):
+            raise Refusal(ADVOCATE_NEEDED)
+        return True
+
+    return app_commands.check(predicate)
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """Reply privately whether or not the interaction was already answered."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def _user_message(error: BaseException) -> str | None:
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, HallwayError):
+        return str(error)
+    if isinstance(error, Refusal):
+        return str(error)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return GUILD_ONLY
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return (
+            f"`{error.value}` isn't a valid {error.type.name.lower()} here. Pick one from the list."
+        )
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"I'm missing a permission here: {needed}. Ask a server admin to grant it."
+    if isinstance(error, discord.Forbidden):
+        return (
+            "Discord refused that because I'm missing a permission in this channel. "
+            "Ask a server admin to check my role."
+        )
+    return None
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Turn any error into an ephemeral reply; log the unexpected ones with a reference."""
+    message = _user_message(error)
+    if message is None:
+        ref = secrets.token_hex(3)
+        original = getattr(error, "original", error)
+        log.error(
+            "Unexpected error (ref %s) in %s",
+            ref,
+            _describe(interaction),
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        bot = hallway(interaction)
+        record = getattr(bot, "record_unexpected_error", None)
+        if record is not None:
+            record(original)
+        message = f"Something went wrong (ref `{ref}`). The team can find it in the logs."
+    try:
+        await send_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error reply for %s", _describe(interaction))
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    command = interaction.command.qualified_name if interaction.command else None
+    custom_id = (interaction.data or {}).get("custom_id") if interaction.data else None
+    return f"command={command} custom_id={custom_id} guild={interaction.guild_id}"
+
+
+async def guarded(interaction: discord.Interaction, action: Callable[[], Awaitable[None]]) -> None:
+    """Run a component or modal callback with the same error handling as commands."""
+    try:
+        await action()
+    except Exception as error:
+        await report_error(interaction, error)
+
+
+class HallwayTree(app_commands.CommandTree):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class HallwayModal(discord.ui.Modal):
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
+class HallwayView(discord.ui.View):
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)

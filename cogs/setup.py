@@ -1,0 +1,104 @@
+"""/setup: per-guild configuration for advocates."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._common import advocate_only, send_ephemeral
+from services.guild_settings import GuildSettingsService
+from services.timezones import suggest_zones
+from storage.guild_settings import CHANNEL_COLUMNS, GuildConfig
+
+ChannelKind = Literal["office-hours", "announcements", "digest", "feedback", "log"]
+
+
+def _mention_channel(channel_id: int | None) -> str:
+    return f"<#{channel_id}>" if channel_id else "not set"
+
+
+def render_config(config: GuildConfig, default_zone: str) -> str:
+    role = f"<@&{config.advocate_role_id}>" if config.advocate_role_id else "not set"
+    zone = config.timezone or f"{default_zone} (default)"
+    lines = [
+        "**Hallway settings**",
+        f"Advocate role: {role} (members with Manage Server count as advocates too)",
+        f"Time zone: {zone}",
+    ]
+    for kind in CHANNEL_COLUMNS:
+        lines.append(
+            f"{kind.replace('-', ' ').capitalize()} channel: "
+            f"{_mention_channel(config.channel(kind))}"
+        )
+    lines.append(f"Capture emoji: {config.capture_emoji}")
+    return "\n".join(lines)
+
+
+class SetupCog(commands.Cog):
+    setup = app_commands.Group(
+        name="setup", description="Configure Hallway for this server", guild_only=True
+    )
+
+    def __init__(self, service: GuildSettingsService) -> None:
+        self.service = service
+
+    async def _show(self, interaction: discord.Interaction, config: GuildConfig, note: str) -> None:
+        text = render_config(config, self.service.default_timezone)
+        await send_ephemeral(interaction, f"{note}\n\n{text}" if note else text)
+
+    @setup.command(name="show")
+    @advocate_only()
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show this server's Hallway settings."""
+        assert interaction.guild_id is not None
+        await self._show(interaction, await self.service.config(interaction.guild_id), "")
+
+    @setup.command(name="advocate-role")
+    @app_commands.describe(role="Members with this role can run advocate commands")
+    @advocate_only()
+    async def advocate_role(self, interaction: discord.Interaction, role: discord.Role) -> None:
+        """Choose the role whose members are advocates."""
+        assert interaction.guild_id is not None
+        config = await self.service.set_advocate_role(interaction.guild_id, role.id)
+        await self._show(interaction, config, f"✅ Advocates are now members with {role.mention}.")
+
+    @setup.command(name="timezone")
+    @app_commands.describe(name="An IANA time zone, such as Europe/Berlin")
+    @advocate_only()
+    async def timezone(self, interaction: discord.Interaction, name: str) -> None:
+        """Set the server's default time zone."""
+        assert interaction.guild_id is not None
+        config = await self.service.set_timezone(interaction.guild_id, name)
+        await self._show(interaction, config, f"✅ Time zone set to {config.timezone}.")
+
+    @timezone.autocomplete("name")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current)]
+
+    @setup.command(name="channel")
+    @app_commands.describe(kind="Which Hallway channel to set", channel="The channel to use")
+    @advocate_only()
+    async def channel(
+        self,
+        interaction: discord.Interaction,
+        kind: ChannelKind,
+        channel: discord.TextChannel | discord.ForumChannel,
+    ) -> None:
+        """Choose the channel Hallway uses for one of its jobs."""
+        assert interaction.guild_id is not None
+        config = await self.service.set_channel(interaction.guild_id, kind, channel.id)
+        await self._show(interaction, config, f"✅ The {kind} channel is now {channel.mention}.")
+
+    @setup.command(name="capture-emoji")
+    @app_commands.describe(emoji="Advocates react with this emoji to capture a message as feedback")
+    @advocate_only()
+    async def capture_emoji(self, interaction: discord.Interaction, emoji: str) -> None:
+        """Set the reaction emoji that captures a message as feedback."""
+        assert interaction.guild_id is not None
+        config = await self.service.set_capture_emoji(interaction.guild_id, emoji)
+        await self._show(interaction, config, f"✅ Capture emoji set to {config.capture_emoji}.")

@@ -1,0 +1,25 @@
+"""How times are stored: UTC text with a fixed width, so string order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("refusing to store a naive datetime")
+    return value.astimezone(UTC).strftime(_FORMAT)
+
+
+def from_db(value: str) -> datetime:
+    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+
+
+def maybe_from_db(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)
+
+
+def maybe_to_db(value: datetime | None) -> str | None:
+    return None if value is None else to_db(value)

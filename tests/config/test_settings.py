@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.token is None
+    assert settings.database == Path("hallway.db")
+    assert settings.dev_guild_id is None
+    assert settings.log_level == "INFO"
+    assert settings.timezone == "UTC"
+
+
+def test_all_values() -> None:
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "HALLWAY_DATABASE": "/tmp/x.db",
+            "HALLWAY_DEV_GUILD_ID": "123456789012345678",
+            "HALLWAY_LOG_LEVEL": "debug",
+            "HALLWAY_TIMEZONE": "Europe/Berlin",
+        }
+    )
+    assert settings.token == TOKEN
+    assert settings.database == Path("/tmp/x.db")
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.log_level == "DEBUG"
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.require_token() == TOKEN
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings({})
+    with pytest.raises(AttributeError):
+        settings.timezone = "Asia/Tokyo"  # type: ignore[misc]
+
+
+def test_token_never_in_repr() -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings)
+    assert "token=set" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DISCORD_TOKEN": "has spaces in it but long enough"}, "DISCORD_TOKEN looks malformed"),
+        ({"DISCORD_TOKEN": "short"}, "DISCORD_TOKEN looks malformed"),
+        ({"HALLWAY_DEV_GUILD_ID": "abc"}, "HALLWAY_DEV_GUILD_ID must be a server id"),
+        ({"HALLWAY_DEV_GUILD_ID": "12"}, "HALLWAY_DEV_GUILD_ID must be a server id"),
+        ({"HALLWAY_LOG_LEVEL": "LOUD"}, "HALLWAY_LOG_LEVEL must be one of DEBUG, INFO"),
+        ({"HALLWAY_TIMEZONE": "Mars/Base"}, "HALLWAY_TIMEZONE must be an IANA time zone"),
+        ({"HALLWAY_TIMEZONE": "../etc/passwd"}, "HALLWAY_TIMEZONE must be an IANA time zone"),
+    ],
+)
+def test_each_bad_value_names_its_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(message)
+    assert "\n" not in caught.value.problems[0]
+
+
+def test_database_pointing_at_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="HALLWAY_DATABASE must be a file path"):
+        load_settings({"HALLWAY_DATABASE": str(tmp_path)})
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"HALLWAY_LOG_LEVEL": "x", "HALLWAY_TIMEZONE": "y"})
+    assert len(caught.value.problems) == 2
+
+
+def test_missing_token_when_required() -> None:
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN is missing"):
+        load_settings({}).require_token()
+
+
+def test_module_reads_no_environment_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    import config.settings as module
+
+    monkeypatch.setenv("HALLWAY_TIMEZONE", "Not/AZone")
+    importlib.reload(module)  # would raise if the module read the environment
+    assert module.load_settings({}).timezone == "UTC"
