@@ -49,6 +49,11 @@ def build_intents() -> discord.Intents:
 @dataclass
 class Services:
     guild_settings: GuildSettingsService
+    # Each feature's service is set by its wire_* method in setup_hook.
+    office_hours: Any = None
+    feedback: Any = None
+    announcements: Any = None
+    digest: Any = None
 
 
 class HallwayBot(commands.Bot):
@@ -92,8 +97,28 @@ class HallwayBot(commands.Bot):
         await self.db.migrate()
         self._services = self.build_services()
         await self.add_cog(SetupCog(self.services.guild_settings))
+        await self.wire_office_hours()
+        await self.wire_feedback()
+        await self.wire_announcements()
+        await self.wire_digest()
         self.alarm.start()
         await self.sync_commands_if_changed()
+
+    # Each wire_* builds one feature: its repository and service (stored on
+    # self.services), its cog, its persistent DynamicItems, and its alarm jobs
+    # rebuilt from the database.
+
+    async def wire_office_hours(self) -> None:
+        pass
+
+    async def wire_feedback(self) -> None:
+        pass
+
+    async def wire_announcements(self) -> None:
+        pass
+
+    async def wire_digest(self) -> None:
+        pass
 
     def command_tree_hash(self) -> str:
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
