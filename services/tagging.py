@@ -1,0 +1,938 @@
+"""Rule-based multi-label pain-point tagger for developer feedback.
+
+The taxonomy (config/pain_points.toml) lists, per tag, weighted phrases and weighted regex
+patterns. ``Tagger`` compiles it once; ``Tagger.tag`` then scores a message with:
+
+* phrase matches looked up by stemmed token n-grams in a dict (no per-phrase loop), with
+  clause-scoped negation ("not slow" does not count as ``performance``);
+* patterns for message *shapes* (stack traces, doc links, HTTP error statuses ...), each
+  guarded by literal prefilters so most never run;
+* extraction of structured ``Fields`` (language, SDK, versions, error codes).
+
+A per-guild learned model (services.bayes) can be blended in with ``combine`` or
+``Tagger.tag_with_model``. Nothing here touches Discord or storage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from services import text as textmod
+from services.errors import InvalidInput
+
+__all__ = [
+    "DEFAULT_TAXONOMY_PATH",
+    "Fields",
+    "PatternSpec",
+    "TagResult",
+    "TagSpec",
+    "Tagger",
+    "Taxonomy",
+    "combine",
+    "load_taxonomy",
+    "parse_taxonomy",
+    "tag_lines",
+]
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "config" / "pain_points.toml"
+
+# Longer input is truncated: feedback is read by humans, and an unbounded paste must not be
+# able to stall the event loop of the bot that calls us.
+MAX_CHARS = 20_000
+MAX_PHRASE_WORDS = 8
+MAX_CUSTOM_TAGS = 50
+MAX_CUSTOM_KEYWORDS = 50
+MAX_KEYWORD_CHARS = 64
+
+_TAG_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_FENCE = "```"
+
+
+# --------------------------------------------------------------------------- taxonomy
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    regex: str
+    weight: float
+    prefilter: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TagSpec:
+    name: str
+    description: str
+    phrases: tuple[tuple[str, float], ...]
+    patterns: tuple[PatternSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    tags: tuple[TagSpec, ...]
+    threshold: float = 0.5
+    saturation: float = 1.0
+    negation_window: int = 3
+    code_weight: float = 0.5
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tags)
+
+    def get(self, name: str) -> TagSpec | None:
+        for spec in self.tags:
+            if spec.name == name:
+                return spec
+        return None
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy TOML file; ``ValueError`` says what is wrong and where."""
+    path = DEFAULT_TAXONOMY_PATH if path is None else Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_taxonomy(data, source=str(path))
+
+
+def parse_taxonomy(data: Mapping[str, Any], *, source: str = "taxonomy") -> Taxonomy:
+    """Validate an already-parsed taxonomy mapping (the TOML document as a dict)."""
+    _only_keys(data, {"scoring", "tags"}, source)
+    scoring = data.get("scoring", {})
+    if not isinstance(scoring, Mapping):
+        raise ValueError(f"{source}: [scoring] must be a table")
+    where = f"{source}: [scoring]"
+    _only_keys(scoring, {"threshold", "saturation", "negation_window", "code_weight"}, where)
+    threshold = _number(scoring.get("threshold", 0.5), f"{where} threshold", 0.0, 1.0)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"{where} threshold must be between 0 and 1 exclusive")
+    saturation = _number(scoring.get("saturation", 1.0), f"{where} saturation", 0.01, 100.0)
+    window = scoring.get("negation_window", 3)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 10:
+        raise ValueError(f"{where} negation_window must be an integer from 0 to 10")
+    code_weight = _number(scoring.get("code_weight", 0.5), f"{where} code_weight", 0.0, 1.0)
+
+    tags_table = data.get("tags")
+    if not isinstance(tags_table, Mapping) or not tags_table:
+        raise ValueError(f"{source}: needs at least one [tags.<name>] table")
+    specs = tuple(_parse_tag(name, body, source) for name, body in tags_table.items())
+    return Taxonomy(
+        tags=specs,
+        threshold=threshold,
+        saturation=saturation,
+        negation_window=window,
+        code_weight=code_weight,
+    )
+
+
+def _parse_tag(name: object, body: object, source: str) -> TagSpec:
+    where = f"{source}: [tags.{name}]"
+    if not isinstance(name, str) or not _TAG_NAME_RE.match(name):
+        raise ValueError(f"{where}: tag names must be lower-case letters, digits and dashes")
+    if not isinstance(body, Mapping):
+        raise ValueError(f"{where}: must be a table")
+    _only_keys(body, {"description", "phrases", "patterns"}, where)
+    for key in ("description", "phrases", "patterns"):
+        if key not in body:
+            raise ValueError(f"{where}: missing '{key}'")
+
+    description = body["description"]
+    if not isinstance(description, str) or not description.strip():
+        raise ValueError(f"{where}: 'description' must be a non-empty string")
+
+    raw_phrases = body["phrases"]
+    if not isinstance(raw_phrases, Mapping) or not raw_phrases:
+        raise ValueError(f"{where}: 'phrases' must be a non-empty table of phrase = weight")
+    phrases: list[tuple[str, float]] = []
+    seen: dict[tuple[str, ...], str] = {}
+    for phrase, weight in raw_phrases.items():
+        w = _number(weight, f"{where} phrase {phrase!r}", -5.0, 5.0)
+        if w == 0:
+            raise ValueError(f"{where}: phrase {phrase!r} has weight 0; remove it instead")
+        key = _phrase_key(phrase)
+        if not key:
+            raise ValueError(f"{where}: phrase {phrase!r} contains no words")
+        if len(key) > MAX_PHRASE_WORDS:
+            raise ValueError(f"{where}: phrase {phrase!r} is longer than {MAX_PHRASE_WORDS} words")
+        if key in seen:
+            raise ValueError(
+                f"{where}: phrase {phrase!r} matches the same words as {seen[key]!r}; keep one"
+            )
+        seen[key] = phrase
+        phrases.append((phrase, w))
+
+    raw_patterns = body["patterns"]
+    if not isinstance(raw_patterns, list) or not raw_patterns:
+        raise ValueError(f"{where}: 'patterns' must be a non-empty list of {{ regex, weight }}")
+    patterns = tuple(_parse_pattern(i, p, where) for i, p in enumerate(raw_patterns))
+    return TagSpec(name, description.strip(), tuple(phrases), patterns)
+
+
+def _parse_pattern(index: int, raw: object, where: str) -> PatternSpec:
+    here = f"{where} pattern #{index + 1}"
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{here}: must be a table like {{ regex = '...', weight = 1.0 }}")
+    _only_keys(raw, {"regex", "weight", "prefilter"}, here)
+    regex = raw.get("regex")
+    if not isinstance(regex, str) or not regex:
+        raise ValueError(f"{here}: 'regex' must be a non-empty string")
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        raise ValueError(f"{here}: invalid regex {regex!r}: {exc}") from exc
+    weight = _number(raw.get("weight"), f"{here} weight", -5.0, 5.0)
+    prefilter = raw.get("prefilter", [])
+    if not isinstance(prefilter, list) or not all(isinstance(p, str) and p for p in prefilter):
+        raise ValueError(f"{here}: 'prefilter' must be a list of non-empty strings")
+    return PatternSpec(regex, weight, tuple(p.lower() for p in prefilter))
+
+
+def _only_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _number(value: object, where: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where}: must be a number")
+    if not lo <= value <= hi or math.isnan(value):
+        raise ValueError(f"{where}: must be between {lo} and {hi}")
+    return float(value)
+
+
+def _phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(textmod.stems(textmod.tokenize(phrase)))
+
+
+# --------------------------------------------------------------------------- results
+
+
+# Results are created for every message; plain slotted dataclasses construct measurably
+# faster than frozen ones, and callers own their copies anyway.
+@dataclass(slots=True)
+class Fields:
+    """Structured facts pulled out of a message, independent of the tags."""
+
+    language: str | None = None
+    sdk: str | None = None
+    versions: list[str] = field(default_factory=list)
+    error_codes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "sdk": self.sdk,
+            "versions": list(self.versions),
+            "error_codes": list(self.error_codes),
+        }
+
+
+@dataclass(slots=True)
+class TagResult:
+    tags: list[str]
+    scores: dict[str, float]
+    fields: Fields
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tags": list(self.tags),
+            "scores": dict(self.scores),
+            "fields": self.fields.to_dict(),
+        }
+
+
+# --------------------------------------------------------------------------- negation
+
+
+def _wordset(words: str) -> frozenset[str]:
+    # Long word lists read better as one string than as a list of quoted words.
+    return frozenset(words.split())
+
+
+# Negators that deny what follows. Do-support negations ("doesn't", "can't") are left out on
+# purpose: "doesn't work" and "can't log in" report a problem rather than deny one.
+_NEGATORS = _wordset(
+    """
+    not no never isn't isnt aren't arent wasn't wasnt weren't werent nothing none nor
+    neither hardly barely
+    """
+)
+# A negator directly followed by one of these describes something missing or failing
+# ("not documented", "no docs", "never got the email"), so it does not cancel what follows.
+_NEGATION_BREAKERS = frozenset(
+    textmod.stem(w)
+    for w in _wordset(
+        """
+        work working load loading find found get got getting see show return connect log sign
+        authenticate install compile run build start access use import deploy upload download
+        send sent receive call reach open make able sure clear obvious intuitive possible allow
+        support document documented mention explain explanation cover list include available
+        respond response update sync match save fire trigger in way option longer idea clue
+        matter fix resolve help change respect exist accept pick appear enough complete doc
+        docs documentation example guide tutorial refresh indication
+        """
+    )
+)
+
+
+# "Pricing is fine", "auth works", "the SDK isn't the problem": a phrase followed by a
+# verdict that it is fine is mentioned to rule it out, so it does not count either.
+_POSITIVE_VERDICTS = _wordset(
+    """
+    fine great good solid rock competitive ok okay excellent perfect awesome works worked
+    smooth fair reasonable stable nice amazing fantastic helpful flawless
+    """
+)
+_VERDICT_FILLERS = _wordset(
+    """
+    is are was were been has have had be seems seem looks look now all really actually
+    totally pretty super very so quite honestly generally mostly always working
+    """
+)
+_DENIALS = _wordset("isn't isnt wasn't wasnt aren't arent weren't werent not")
+_PROBLEM_WORDS = _wordset("problem issue culprit cause bottleneck")
+_DENIAL_FILLERS = _wordset("the a an really actually our my")
+
+
+def _affirmed(raw: list[str], k: int, n: int) -> bool:
+    """Is the phrase ending before ``raw[k]`` followed by a verdict that it is fine?"""
+    for _ in range(4):
+        if k >= n:
+            return False
+        tok = raw[k]
+        if tok in _POSITIVE_VERDICTS:
+            return True
+        if tok in _DENIALS:
+            for nxt in raw[k + 1 : k + 4]:
+                if nxt in _PROBLEM_WORDS:
+                    return True
+                if nxt not in _DENIAL_FILLERS:
+                    return False
+            return False
+        if tok not in _VERDICT_FILLERS:
+            return False
+        k += 1
+    return False
+
+
+# --------------------------------------------------------------------------- fields
+
+_LANG_TOKENS: dict[str, str] = {
+    "python": "python",
+    "python3": "python",
+    "django": "python",
+    "flask": "python",
+    "fastapi": "python",
+    "javascript": "javascript",
+    "js": "javascript",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "typescript": "typescript",
+    "golang": "go",
+    "rust": "rust",
+    "rustc": "rust",
+    "java": "java",
+    "kotlin": "kotlin",
+    "swift": "swift",
+    "ruby": "ruby",
+    "rails": "ruby",
+    "php": "php",
+    "laravel": "php",
+    "csharp": "c#",
+    "dotnet": "c#",
+}
+_GO_CONTEXT_AFTER = _wordset(
+    "sdk client library lib module modules mod package code version app service binary"
+)
+_GO_CONTEXT_BEFORE = _wordset("in using with written")
+_FENCE_LANG: dict[str, str] = {
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+    "pycon": "python",
+    "javascript": "javascript",
+    "js": "javascript",
+    "jsx": "javascript",
+    "node": "javascript",
+    "typescript": "typescript",
+    "ts": "typescript",
+    "tsx": "typescript",
+    "go": "go",
+    "golang": "go",
+    "rust": "rust",
+    "rs": "rust",
+    "java": "java",
+    "kotlin": "kotlin",
+    "kt": "kotlin",
+    "swift": "swift",
+    "ruby": "ruby",
+    "rb": "ruby",
+    "php": "php",
+    "csharp": "c#",
+    "cs": "c#",
+    "c#": "c#",
+}
+_EXT_LANG: dict[str, str] = {
+    "py": "python",
+    "js": "javascript",
+    "mjs": "javascript",
+    "cjs": "javascript",
+    "jsx": "javascript",
+    "ts": "typescript",
+    "tsx": "typescript",
+    "go": "go",
+    "rs": "rust",
+    "java": "java",
+    "kt": "kotlin",
+    "swift": "swift",
+    "rb": "ruby",
+    "php": "php",
+    "cs": "c#",
+}
+_DOTNET_RE = re.compile(r"(?<![\w#])c#(?![\w#])|(?<![\w.-])(?:asp)?\.net\b")
+_FENCE_LANG_RE = re.compile(r"```([a-z0-9#+-]+)")
+_EXT_RE = re.compile(r"\.(py|m?js|cjs|jsx|tsx?|go|rs|java|kt|swift|rb|php|cs)(?::\d|\")")
+
+_SDK_PLATFORMS: dict[str, str] = {
+    "python": "python",
+    "py": "python",
+    "node": "node",
+    "nodejs": "node",
+    "node.js": "node",
+    "js": "javascript",
+    "javascript": "javascript",
+    "typescript": "typescript",
+    "ts": "typescript",
+    "go": "go",
+    "golang": "go",
+    "rust": "rust",
+    "java": "java",
+    "kotlin": "kotlin",
+    "swift": "swift",
+    "ruby": "ruby",
+    "php": "php",
+    "dotnet": "dotnet",
+    ".net": "dotnet",
+    "c#": "dotnet",
+    "csharp": "dotnet",
+    "ios": "ios",
+    "android": "android",
+    "flutter": "flutter",
+    "dart": "dart",
+    "react": "react",
+    "react-native": "react-native",
+    "unity": "unity",
+    "web": "web",
+    "browser": "browser",
+    "deno": "deno",
+    "elixir": "elixir",
+    "scala": "scala",
+}
+_PLATFORM_SDK_RE = re.compile(
+    r"(?<![\w.#-])("
+    + "|".join(re.escape(p) for p in sorted(_SDK_PLATFORMS, key=len, reverse=True))
+    + r")[\s_-]?sdk\b"
+)
+_PACKAGE_SDK_RE = re.compile(
+    r"(?<![\w@/.-])((?:[a-z0-9]+[-_])+sdk(?:[-_][a-z0-9]+)*|sdk(?:[-_][a-z0-9]+)+)(?![\w-])"
+)
+_SCOPED_PACKAGE_RE = re.compile(r"(?<![\w.])@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*[a-z0-9]")
+_INSTALL_RE = re.compile(
+    r"\b(?:pip3?|npm|yarn|pnpm|gem|cargo|composer|go|dotnet|nuget|bun)\s+"
+    r"(?:install|add|get|require|i)\s+(?:-{1,2}[\w-]+\s+)*([@a-z0-9][\w./@-]*[a-z0-9])"
+)
+
+# Field extraction finds candidates with regexes that begin with a literal or a character
+# class (so the engine can skip ahead quickly) and then checks the surroundings in Python;
+# candidates are rare, so this is much cheaper than look-behinds tried at every position.
+_DIGIT_RE = re.compile(r"[0-9]")
+_VERSION_CAND_RE = re.compile(
+    r"(?:v[0-9]+(?:\.[0-9]+){0,3}|[0-9]+(?:\.[0-9]+){1,3})"
+    r"(?:-(?:alpha|beta|rc|pre|dev|canary|next)(?:\.?[0-9]+)*)?"
+)
+_WORDISH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_NOT_BEFORE_VERSION = _WORDISH | frozenset(".$€£/-")
+_UNIT_AFTER_RE = re.compile(
+    r"[.,]?[0-9]|\s?(?:ms|s|sec|secs|seconds?|minutes?|mins?|hours?|hrs?|days?|gb|mb|kb|tb|"
+    r"x|k|m|usd|eur|dollars?|percent|stars?|users?|people|rows|records|items|times)\b"
+)
+_HTTP_CODES = frozenset(
+    {400, 401, 402, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,
+     418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
+     506, 507, 508, 510, 511}
+)  # fmt: skip
+_HTTP_CAND_RE = re.compile(r"[45][0-9][0-9]")
+_HTTP_BEFORE_RE = re.compile(
+    r"(?:\bhttp(?:/[0-9.]+)?|\bstatus|\berror|\bcode|\bresponse|\breturns?|\breturned|"
+    r"\breturning|\bgot|\bgetting|\bgets|\bgives|\bgiving|\bthrows?|\bthrew|\bwith|\ban?)"
+    r"\s*(?:status\s*)?(?:code\s*)?[:=]?\s*\Z"
+)
+_HTTP_AFTER_RE = re.compile(
+    r"s\b|\s*(?:errors?|responses?|status|unauthori[sz]ed|forbidden|not\s+found|too\s+many"
+    r"|internal|bad\s+(?:request|gateway)|service\s+unavailable|gateway|conflict|unprocessable"
+    r"|payment\s+required|method\s+not\s+allowed|request\s+timeout|gone|payload\s+too\s+large)\b"
+)
+_ECODE_RE = re.compile(r"e[0-9]{3,5}")
+_ERRNO = _wordset(
+    """
+    econnrefused econnreset econnaborted etimedout enotfound eaddrinuse eaddrnotavail eacces
+    eperm epipe enoent ehostunreach enetunreach emfile enospc eexist eproto ecanceled
+    """
+)
+_ERRNO_RE = re.compile(r"\b(" + "|".join(sorted(_ERRNO)) + r"|eai_again)\b")
+_ERR_CODE_RE = re.compile(r"\b(err_[a-z0-9_]{3,})\b")
+_GRPC_RE = re.compile(
+    r"\b(deadline_exceeded|resource_exhausted|permission_denied|failed_precondition)\b"
+)
+
+
+def _extract_fields(norm: str, raw_tokens: Sequence[str], tokset: set[str]) -> Fields:
+    has_digit = _DIGIT_RE.search(norm) is not None
+    return Fields(
+        language=_detect_language(norm, raw_tokens, tokset),
+        sdk=_detect_sdk(norm),
+        versions=_detect_versions(norm) if has_digit else [],
+        error_codes=_detect_error_codes(norm, tokset, has_digit),
+    )
+
+
+def _detect_language(norm: str, raw_tokens: Sequence[str], tokset: set[str]) -> str | None:
+    if _FENCE in norm:
+        for hint in _FENCE_LANG_RE.findall(norm):
+            lang = _FENCE_LANG.get(hint)
+            if lang:
+                return lang
+    found: list[str] = []
+    if not tokset.isdisjoint(_LANG_TOKENS) or "go" in tokset:
+        last = len(raw_tokens) - 1
+        for i, tok in enumerate(raw_tokens):
+            lang = _LANG_TOKENS.get(tok)
+            if lang is None and tok == "go":
+                # "go" is mostly the verb; only count it next to an unambiguous neighbour.
+                after = raw_tokens[i + 1] if i < last else ""
+                before = raw_tokens[i - 1] if i else ""
+                if after in _GO_CONTEXT_AFTER or before in _GO_CONTEXT_BEFORE:
+                    lang = "go"
+            if lang is not None:
+                found.append(lang)
+    if ("c#" in norm or ".net" in norm) and _DOTNET_RE.search(norm):
+        found.append("c#")
+    if found:
+        # "TypeScript on node" is a TypeScript question; node alone implies JavaScript.
+        if "typescript" in found:
+            return "typescript"
+        return found[0]
+    match = _EXT_RE.search(norm)
+    if match:
+        return _EXT_LANG[match.group(1)]
+    if "traceback (most recent call last)" in norm:
+        return "python"
+    return None
+
+
+def _detect_sdk(norm: str) -> str | None:
+    idx = norm.find("sdk")
+    while idx != -1:
+        # Searching a small window around each "sdk" instead of the whole message keeps
+        # these look-behind-heavy patterns cheap; look-behinds still see outside the window.
+        m = _PLATFORM_SDK_RE.search(norm, max(0, idx - 16), idx + 4)
+        if m:
+            return f"{_SDK_PLATFORMS[m.group(1)]}-sdk"
+        m = _PACKAGE_SDK_RE.search(norm, max(0, idx - 48), idx + 48)
+        if m:
+            return m.group(1)
+        idx = norm.find("sdk", idx + 3)
+    if "@" in norm:
+        m = _SCOPED_PACKAGE_RE.search(norm)
+        if m:
+            return m.group(0)
+    if "install" in norm or " add " in norm or "npm i " in norm:
+        m = _INSTALL_RE.search(norm)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _detect_versions(norm: str) -> list[str]:
+    out: list[str] = []
+    for m in _VERSION_CAND_RE.finditer(norm):
+        start, end = m.span()
+        if start and norm[start - 1] in _NOT_BEFORE_VERSION:
+            continue  # part of a word, path, price or a longer dotted number
+        if end < len(norm):
+            if norm[end] in _WORDISH or norm[end] == "%":
+                continue
+            if _UNIT_AFTER_RE.match(norm, end):
+                continue  # "2.5 seconds", "1.5x", "3.2 GB" are measurements
+        version = m.group(0)
+        if version.partition("-")[0].count(".") > 2:
+            continue  # an IP address or a date, not a version
+        if version not in out:
+            out.append(version)
+    return out
+
+
+def _detect_error_codes(norm: str, tokset: set[str], has_digit: bool) -> list[str]:
+    found: list[tuple[int, str]] = []
+    if has_digit:
+        for m in _HTTP_CAND_RE.finditer(norm):
+            start, end = m.span()
+            if int(m.group(0)) not in _HTTP_CODES:
+                continue
+            if start and norm[start - 1] in _NOT_BEFORE_VERSION:
+                continue
+            if end < len(norm) and norm[end] in _WORDISH and norm[end] != "s":
+                continue
+            # A bare 500 might be "500 users"; require HTTP-ish words around it.
+            if _HTTP_AFTER_RE.match(norm, end) or (
+                _HTTP_BEFORE_RE.search(norm, max(0, start - 40), start)
+                and not _UNIT_AFTER_RE.match(norm, end)
+            ):
+                found.append((start, f"HTTP {m.group(0)}"))
+        for m in _ECODE_RE.finditer(norm):
+            start, end = m.span()
+            if start and (norm[start - 1] in _WORDISH or norm[start - 1] == "-"):
+                continue
+            if end < len(norm) and norm[end] in _WORDISH:
+                continue
+            found.append((start, m.group(0).upper()))
+    if not tokset.isdisjoint(_ERRNO) or "eai" in tokset:
+        found.extend((m.start(), m.group(1).upper()) for m in _ERRNO_RE.finditer(norm))
+    if "err" in tokset:
+        found.extend((m.start(), m.group(1).upper()) for m in _ERR_CODE_RE.finditer(norm))
+    if "_" in norm:
+        found.extend((m.start(), m.group(1).upper()) for m in _GRPC_RE.finditer(norm))
+    found.sort()
+    out: list[str] = []
+    for _, code in found:
+        if code not in out:
+            out.append(code)
+    return out
+
+
+# --------------------------------------------------------------------------- tagger
+
+_EMPTY_CUSTOM: Mapping[str, Sequence[str]] = MappingProxyType({})
+_TOKEN_CACHE_MAX = 100_000
+# (phrases that start with this token, patterns whose prefilter this token satisfies)
+_TokenInfo = tuple[Sequence[tuple[list[str], int]], frozenset[int]]
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledPattern:
+    regex: re.Pattern[str]
+    tag: int
+    weight: float
+
+
+class Tagger:
+    """Scores messages against a taxonomy plus optional per-guild custom tags.
+
+    ``custom_tags`` maps a tag name to keywords (each keyword counts like a phrase of weight
+    1.0). A custom tag named like a built-in one adds its keywords to that tag. Custom tags
+    come from guild admins, so problems raise ``InvalidInput`` with a message for them.
+    """
+
+    def __init__(
+        self, taxonomy: Taxonomy, custom_tags: Mapping[str, Sequence[str]] = _EMPTY_CUSTOM
+    ) -> None:
+        self.taxonomy = taxonomy
+        names: list[str] = list(taxonomy.names)
+        # first stem -> [(remaining stems, phrase id)]; a phrase id indexes self._entries,
+        # which lists the (tag index, weight) pairs that phrase contributes to.
+        index: dict[str, list[tuple[list[str], int]]] = {}
+        entries: list[list[tuple[int, float]]] = []
+        by_key: dict[tuple[str, ...], int] = {}
+
+        def add(key: tuple[str, ...], tag: int, weight: float) -> None:
+            pid = by_key.get(key)
+            if pid is None:
+                pid = len(entries)
+                by_key[key] = pid
+                entries.append([])
+                index.setdefault(key[0], []).append((list(key[1:]), pid))
+            for i, (t, w) in enumerate(entries[pid]):
+                if t == tag:
+                    entries[pid][i] = (t, max(w, weight))
+                    return
+            entries[pid].append((tag, weight))
+
+        for tag_idx, spec in enumerate(taxonomy.tags):
+            for phrase, weight in spec.phrases:
+                add(_phrase_key(phrase), tag_idx, weight)
+
+        for name, keywords in _validate_custom_tags(custom_tags).items():
+            if name in names:
+                tag_idx = names.index(name)
+            else:
+                tag_idx = len(names)
+                names.append(name)
+            for key in keywords:
+                add(key, tag_idx, 1.0)
+
+        # Longest phrases first so a multi-word match is found before its own prefix.
+        for cands in index.values():
+            cands.sort(key=lambda c: -len(c[0]))
+
+        self._names: tuple[str, ...] = tuple(names)
+        self._index = index
+        self._entries: tuple[tuple[tuple[int, float], ...], ...] = tuple(map(tuple, entries))
+
+        patterns: list[tuple[tuple[str, ...], _CompiledPattern]] = []
+        for tag_idx, spec in enumerate(taxonomy.tags):
+            for p in spec.patterns:
+                compiled = _CompiledPattern(re.compile(p.regex, re.MULTILINE), tag_idx, p.weight)
+                patterns.append((p.prefilter, compiled))
+        # Prefilter literals made only of letters and digits can only occur inside a single
+        # token, so they are resolved per distinct token and memoised; the few literals with
+        # punctuation or spaces are searched for in the text directly.
+        self._patterns: list[_CompiledPattern] = [c for _, c in patterns]
+        self._always: tuple[int, ...] = tuple(i for i, (pf, _) in enumerate(patterns) if not pf)
+        word_lits: dict[str, set[int]] = {}
+        other_lits: dict[str, set[int]] = {}
+        for i, (prefilter, _) in enumerate(patterns):
+            for lit in prefilter:
+                wordlike = lit.replace("'", "").isalnum() and lit.isascii() and lit[0] != "'"
+                target = word_lits if wordlike else other_lits
+                target.setdefault(lit, set()).add(i)
+        self._word_literals = tuple((lit, frozenset(ix)) for lit, ix in word_lits.items())
+        self._other_literals = tuple((lit, frozenset(ix)) for lit, ix in other_lits.items())
+        self._tok_info: dict[str, _TokenInfo | None] = {}
+
+        self._threshold = taxonomy.threshold
+        self._saturation = taxonomy.saturation
+        self._window = taxonomy.negation_window
+        self._code_weight = taxonomy.code_weight
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        """Every tag this tagger can emit: the taxonomy's, then custom ones."""
+        return self._names
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    def tag(self, text: str) -> TagResult:
+        """Score ``text``; tags at or above the threshold are returned, best first."""
+        if len(text) > MAX_CHARS:
+            text = text[:MAX_CHARS]
+        norm = textmod.normalize(text)
+        seen: dict[int, float] = {}
+        to_run: set[int] = set(self._always)
+        if "`" in norm:
+            # Words inside ``` blocks and `inline code` are identifiers more often than
+            # prose, so they count at code_weight. Odd-numbered pieces of a split are code.
+            raw: list[str] = []
+            code_weight = self._code_weight
+            for i, block in enumerate(norm.split(_FENCE)):
+                if i % 2:
+                    raw.extend(self._scan(block, code_weight, seen, to_run))
+                    continue
+                pieces = block.split("`")
+                # An unmatched backtick leaves a last odd piece that is really prose.
+                last_code = len(pieces) - 1 if len(pieces) % 2 else len(pieces) - 2
+                for j, piece in enumerate(pieces):
+                    mult = code_weight if j % 2 and j <= last_code else 1.0
+                    raw.extend(self._scan(piece, mult, seen, to_run))
+        else:
+            raw = self._scan(norm, 1.0, seen, to_run)
+
+        evidence = [0.0] * len(self._names)
+        entries = self._entries
+        for pid, mult in seen.items():
+            for tag_idx, weight in entries[pid]:
+                evidence[tag_idx] += weight * mult
+
+        for lit, idxs in self._other_literals:
+            if lit in norm:
+                to_run |= idxs
+        patterns = self._patterns
+        for i in to_run:
+            p = patterns[i]
+            if p.regex.search(norm) is not None:
+                evidence[p.tag] += p.weight
+
+        scores = self._scores(evidence)
+        fields = _extract_fields(norm, raw, set(raw))
+        return TagResult(self._over_threshold(scores), scores, fields)
+
+    def tag_with_model(
+        self, text: str, model_scores: Mapping[str, float], model_weight: float
+    ) -> TagResult:
+        """Tag with rules, then blend in a learned model's scores (see ``combine``)."""
+        result = self.tag(text)
+        if not model_scores or model_weight <= 0:
+            return result
+        scores = combine(result.scores, model_scores, model_weight)
+        return TagResult(self._over_threshold(scores), scores, result.fields)
+
+    def _token_info(self, tok: str) -> _TokenInfo | None:
+        """What a token can trigger: phrases starting at it and patterns it prefilters."""
+        cands = self._index.get(textmod.stem(tok), ())
+        pats = frozenset(i for lit, ix in self._word_literals if lit in tok for i in ix)
+        info = (cands, pats) if cands or pats else None
+        if len(self._tok_info) >= _TOKEN_CACHE_MAX:
+            self._tok_info.clear()
+        self._tok_info[tok] = info
+        return info
+
+    def _scan(self, norm: str, mult: float, seen: dict[int, float], to_run: set[int]) -> list[str]:
+        """Record phrase hits of one text segment in ``seen`` and prefilter hits in ``to_run``."""
+        raw = textmod.words(norm, boundaries=True)
+        tok_info = self._tok_info
+        missing = _MISSING
+        n = len(raw)
+        st: list[str] | None = None  # stems, computed the first time a phrase needs them
+        for i, tok in enumerate(raw):
+            info = tok_info.get(tok, missing)
+            if info is None:
+                continue
+            if info is missing:
+                info = self._token_info(tok)
+                if info is None:
+                    continue
+            cands, pats = info
+            if pats:
+                to_run |= pats
+            negated: bool | None = None
+            for rest, pid in cands:
+                end = i + 1
+                if rest:
+                    if st is None:
+                        cache = textmod._STEM_CACHE
+                        st = [cache.get(t) or textmod.stem(t) for t in raw]
+                    end += len(rest)
+                    if st[i + 1 : end] != rest:
+                        continue
+                if negated is None:
+                    negated = self._negated(raw, i)
+                if negated:
+                    break
+                if end < n and _affirmed(raw, end, n):
+                    continue
+                prev = seen.get(pid)
+                if prev is None or mult > prev:
+                    seen[pid] = mult
+        return raw
+
+    def _negated(self, raw: list[str], i: int) -> bool:
+        boundaries = textmod.BOUNDARIES
+        for j in range(i - 1, max(0, i - self._window) - 1, -1):
+            tok = raw[j]
+            if tok in boundaries:
+                return False
+            if tok in _NEGATORS:
+                return textmod.stem(raw[j + 1]) not in _NEGATION_BREAKERS
+        return False
+
+    def _scores(self, evidence: list[float]) -> dict[str, float]:
+        if not any(evidence):
+            return {}
+        sat = self._saturation
+        pairs = [
+            (self._names[i], round(1.0 - math.exp(-ev / sat), 3))
+            for i, ev in enumerate(evidence)
+            if ev > 0
+        ]
+        pairs = [p for p in pairs if p[1] > 0]
+        pairs.sort(key=lambda p: (-p[1], p[0]))
+        return dict(pairs)
+
+    def _over_threshold(self, scores: Mapping[str, float]) -> list[str]:
+        t = self._threshold
+        return [name for name, s in scores.items() if s >= t]
+
+
+def _validate_custom_tags(custom: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[str, ...]]]:
+    if len(custom) > MAX_CUSTOM_TAGS:
+        raise InvalidInput(f"A server can have at most {MAX_CUSTOM_TAGS} custom tags.")
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for raw_name, keywords in custom.items():
+        name = raw_name.strip().lower() if isinstance(raw_name, str) else ""
+        if not _TAG_NAME_RE.match(name):
+            raise InvalidInput(
+                f"Tag name {raw_name!r} is not allowed: use 1-32 lower-case letters, digits "
+                "or dashes, starting with a letter or digit (for example `billing-portal`)."
+            )
+        if isinstance(keywords, str):
+            # A bare string would otherwise be read one character at a time.
+            keywords = [keywords]
+        if not keywords:
+            raise InvalidInput(f"Custom tag `{name}` needs at least one keyword.")
+        if len(keywords) > MAX_CUSTOM_KEYWORDS:
+            raise InvalidInput(
+                f"Custom tag `{name}` has {len(keywords)} keywords; the limit is "
+                f"{MAX_CUSTOM_KEYWORDS}."
+            )
+        keys: list[tuple[str, ...]] = []
+        for kw in keywords:
+            if not isinstance(kw, str) or not kw.strip():
+                raise InvalidInput(f"Custom tag `{name}` has an empty keyword.")
+            if len(kw) > MAX_KEYWORD_CHARS:
+                raise InvalidInput(
+                    f"Keyword {kw[:20]!r}... for `{name}` is too long "
+                    f"(at most {MAX_KEYWORD_CHARS} characters)."
+                )
+            key = _phrase_key(kw)
+            if not key:
+                raise InvalidInput(
+                    f"Keyword {kw!r} for `{name}` has no letters or digits to match on."
+                )
+            if len(key) > MAX_PHRASE_WORDS:
+                raise InvalidInput(
+                    f"Keyword {kw!r} for `{name}` is too long (at most {MAX_PHRASE_WORDS} words)."
+                )
+            if key not in keys:
+                keys.append(key)
+        out.setdefault(name, [])
+        out[name].extend(k for k in keys if k not in out[name])
+    return out
+
+
+# --------------------------------------------------------------------------- blending
+
+
+def combine(
+    rule_scores: Mapping[str, float], model_scores: Mapping[str, float], weight: float
+) -> dict[str, float]:
+    """Blend rule scores with a learned model's per-tag probabilities.
+
+    For tags the model has an opinion on, the result is ``(1 - weight) * rule + weight *
+    model``; tags the model never learnt keep their rule score, because "no data" must not
+    read as "probability 0". Returned best first, rounded like ``Tagger.tag`` scores.
+    """
+    if not 0.0 <= weight <= 1.0 or math.isnan(weight):
+        raise ValueError("model weight must be between 0 and 1")
+    out: dict[str, float] = {}
+    for name in set(rule_scores) | set(model_scores):
+        rule = rule_scores.get(name, 0.0)
+        model = model_scores.get(name)
+        s = rule if model is None else (1.0 - weight) * rule + weight * model
+        s = round(s, 3)
+        if s > 0:
+            out[name] = s
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# --------------------------------------------------------------------------- CLI helper
+
+
+def tag_lines(lines: Iterable[str], tagger: Tagger) -> Iterator[dict[str, Any]]:
+    """Tag one message per line (blank lines skipped), for ``python bot.py tag``."""
+    for line in lines:
+        message = line.rstrip("\r\n")
+        if not message.strip():
+            continue
+        result = tagger.tag(message)
+        yield {"text": message, "tags": result.tags, "scores": result.scores}

@@ -1,0 +1,77 @@
+"""The command line: clear one-line errors, --check, and the offline tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def run_cli(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
+    # Empty values win over any developer .env, since load_dotenv never overrides.
+    environ.update({"DISCORD_TOKEN": "", "HALLWAY_DATABASE": str(tmp_path / "h.db")})
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), *args],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_without_token_prints_one_line_and_exits_1(tmp_path: Path) -> None:
+    result = run_cli(tmp_path=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "hallway: DISCORD_TOKEN is missing: put your bot token in .env as DISCORD_TOKEN=..."
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_with_bad_setting_prints_one_line_and_exits_1(tmp_path: Path) -> None:
+    result = run_cli("--check", tmp_path=tmp_path, DISCORD_TOKEN=TOKEN, HALLWAY_TIMEZONE="Mars/X")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "HALLWAY_TIMEZONE must be an IANA time zone" in lines[0]
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_check_passes_on_a_good_setup(tmp_path: Path) -> None:
+    result = run_cli("--check", tmp_path=tmp_path, DISCORD_TOKEN=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert "integrity ok" in result.stdout
+    assert (tmp_path / "h.db").exists()
+
+
+def test_check_refuses_a_database_from_the_future(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "h.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 9999")
+    conn.close()
+    code = main(["--check"], {"DISCORD_TOKEN": TOKEN, "HALLWAY_DATABASE": str(path)})
+    assert code == 1
+
+
+def test_check_reports_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "h.db"
+    path.write_bytes(b"not a database" * 300)
+    code = main(["--check"], {"DISCORD_TOKEN": TOKEN, "HALLWAY_DATABASE": str(path)})
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a usable SQLite database" in err[0]
