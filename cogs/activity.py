@@ -1,0 +1,66 @@
+"""Counts activity for community health: who posted where and when, never what."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands, tasks
+
+from services.activity import ActivityRecorder
+
+log = logging.getLogger(__name__)
+
+# A crash loses at most this many seconds of counters.
+FLUSH_SECONDS = 5.0
+
+# Replies count as messages; joins, pins, thread-created notices and the like don't.
+_COUNTED = (discord.MessageType.default, discord.MessageType.reply)
+
+
+class ActivityCog(commands.Cog):
+    def __init__(self, recorder: ActivityRecorder) -> None:
+        self.recorder = recorder
+        recorder.on_pending = self._ensure_flushing
+
+    def _ensure_flushing(self) -> None:
+        if not self.flush_loop.is_running():
+            self.flush_loop.start()
+
+    # A discord.ext.tasks loop rather than the alarm: it runs only while counters
+    # wait and stops itself when they are written, so an idle bot has no timer.
+    @tasks.loop(seconds=FLUSH_SECONDS)
+    async def flush_loop(self) -> None:
+        if self.flush_loop.current_loop == 0:
+            return  # the loop starts with the window's first counter: wait for the rest
+        await self.recorder.flush()
+        if not self.recorder.pending:
+            self.flush_loop.stop()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in _COUNTED:
+            return
+        channel = message.channel
+        # Threads count under their parent, so a busy channel's threads add up to it.
+        channel_id = getattr(channel, "parent_id", None) or channel.id
+        self.recorder.message(message.guild.id, channel_id, message.author.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        if not member.bot:
+            self.recorder.member_joined(member.guild.id)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        # The raw event fires even when the member wasn't cached.
+        if not payload.user.bot:
+            self.recorder.member_left(payload.guild_id)
+
+    async def cog_unload(self) -> None:
+        self.flush_loop.cancel()
+        # Written on a clean shutdown while the database is still open; if it is
+        # already closed, at most one flush window is lost (as in a crash).
+        await self.recorder.flush()

@@ -1,0 +1,95 @@
+"""Activity counters, batched in memory and written every few seconds.
+
+Message handling only bumps dictionaries here; the database sees one batch per
+flush (one executemany per table). A crash loses at most one flush window, which
+is fine for weekly trends and keeps metrics off the hot path. Whoever drives the
+flushes (the activity cog's timer) is told through ``on_pending`` when counters
+are waiting, so an idle bot runs no timer at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from services.clock import Clock
+from storage.activity import ActivityRepository
+
+log = logging.getLogger(__name__)
+
+
+def utc_day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+class ActivityRecorder:
+    def __init__(
+        self,
+        repo: ActivityRepository,
+        clock: Clock,
+        *,
+        on_pending: Callable[[], None] | None = None,
+    ) -> None:
+        self._repo = repo
+        self._clock = clock
+        self.on_pending = on_pending
+        self._channels: Counter[tuple[int, str, int]] = Counter()
+        self._members: Counter[tuple[int, str, int]] = Counter()
+        self._joins: Counter[tuple[int, str]] = Counter()
+        self._leaves: Counter[tuple[int, str]] = Counter()
+
+    @property
+    def pending(self) -> int:
+        """How many counters wait for the next flush."""
+        return len(self._channels) + len(self._members) + len(self._joins) + len(self._leaves)
+
+    def message(self, guild_id: int, channel_id: int, user_id: int) -> None:
+        day = utc_day(self._clock.now())
+        self._channels[(guild_id, day, channel_id)] += 1
+        self._members[(guild_id, day, user_id)] += 1
+        self._request_flush()
+
+    def member_joined(self, guild_id: int) -> None:
+        self._joins[(guild_id, utc_day(self._clock.now()))] += 1
+        self._request_flush()
+
+    def member_left(self, guild_id: int) -> None:
+        self._leaves[(guild_id, utc_day(self._clock.now()))] += 1
+        self._request_flush()
+
+    def _request_flush(self) -> None:
+        if self.on_pending is not None:
+            self.on_pending()
+
+    async def flush(self) -> int:
+        """Write everything pending; returns how many counters were written."""
+        channels, self._channels = self._channels, Counter()
+        members, self._members = self._members, Counter()
+        joins, self._joins = self._joins, Counter()
+        leaves, self._leaves = self._leaves, Counter()
+        guild_days = set(joins) | set(leaves)
+        written = len(channels) + len(members) + len(guild_days)
+        if not written:
+            return 0
+        if not self._repo.available:
+            # Shutting down after the database closed: like a crash, one window is lost.
+            log.warning("Database closed: %d activity counters not written", written)
+            return 0
+        try:
+            await self._repo.add_counts(
+                [(g, d, c, n) for (g, d, c), n in channels.items()],
+                [(g, d, u, n) for (g, d, u), n in members.items()],
+                [(g, d, joins[(g, d)], leaves[(g, d)]) for (g, d) in sorted(guild_days)],
+            )
+        except Exception:
+            # Keep the counts for the next attempt rather than dropping a window.
+            log.exception("Could not write %d activity counters; will retry", written)
+            self._channels.update(channels)
+            self._members.update(members)
+            self._joins.update(joins)
+            self._leaves.update(leaves)
+            self._request_flush()
+            return 0
+        return written

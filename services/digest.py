@@ -1,0 +1,837 @@
+"""The weekly digest: figures, sections, Discord-sized text, and the weekly schedule.
+
+Periods are whole local days in the guild's zone. Activity counters are kept per
+UTC day, so each UTC day is counted in the local day that holds its midpoint
+(12:00 UTC): the local day it overlaps most. Near UTC that is the same day; in
+Pacific/Auckland (UTC+13) the UTC day Sunday counts as the local Monday. Other
+features' figures are asked for with exact UTC instants.
+
+Each section comes from a small provider protocol, so the digest works (minus
+that section) when a feature isn't installed or its provider fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from services.chart import ChartData, DayPoint, TagPoint, render_chart
+from services.clock import Clock
+from services.errors import InvalidInput
+from services.guild_settings import GuildSettingsService
+from services.recurrence import next_after, parse_repeat
+from services.timefmt import discord_timestamp
+from services.timezones import resolve_zone
+from storage.activity import ActivityRepository
+from storage.digest import DigestConfig, DigestRepository, DigestRun
+
+log = logging.getLogger(__name__)
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEK = 7
+# Posting later than this after the scheduled time (e.g. the bot was offline) skips the week.
+LATE_LIMIT = timedelta(hours=24)
+RETRY_AFTER = timedelta(minutes=15)
+# A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
+SPIKE_FACTOR = 2
+SPIKE_MIN = 5
+TOP_OPEN = 3
+BEST_CONTENT = 3
+MAX_ITEMS = 10
+MAX_ITEM_CHARS = 200
+MAX_NAMES = 5
+# Discord: 6000 characters over all embeds of a message, 4096 per description.
+EMBED_TOTAL = 6000
+EMBED_DESCRIPTION = 4096
+EMBED_SAFETY = 100
+CHART_FILENAME = "digest.png"
+
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+
+
+# --------------------------------------------------------------------------- providers
+
+
+class OfficeHoursProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
+    async def upcoming_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> Sequence[Any]: ...
+
+
+class FeedbackProvider(Protocol):
+    async def digest_figures(
+        self, guild_id: int, start: datetime, end: datetime, prev_start: datetime
+    ) -> Any: ...
+
+
+class AnnouncementsProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
+    async def upcoming_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> Sequence[Any]: ...
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _local_day_of_utc_day(day: date, zone: ZoneInfo) -> date:
+    return datetime.combine(day, time(12), UTC).astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days start..end (end exclusive) in a zone."""
+
+    start: date
+    end: date
+    zone: ZoneInfo
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, time(0), self.zone).astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return datetime.combine(self.end, time(0), self.zone).astimezone(UTC)
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start, self.zone)
+
+    def local_days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+    def utc_days(self) -> tuple[date, date]:
+        """The first and last UTC day whose counters belong to this period."""
+        candidates = [self.start + timedelta(days=i) for i in range(-2, self.days + 2)]
+        inside = [
+            d for d in candidates if self.start <= _local_day_of_utc_day(d, self.zone) < self.end
+        ]
+        if not inside:
+            # Only a day the zone skipped (Samoa, 30 Dec 2011): an empty range.
+            return self.start, self.start - timedelta(days=1)
+        return inside[0], inside[-1]
+
+    def utc_day_for(self, local_day: date) -> date:
+        for offset in (0, -1, 1):
+            candidate = local_day + timedelta(days=offset)
+            if _local_day_of_utc_day(candidate, self.zone) == local_day:
+                return candidate
+        return local_day  # a day the zone skipped (Samoa 2011): nothing maps to it
+
+    def label(self) -> str:
+        last = self.end - timedelta(days=1)
+        return f"{self.start:%a %d %b} – {last:%a %d %b %Y}"
+
+
+def week_before(local_day: date, zone: ZoneInfo) -> Period:
+    """The 7 whole local days before ``local_day``."""
+    return Period(local_day - timedelta(days=WEEK), local_day, zone)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def change(current: int, previous: int) -> str:
+    """Week-over-week change as ▲/▼ percent."""
+    if current == previous:
+        return "±0%" if current else "–"
+    if previous == 0:
+        return "▲ new"
+    percent = round(abs(current - previous) * 100 / previous)
+    return f"▲ {percent}%" if current > previous else f"▼ {percent}%"
+
+
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#@<:])")
+
+
+def clean(text: str, limit: int = 100) -> str:
+    """User text made safe for an embed line: one line, no markdown or mentions, short."""
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", flat)
+
+
+def names(values: Sequence[str]) -> str:
+    shown = [clean(v, 40) for v in values[:MAX_NAMES]]
+    hidden = len(values) - len(shown)
+    if hidden:
+        return ", ".join(shown) + f" and {hidden} more"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def parse_post_time(text: str) -> str:
+    """'9:00', '09:00', '9am', '5:30 pm' -> 'HH:MM' (24-hour)."""
+    match = _TIME.match(text.strip().lower())
+    bad = InvalidInput(
+        f"`{clean(text, 20)}` isn't a time of day. Use 24-hour HH:MM, such as 09:00 or 17:30."
+    )
+    if not match:
+        raise bad
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = match.group(3)
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise bad
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise bad
+    return f"{hour:02d}:{minute:02d}"
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+@dataclass
+class Block:
+    """A heading and a list of items; trimming drops items and says "and N more"."""
+
+    heading: str | None
+    items: list[str]
+    hidden: int = 0  # items left out before trimming (beyond a count cap)
+
+    def render(self, shown: int | None = None) -> list[str]:
+        count = len(self.items) if shown is None else shown
+        lines = [self.heading] if self.heading else []
+        lines += [item[:MAX_ITEM_CHARS] for item in self.items[:count]]
+        more = self.hidden + len(self.items) - count
+        if more:
+            lines.append(f"…and {more} more")
+        return lines
+
+
+def capped(heading: str | None, items: list[str], cap: int = MAX_ITEMS) -> Block:
+    return Block(heading, items[:cap], max(0, len(items) - cap))
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    blocks: list[Block]
+    # False for standing information (coming up, open items) that alone isn't news.
+    news: bool = True
+
+    def text(self, shown: dict[int, int] | None = None) -> str:
+        lines: list[str] = []
+        for i, block in enumerate(self.blocks):
+            lines += block.render(None if shown is None else shown.get(i))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Health:
+    active: int
+    prev_active: int
+    new: int
+    prev_new: int
+    returning: int
+    prev_returning: int
+    messages: int
+    prev_messages: int
+    left: int
+    prev_left: int
+
+    @property
+    def any_now(self) -> bool:
+        return any((self.active, self.new, self.returning, self.messages, self.left))
+
+    @property
+    def any_at_all(self) -> bool:
+        return self.any_now or any(
+            (self.prev_active, self.prev_new, self.prev_returning, self.prev_messages)
+        )
+
+
+@dataclass(frozen=True)
+class EmbedText:
+    title: str
+    description: str
+    footer: str | None = None
+
+
+@dataclass
+class Digest:
+    guild_id: int
+    period: Period
+    title: str
+    sections: list[Section]
+    health: Health
+    chart: ChartData
+    marker: str  # footer that identifies this digest in the channel
+    chart_png: bytes | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(s.news for s in self.sections)
+
+    def header(self) -> str:
+        return f"📬 **{self.title}** · {self.period.label()} ({self.period.zone.key})"
+
+    def embeds(self) -> list[EmbedText]:
+        """One embed per section, trimmed to fit Discord's limits together."""
+        sections = [s for s in self.sections if s.text()]
+        if not sections:
+            return [EmbedText("A quiet week", "Nothing to report this time.", self.marker)]
+        overhead = sum(len(s.title) for s in sections) + len(self.marker) + EMBED_SAFETY
+        budgets = _share(
+            [len(s.text()) for s in sections], max(0, EMBED_TOTAL - overhead), EMBED_DESCRIPTION
+        )
+        out = []
+        for i, (section, budget) in enumerate(zip(sections, budgets, strict=True)):
+            footer = self.marker if i == len(sections) - 1 else None
+            out.append(EmbedText(section.title, _fit(section, budget), footer))
+        return out
+
+
+def _share(lengths: list[int], total: int, cap: int) -> list[int]:
+    """Split ``total`` characters: short sections keep all they need, long ones share the rest."""
+    budgets = [0] * len(lengths)
+    remaining = total
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    for position, i in enumerate(order):
+        fair = remaining // (len(order) - position)
+        budgets[i] = min(lengths[i], fair, cap)
+        remaining -= budgets[i]
+    return budgets
+
+
+def _fit(section: Section, budget: int) -> str:
+    shown = {i: len(b.items) for i, b in enumerate(section.blocks)}
+    text = section.text(shown)
+    while len(text) > budget:
+        # Drop one item from the block that shows the most.
+        candidates = [i for i, n in shown.items() if n > 0]
+        if not candidates:
+            return text[: max(0, budget - 1)] + "…"
+        biggest = max(candidates, key=lambda i: shown[i])
+        shown[biggest] -= 1
+        text = section.text(shown)
+    return text
+
+
+def _figure_line(label: str, current: int, previous: int, versus: str) -> str:
+    return f"{label}: **{current}** {change(current, previous)} ({versus}: {previous})"
+
+
+def _unpack_upcoming(item: Any, *, title_attr: str, time_attr: str) -> tuple[str, datetime]:
+    if isinstance(item, tuple):
+        # announcements: (id, title, next_run_at)
+        return str(item[1]), item[2]
+    return str(getattr(item, title_attr)), getattr(item, time_attr)
+
+
+# --------------------------------------------------------------------------- schedule view
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    config: DigestConfig
+    zone_name: str
+    channel_id: int | None  # the config's channel, or the guild's digest channel
+
+    @property
+    def day_name(self) -> str:
+        return DAYS[self.config.weekday]
+
+    def describe(self) -> str:
+        return f"every {self.day_name.capitalize()} at {self.config.post_time} ({self.zone_name})"
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    run: DigestRun
+    period: Period
+    # True when a claim without a recorded message was found: an earlier process
+    # may have sent it before dying, so the caller checks the channel first.
+    recovering: bool
+
+
+@dataclass(frozen=True)
+class Wait:
+    until: datetime
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class DigestService:
+    def __init__(
+        self,
+        repo: DigestRepository,
+        activity: ActivityRepository,
+        guild_settings: GuildSettingsService,
+        clock: Clock,
+        *,
+        office_hours: OfficeHoursProvider | None = None,
+        feedback: FeedbackProvider | None = None,
+        announcements: AnnouncementsProvider | None = None,
+        before_build: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self._repo = repo
+        self._activity = activity
+        self._guild_settings = guild_settings
+        self._clock = clock
+        self.office_hours = office_hours
+        self.feedback = feedback
+        self.announcements = announcements
+        # Called before figures are read (the activity recorder's flush), so the
+        # digest includes the last few seconds of counters.
+        self._before_build = before_build
+
+    # ----------------------------------------------------------------- settings
+
+    async def _zone_name(self, config: DigestConfig) -> str:
+        return config.timezone or await self._guild_settings.zone_name(config.guild_id)
+
+    async def settings(self, guild_id: int) -> DigestSettings:
+        config = await self._repo.get_config(guild_id)
+        return await self._view(config)
+
+    async def _view(self, config: DigestConfig) -> DigestSettings:
+        guild = await self._guild_settings.config(config.guild_id)
+        return DigestSettings(
+            config, await self._zone_name(config), config.channel_id or guild.digest_channel_id
+        )
+
+    async def configure(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int | None = None,
+        day: str | None = None,
+        post_time: str | None = None,
+        timezone: str | None = None,
+        enabled: bool | None = None,
+        skip_empty: bool | None = None,
+        pin: bool | None = None,
+    ) -> DigestSettings:
+        """Change any of the settings (None keeps one) and reschedule the next post."""
+        config = await self._repo.get_config(guild_id)
+        changes: dict[str, Any] = {}
+        if channel_id is not None:
+            changes["channel_id"] = channel_id
+        if day is not None:
+            key = day.strip().lower()
+            matches = [d for d in DAYS if d.startswith(key[:3])] if len(key) >= 3 else []
+            if len(matches) != 1:
+                raise InvalidInput(
+                    f"`{clean(day, 20)}` isn't a day of the week. Use monday … sunday."
+                )
+            changes["weekday"] = DAYS.index(matches[0])
+        if post_time is not None:
+            changes["post_time"] = parse_post_time(post_time)
+        if timezone is not None:
+            changes["timezone"] = resolve_zone(timezone).key
+        if enabled is not None:
+            changes["enabled"] = enabled
+        if skip_empty is not None:
+            changes["skip_empty"] = skip_empty
+        if pin is not None:
+            changes["pin"] = pin
+        config = replace(config, **changes)
+        zone = ZoneInfo(await self._zone_name(config))
+        next_run = self.next_fire(config, zone, self._clock.now()) if config.enabled else None
+        config = replace(config, next_run_at=next_run, stored=True)
+        await self._repo.save_config(config, self._clock.now())
+        return await self._view(config)
+
+    @staticmethod
+    def next_fire(config: DigestConfig, zone: ZoneInfo, after: datetime) -> datetime:
+        """The first scheduled post strictly after ``after`` (DST-correct, in the zone)."""
+        hour, minute = (int(p) for p in config.post_time.split(":"))
+        # Any past date on the configured weekday anchors the weekly rule's wall time.
+        anchor_day = date(2024, 1, 1) + timedelta(days=config.weekday)  # 2024-01-01 is a Monday
+        anchor = datetime.combine(anchor_day, time(hour, minute), zone).astimezone(UTC)
+        found = next_after(parse_repeat("weekly"), anchor=anchor, zone=zone, after=after)
+        assert found is not None  # a weekly rule always has a next occurrence
+        return found
+
+    async def scheduled(self) -> list[tuple[int, datetime]]:
+        return await self._repo.scheduled()
+
+    # ----------------------------------------------------------------- scheduled runs
+
+    async def begin_scheduled(self, guild_id: int) -> ScheduledRun | Wait | None:
+        """Claim this week's post if it is due. None: nothing to post (advance the schedule)."""
+        config = await self._repo.get_config(guild_id)
+        if not config.stored or not config.enabled or config.next_run_at is None:
+            return None
+        now = self._clock.now()
+        due = config.next_run_at
+        if due > now:
+            return Wait(due)
+        if now - due > LATE_LIMIT:
+            log.warning(
+                "Skipping the digest for guild %s due %s: more than %s late",
+                guild_id,
+                due.isoformat(),
+                LATE_LIMIT,
+            )
+            return None
+        zone = ZoneInfo(await self._zone_name(config))
+        period = week_before(due.astimezone(zone).date(), zone)
+        run, created = await self._repo.claim_run(guild_id, period.start, now)
+        if not created and run.status != "claimed":
+            return None  # this week is already posted or skipped
+        return ScheduledRun(run, period, recovering=not created)
+
+    async def finish_posted(self, run: DigestRun, channel_id: int, message_id: int) -> None:
+        await self._repo.finish_run(
+            run.guild_id, run.id, "posted", channel_id, message_id, self._clock.now()
+        )
+
+    async def finish_skipped(self, run: DigestRun) -> None:
+        await self._repo.finish_run(run.guild_id, run.id, "skipped", None, None, self._clock.now())
+
+    async def release(self, run: DigestRun) -> None:
+        await self._repo.release_run(run.guild_id, run.id)
+
+    async def advance_schedule(self, guild_id: int) -> datetime | None:
+        """Move the stored next run past now; returns it (None when disabled)."""
+        config = await self._repo.get_config(guild_id)
+        if not config.stored:
+            return None
+        now = self._clock.now()
+        next_run = None
+        if config.enabled:
+            next_run = self.next_fire(config, ZoneInfo(await self._zone_name(config)), now)
+        await self._repo.set_next_run(guild_id, next_run, now)
+        return next_run
+
+    def retry_time(self) -> datetime:
+        return self._clock.now() + RETRY_AFTER
+
+    async def runs(self, guild_id: int) -> list[DigestRun]:
+        return await self._repo.runs(guild_id)
+
+    async def record_pinned(self, guild_id: int, channel_id: int, message_id: int) -> None:
+        await self._repo.set_pinned(guild_id, channel_id, message_id, self._clock.now())
+
+    # ----------------------------------------------------------------- building
+
+    async def current_period(self, guild_id: int) -> Period:
+        """The 7 whole local days before today, in the digest's zone."""
+        settings = await self.settings(guild_id)
+        zone = ZoneInfo(settings.zone_name)
+        return week_before(self._clock.now().astimezone(zone).date(), zone)
+
+    async def build_week(
+        self, guild_id: int, period: Period | None = None, *, chart: bool = True
+    ) -> Digest:
+        """The weekly digest for ``period`` (default: the last 7 whole local days)."""
+        if period is None:
+            period = await self.current_period(guild_id)
+        now = self._clock.now()
+        digest = await self._build(
+            guild_id,
+            period,
+            title="Weekly digest",
+            versus="last week",
+            upcoming=(now, now + timedelta(days=WEEK)),
+        )
+        if chart and digest.chart.has_data:
+            digest.chart_png = await asyncio.to_thread(render_chart, digest.chart)
+        return digest
+
+    async def build_window(self, guild_id: int, days: int) -> Digest:
+        """/stats: the last ``days`` local days including today, against the days before."""
+        if not 1 <= days <= 90:
+            raise InvalidInput("`days` must be between 1 and 90.")
+        settings = await self.settings(guild_id)
+        zone = ZoneInfo(settings.zone_name)
+        today = self._clock.now().astimezone(zone).date()
+        period = Period(today - timedelta(days=days - 1), today + timedelta(days=1), zone)
+        noun = "day" if days == 1 else f"{days} days"
+        return await self._build(
+            guild_id,
+            period,
+            title=f"Stats for the last {noun}",
+            versus=f"previous {noun}",
+            upcoming=None,
+        )
+
+    async def _build(
+        self,
+        guild_id: int,
+        period: Period,
+        *,
+        title: str,
+        versus: str,
+        upcoming: tuple[datetime, datetime] | None,
+    ) -> Digest:
+        if self._before_build is not None:
+            await self._before_build()
+        health = await self.health(guild_id, period)
+        sections: list[Section] = []
+        if health.any_at_all:
+            sections.append(self._health_section(health, versus))
+        oh = await self._call(
+            "office hours",
+            self.office_hours,
+            "digest_figures",
+            guild_id,
+            period.start_utc,
+            period.end_utc,
+        )
+        if oh is not None:
+            section = self._office_hours_section(oh)
+            if section:
+                sections.append(section)
+        fb = await self._call(
+            "feedback",
+            self.feedback,
+            "digest_figures",
+            guild_id,
+            period.start_utc,
+            period.end_utc,
+            period.previous().start_utc,
+        )
+        tags: list[TagPoint] = []
+        if fb is not None:
+            pain = self._pain_section(fb, versus)
+            if pain:
+                sections.append(pain)
+            shipped = self._shipped_section(fb)
+            if shipped:
+                sections.append(shipped)
+            this_counts: dict[str, int] = dict(getattr(fb, "tag_counts", {}) or {})
+            last_counts: dict[str, int] = dict(getattr(fb, "prev_tag_counts", {}) or {})
+            tags = [
+                TagPoint(tag, this_counts.get(tag, 0), last_counts.get(tag, 0))
+                for tag in _tag_order(this_counts, last_counts)
+            ]
+        content = await self._call(
+            "announcements",
+            self.announcements,
+            "digest_figures",
+            guild_id,
+            period.start_utc,
+            period.end_utc,
+        )
+        if content is not None:
+            section = self._content_section(content)
+            if section:
+                sections.append(section)
+        if upcoming is not None:
+            section = await self._coming_up_section(guild_id, *upcoming)
+            if section:
+                sections.append(section)
+        daily = await self.daily(guild_id, Period(period.previous().start, period.end, period.zone))
+        versus_label = versus[0].upper() + versus[1:]
+        chart = ChartData(
+            daily,
+            tags,
+            this_label="This period" if upcoming is None else "This week",
+            last_label=versus_label,
+        )
+        return Digest(
+            guild_id=guild_id,
+            period=period,
+            title=title,
+            sections=sections,
+            health=health,
+            chart=chart,
+            marker=f"Hallway · {title.lower()} · {period.start.isoformat()}",
+        )
+
+    async def _call(self, what: str, provider: object, method: str, *args: Any) -> Any:
+        """One provider call; a missing or failing provider leaves its section out."""
+        if provider is None:
+            return None
+        try:
+            return await getattr(provider, method)(*args)
+        except Exception:
+            # The digest must still go out when one feature breaks; the log says which.
+            log.exception("The %s figures for the digest failed; leaving that section out", what)
+            return None
+
+    async def health(self, guild_id: int, period: Period) -> Health:
+        prev = period.previous()
+        first, last = period.utc_days()
+        prev_first, prev_last = prev.utc_days()
+        before_first, before_last = prev.previous().utc_days()
+        now = await self._activity.window_totals(guild_id, first, last)
+        then = await self._activity.window_totals(guild_id, prev_first, prev_last)
+        returning = await self._activity.returning_members(
+            guild_id, first, last, prev_first, prev_last
+        )
+        prev_returning = await self._activity.returning_members(
+            guild_id, prev_first, prev_last, before_first, before_last
+        )
+        return Health(
+            active=now.active_members,
+            prev_active=then.active_members,
+            new=now.joins,
+            prev_new=then.joins,
+            returning=returning,
+            prev_returning=prev_returning,
+            messages=now.messages,
+            prev_messages=then.messages,
+            left=now.leaves,
+            prev_left=then.leaves,
+        )
+
+    async def daily(self, guild_id: int, period: Period) -> list[DayPoint]:
+        first, last = period.utc_days()
+        totals = await self._activity.daily(guild_id, first, last)
+        points = []
+        for local_day in period.local_days():
+            found = totals.get(period.utc_day_for(local_day))
+            points.append(
+                DayPoint(
+                    local_day,
+                    found.active_members if found else 0,
+                    found.messages if found else 0,
+                )
+            )
+        return points
+
+    # ----------------------------------------------------------------- sections
+
+    @staticmethod
+    def _health_section(h: Health, versus: str) -> Section:
+        lines = [
+            _figure_line("👥 Active members", h.active, h.prev_active, versus),
+            _figure_line("🆕 New members", h.new, h.prev_new, versus),
+            _figure_line("🔁 Returning members", h.returning, h.prev_returning, versus),
+            _figure_line("💬 Messages", h.messages, h.prev_messages, versus),
+        ]
+        if h.left or h.prev_left:
+            lines.append(_figure_line("👋 Left", h.left, h.prev_left, versus))
+        return Section("health", "Community health", [Block(None, lines)], news=h.any_now)
+
+    @staticmethod
+    def _office_hours_section(f: Any) -> Section | None:
+        if not f.sessions_held and not f.asked:
+            return None
+        lines = [
+            f"Sessions held: **{f.sessions_held}**",
+            f"Questions: **{f.asked}** asked · **{f.answered}** answered · "
+            f"**{f.skipped}** skipped · **{f.carried_over}** carried over",
+        ]
+        if f.median_wait_seconds is not None:
+            lines.append(f"Median wait: **{duration(f.median_wait_seconds)}**")
+        lines.append(f"Unique askers: **{f.unique_askers}**")
+        blocks = [Block(None, lines)]
+        hosts = list(f.host_ids or [])
+        if hosts:
+            blocks.append(capped("Hosts:", [f"<@{int(h)}>" for h in hosts]))
+        return Section("office_hours", "🎙️ Office hours", blocks)
+
+    @staticmethod
+    def _pain_section(f: Any, versus: str) -> Section | None:
+        this_counts: dict[str, int] = dict(f.tag_counts or {})
+        last_counts: dict[str, int] = dict(f.prev_tag_counts or {})
+        top_open = list(f.top_open or [])
+        if not f.new_items and not any(this_counts.values()) and not top_open:
+            return None
+        blocks = [Block(None, [f"New feedback items: **{f.new_items}**"])]
+        spikes = [
+            f"🔺 **Spike:** `{clean(tag, 40)}` {count} vs {last_counts.get(tag, 0)} {versus}"
+            for tag, count in sorted(this_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if is_spike(count, last_counts.get(tag, 0))
+        ]
+        if spikes:
+            blocks.append(capped(None, spikes))
+        tag_lines = [
+            f"`{clean(tag, 40)}` {this_counts.get(tag, 0)} "
+            f"{change(this_counts.get(tag, 0), last_counts.get(tag, 0))} "
+            f"({versus}: {last_counts.get(tag, 0)})"
+            for tag in _tag_order(this_counts, last_counts)
+        ]
+        if tag_lines:
+            blocks.append(capped(f"**By tag** ({versus} in brackets):", tag_lines))
+        if top_open:
+            blocks.append(
+                Block(
+                    "**Most-voted open items:**",
+                    [
+                        f"#{item_id} {clean(summary)} — {votes} vote{'s' if votes != 1 else ''}"
+                        for item_id, summary, votes in top_open[:TOP_OPEN]
+                    ],
+                )
+            )
+        news = bool(f.new_items) or any(this_counts.values())
+        return Section("pain_points", "🧭 Pain points", blocks, news=news)
+
+    @staticmethod
+    def _shipped_section(f: Any) -> Section | None:
+        shipped = list(f.shipped or [])
+        if not shipped:
+            return None
+        lines = []
+        for item_id, summary, reporters in shipped:
+            thanks = f" — thanks {names(list(reporters))}" if reporters else ""
+            lines.append(f"✅ #{item_id} {clean(summary)}{thanks}")
+        return Section("shipped", "🚢 You asked, we shipped", [capped(None, lines)])
+
+    @staticmethod
+    def _content_section(f: Any) -> Section | None:
+        best = list(f.best or [])
+        if not f.sent and not best:
+            return None
+        blocks = [Block(None, [f"Announcements sent: **{f.sent}**"])]
+        lines = []
+        for _id, title, reactions, jump_url in best[:BEST_CONTENT]:
+            label = clean(title, 80)
+            linked = f"[{label}]({jump_url})" if jump_url else label
+            lines.append(f"{linked} — {reactions} reaction{'s' if reactions != 1 else ''}")
+        if lines:
+            blocks.append(Block("**Best by reactions:**", lines))
+        return Section("content", "📣 Content", blocks, news=bool(f.sent))
+
+    async def _coming_up_section(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> Section | None:
+        entries: list[tuple[datetime, str]] = []
+        sessions = await self._call(
+            "upcoming office hours", self.office_hours, "upcoming_between", guild_id, start, end
+        )
+        for item in sessions or []:
+            title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")
+            entries.append((at, f"🎙️ Office hours: **{clean(title, 80)}**"))
+        posts = await self._call(
+            "upcoming announcements", self.announcements, "upcoming_between", guild_id, start, end
+        )
+        for item in posts or []:
+            title, at = _unpack_upcoming(item, title_attr="title", time_attr="next_run_at")
+            entries.append((at, f"📣 {clean(title, 80)}"))
+        if not entries:
+            return None
+        entries.sort(key=lambda e: e[0])
+        lines = [f"{discord_timestamp(at, 'f')} · {text}" for at, text in entries]
+        return Section("coming_up", "🗓️ Coming up", [capped(None, lines)], news=False)
+
+
+def is_spike(current: int, previous: int) -> bool:
+    return current >= SPIKE_MIN and current >= SPIKE_FACTOR * previous
+
+
+def _tag_order(this_counts: dict[str, int], last_counts: dict[str, int]) -> list[str]:
+    tags = {t for t, n in this_counts.items() if n} | {t for t, n in last_counts.items() if n}
+    return sorted(tags, key=lambda t: (-this_counts.get(t, 0), -last_counts.get(t, 0), t))
