@@ -1,0 +1,944 @@
+"""/officehours: scheduling, the question queue, live sessions, reminders and recaps.
+
+The cog is the adapter between Discord and OfficeHoursService: it renders what
+the service decided (events, the queue board, question threads, recaps) and
+owns the alarm jobs (auto start/end and reminders), which it rebuilds from the
+database at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
+from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
+from services.errors import HallwayError, InvalidInput, NotFound
+from services.office_hours import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    MIN_DURATION,
+    AskResult,
+    CancelResult,
+    OfficeHoursService,
+    QueueView,
+    Recap,
+    format_offset,
+    one_line,
+)
+from services.timefmt import both, discord_timestamp
+from services.timezones import suggest_zones
+from storage.office_hours import (
+    NewSession,
+    OfficeHoursFigures,
+    OfficeHoursSettings,
+    Question,
+    Session,
+)
+
+if TYPE_CHECKING:
+    from bot import HallwayBot
+
+log = logging.getLogger(__name__)
+
+MAX_REMINDER_MENTIONS = 50
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _wait(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 60:
+        return "under a minute"
+    return _duration(timedelta(seconds=seconds))
+
+
+def _where(session: Session) -> str:
+    if session.location_channel_id:
+        return f"<#{session.location_channel_id}>"
+    return f"<#{session.text_channel_id}>"
+
+
+def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
+    """Join whole lines within Discord's length limit, saying how many were left out."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        tail = [f"…and {rest} more"] if rest else []
+        if len("\n".join([*out, line, *tail])) > limit:
+            out.append(f"…and {len(lines) - i} more")
+            break
+        out.append(line)
+    return "\n".join(out) or empty
+
+
+def _md(text: str) -> str:
+    return discord.utils.escape_markdown(text)
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    return f"“{_md(one_line(text, limit))}”"
+
+
+def _thread_name(question: Question) -> str:
+    name = one_line(question.question, 90)
+    return name or f"Question {question.id}"
+
+
+def _is_feature_missing(service: object) -> bool:
+    return service is None or not hasattr(service, "capture_from_office_hours")
+
+
+def render_board(view: QueueView) -> discord.Embed:
+    session = view.session
+    embed = discord.Embed(
+        title=f"🙋 Office hours: {session.title}",
+        colour=discord.Colour.green() if session.status == "live" else discord.Colour.dark_grey(),
+    )
+    if session.status != "live":
+        embed.description = "This session has ended. Thanks for coming!"
+        return embed
+    now_answering = [
+        f"<@{q.user_id}> {_quote(q.question)}" + (f" in <#{q.thread_id}>" if q.thread_id else "")
+        for q in view.in_progress
+    ]
+    up_next = [
+        f"{i}. <@{q.user_id}> {_quote(q.question, 60)}" for i, q in enumerate(view.waiting, 1)
+    ]
+    embed.add_field(
+        name="Now answering", value=fit_lines(now_answering, 1024, "Nobody yet"), inline=False
+    )
+    embed.add_field(
+        name="Up next", value=fit_lines(up_next, 1024, "The queue is empty"), inline=False
+    )
+    embed.add_field(name="In the queue", value=str(len(view.waiting)), inline=True)
+    embed.add_field(name="Ends", value=discord_timestamp(session.ends_at, "R"), inline=True)
+    if session.location_channel_id:
+        embed.add_field(name="Voice", value=f"<#{session.location_channel_id}>", inline=True)
+    embed.set_footer(text="Press Join queue or use /officehours ask to ask a question.")
+    return embed
+
+
+def render_recap(recap: Recap) -> discord.Embed:
+    session = recap.session
+    embed = discord.Embed(title=f"📋 Recap: {session.title}", colour=discord.Colour.blurple())
+    answered = [
+        f"• {_quote(q.question, 60)} from <@{q.user_id}>"
+        + (f" in <#{q.thread_id}>" if q.thread_id else "")
+        + (f", answered by <@{q.host_id}>" if q.host_id else "")
+        for q in recap.answered
+    ]
+    skipped = [f"• {_quote(q.question, 60)} from <@{q.user_id}>" for q in recap.skipped]
+    leftover = [
+        f"• {_quote(q.question, 60)} from <@{q.user_id}>" for q in recap.carried + recap.dropped
+    ]
+    embed.add_field(
+        name=f"Answered ({len(recap.answered)})",
+        value=fit_lines(answered, 1024),
+        inline=False,
+    )
+    embed.add_field(
+        name=f"Skipped ({len(recap.skipped)})",
+        value=fit_lines(skipped, 1024),
+        inline=False,
+    )
+    if recap.carried:
+        assert recap.next_session is not None
+        title = f"Carried over to {both(recap.next_session.starts_at)} ({len(recap.carried)})"
+    else:
+        title = f"Unanswered ({len(recap.dropped)})"
+    embed.add_field(name=title[:256], value=fit_lines(leftover, 1024), inline=False)
+    embed.add_field(name="Unique askers", value=str(recap.unique_askers), inline=True)
+    embed.add_field(name="Median wait", value=_wait(recap.median_wait_seconds), inline=True)
+    embed.add_field(name="Duration", value=_duration(recap.actual_duration), inline=True)
+    return embed
+
+
+def render_figures(session: Session, figures: OfficeHoursFigures) -> str:
+    started = session.started_at or session.starts_at
+    duration = (session.ended_at - started) if session.ended_at else session.duration
+    hosts = ", ".join(f"<@{h}>" for h in figures.host_ids) or "n/a"
+    return (
+        f"**{_md(session.title)}** {discord_timestamp(started, 'f')}, "
+        f"{_duration(duration)}: {figures.asked} asked, {figures.answered} answered, "
+        f"{figures.skipped} skipped, {figures.carried_over} carried over; "
+        f"{figures.unique_askers} askers, median wait {_wait(figures.median_wait_seconds)}; "
+        f"hosts {hosts}"
+    )
+
+
+class OfficeHoursCog(commands.Cog, name=COG_NAME):
+    officehours = app_commands.Group(
+        name="officehours", description="Virtual office hours", guild_only=True
+    )
+
+    def __init__(self, bot: HallwayBot, service: OfficeHoursService) -> None:
+        self.bot = bot
+        self.service = service
+        self._board_locks: dict[int, asyncio.Lock] = {}
+
+    # -- helpers ----------------------------------------------------------
+
+    async def _channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
+        if channel_id is None:
+            return None
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.HTTPException:
+                log.warning("Office-hours channel %s is gone or hidden", channel_id)
+                return None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    def _guild(self, guild_id: int) -> discord.Guild | None:
+        return self.bot.get_guild(guild_id)
+
+    async def _tell(self, user_ids: list[int], text: str) -> None:
+        """Direct messages; members who closed their DMs simply don't get one."""
+        for user_id in user_ids:
+            try:
+                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+                await user.send(text, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                log.info("Could not DM %s about office hours: %s", user_id, exc)
+
+    async def _create_event(
+        self, session_like: Session | NewSession, guild: discord.Guild
+    ) -> discord.ScheduledEvent:
+        kwargs: dict[str, object] = {
+            "name": session_like.title,
+            "start_time": session_like.starts_at,
+            "end_time": session_like.ends_at,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        if session_like.description:
+            kwargs["description"] = session_like.description
+        if session_like.location_channel_id and session_like.location_kind == "stage":
+            kwargs["entity_type"] = discord.EntityType.stage_instance
+            kwargs["channel"] = discord.Object(session_like.location_channel_id)
+        elif session_like.location_channel_id:
+            kwargs["entity_type"] = discord.EntityType.voice
+            kwargs["channel"] = discord.Object(session_like.location_channel_id)
+        else:
+            text = guild.get_channel(session_like.text_channel_id)
+            kwargs["entity_type"] = discord.EntityType.external
+            kwargs["location"] = f"#{text.name}" if text is not None else "Discord text channel"
+        return await guild.create_scheduled_event(**kwargs)  # type: ignore[arg-type]
+
+    async def _set_event(
+        self, session: Session, target: Literal["active", "completed", "cancelled"]
+    ) -> None:
+        """Move the Discord event along with the session; a lost event is only logged."""
+        guild = self._guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            status = event.status
+            if target == "active" and status is discord.EventStatus.scheduled:
+                await event.start()
+            elif target == "completed" and status is discord.EventStatus.active:
+                await event.end()
+            elif target in ("completed", "cancelled") and status is discord.EventStatus.scheduled:
+                await event.cancel()
+            elif target == "cancelled" and status is discord.EventStatus.active:
+                await event.end()
+        except (discord.HTTPException, ValueError) as exc:
+            log.warning("Could not move event %s to %s: %s", session.event_id, target, exc)
+
+    async def _new_occurrence_event(self, session: Session | None) -> None:
+        """Give a freshly created occurrence its Discord event and its jobs."""
+        if session is None:
+            return
+        guild = self._guild(session.guild_id)
+        if guild is not None:
+            try:
+                event = await self._create_event(session, guild)
+                await self.service.set_event_id(session.guild_id, session.id, event.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not create the event for session %s: %s", session.id, exc)
+        await self.schedule_jobs(session)
+
+    async def refresh_board(self, guild_id: int, session_id: int) -> None:
+        lock = self._board_locks.setdefault(session_id, asyncio.Lock())
+        # Serialised so an older render can never land after a newer one.
+        async with lock:
+            session = await self.service.get(guild_id, session_id)
+            if session.board_message_id is None:
+                return
+            channel = await self._channel(session.text_channel_id)
+            if channel is None:
+                return
+            view = await self.service.queue_view(guild_id, session_id)
+            message = channel.get_partial_message(session.board_message_id)  # type: ignore[attr-defined]
+            try:
+                await message.edit(
+                    embed=render_board(view),
+                    view=board_view(session_id) if session.status == "live" else None,
+                )
+            except discord.HTTPException as exc:
+                log.warning("Could not update the board of session %s: %s", session_id, exc)
+
+    # -- jobs -------------------------------------------------------------
+
+    def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            # A job due at start-up must wait for the guild cache.
+            await self.bot.wait_until_ready()
+            try:
+                await fn()
+            except HallwayError as exc:
+                # The session moved on since the job was planned (e.g. an advocate ended
+                # it, or the start and end jobs of a missed session raced at start-up).
+                log.info("Office-hours job skipped: %s", exc)
+
+        return run
+
+    def cancel_jobs(self, session_id: int) -> None:
+        self.bot.alarm.cancel(f"oh-start:{session_id}")
+        self.bot.alarm.cancel(f"oh-end:{session_id}")
+        for name in self.bot.alarm.names(f"oh-remind:{session_id}:"):
+            self.bot.alarm.cancel(name)
+
+    async def schedule_jobs(
+        self, session: Session, settings: OfficeHoursSettings | None = None
+    ) -> None:
+        settings = settings or await self.service.settings(session.guild_id)
+        self.cancel_jobs(session.id)
+        alarm = self.bot.alarm
+        guild_id, session_id = session.guild_id, session.id
+        if session.status == "scheduled":
+            if settings.auto_start:
+                alarm.schedule(
+                    f"oh-start:{session_id}",
+                    self.service.start_due(session),
+                    self._job(lambda: self.auto_start(guild_id, session_id)),
+                )
+            for reminder in self.service.reminders_due(session, settings):
+                offset = reminder.offset_minutes
+                alarm.schedule(
+                    f"oh-remind:{session_id}:{offset}",
+                    reminder.due,
+                    self._job(
+                        lambda offset=offset: self.send_reminder(guild_id, session_id, offset)
+                    ),
+                )
+        if session.status in ("scheduled", "live") and settings.auto_end:
+            alarm.schedule(
+                f"oh-end:{session_id}",
+                self.service.end_due(session, settings),
+                self._job(lambda: self.auto_end(guild_id, session_id)),
+            )
+
+    async def rebuild_jobs(self, guild_id: int | None = None) -> None:
+        """Re-create every alarm job from the database (start-up, settings changes)."""
+        for session in await self.service.active_sessions():
+            if guild_id is None or session.guild_id == guild_id:
+                await self.schedule_jobs(session)
+
+    async def auto_start(self, guild_id: int, session_id: int) -> None:
+        session = await self.service.repo.get_session(guild_id, session_id)
+        settings = await self.service.settings(guild_id)
+        if session is None or session.status != "scheduled" or not settings.auto_start:
+            return
+        if self.bot.clock.now() >= session.ends_at:
+            # Missed entirely while offline: opening it now would help nobody.
+            await self.skip_missed(session)
+            return
+        await self.start_session(guild_id, session_id)
+
+    async def auto_end(self, guild_id: int, session_id: int) -> None:
+        session = await self.service.repo.get_session(guild_id, session_id)
+        settings = await self.service.settings(guild_id)
+        if session is None or not settings.auto_end:
+            return
+        if session.status == "scheduled":
+            # Nobody started it (auto start off): keep the series and its queue going.
+            await self.skip_missed(session)
+        elif session.status == "live":
+            await self.end_session(guild_id, session_id)
+
+    async def skip_missed(self, session: Session) -> None:
+        """A session that never ran is cancelled; a series continues with its queue."""
+        log.info("Session %s was never started; cancelling that occurrence", session.id)
+        await self.apply_cancel(await self.service.cancel(session.guild_id, session.id, "this"))
+
+    async def apply_cancel(self, result: CancelResult) -> None:
+        for cancelled in result.cancelled:
+            self.cancel_jobs(cancelled.id)
+            await self._set_event(cancelled, "cancelled")
+        await self._new_occurrence_event(result.next_session)
+        title = result.cancelled[0].title
+        await self._tell_leftovers(title, result.carried, result.dropped, result.next_session)
+
+    async def send_reminder(self, guild_id: int, session_id: int, offset: int) -> None:
+        session = await self.service.claim_reminder(guild_id, session_id, offset)
+        if session is None:
+            return
+        settings = await self.service.settings(guild_id)
+        channel = await self._channel(session.text_channel_id)
+        if channel is None:
+            return
+        waiting = await self.service.waiting_askers(guild_id, session_id)
+        # Discord pings at most 100 users per message; 50 keeps the text short too.
+        askers = waiting[:MAX_REMINDER_MENTIONS]
+        lines = [
+            f"⏰ **{_md(session.title)}** starts {both(session.starts_at)} in {_where(session)}."
+        ]
+        if askers:
+            mentions = " ".join(f"<@{u}>" for u in askers)
+            extra = f" and {len(waiting) - len(askers)} more" if len(waiting) > len(askers) else ""
+            lines.append(f"Questions waiting ({len(waiting)}): {mentions}{extra}")
+        lines.append("Got a question? Queue it now with `/officehours ask`.")
+        role_id = settings.reminder_role_id
+        if role_id is not None:
+            lines.insert(0, f"<@&{role_id}>")
+        allowed = discord.AllowedMentions(
+            everyone=False,
+            users=[discord.Object(u) for u in askers],
+            roles=[discord.Object(role_id)] if role_id is not None else False,
+            replied_user=False,
+        )
+        try:
+            message = await channel.send("\n".join(lines), allowed_mentions=allowed)
+        except discord.HTTPException as exc:
+            # Claimed but not delivered: sending later would be the "late" we promise not to do.
+            log.warning("Reminder for session %s could not be posted: %s", session_id, exc)
+            return
+        await self.service.record_reminder_message(guild_id, session_id, offset, message.id)
+
+    # -- lifecycle shared by commands and jobs ---------------------------
+
+    async def start_session(self, guild_id: int, session_id: int | None) -> Session:
+        session = await self.service.start(guild_id, session_id)
+        await self._set_event(session, "active")
+        channel = await self._channel(session.text_channel_id)
+        if channel is not None:
+            view = await self.service.queue_view(guild_id, session.id)
+            try:
+                board = await channel.send(
+                    embed=render_board(view), view=board_view(session.id), allowed_mentions=NO_PINGS
+                )
+                await self.service.set_board_message(guild_id, session.id, board.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not post the board for session %s: %s", session.id, exc)
+        await self.schedule_jobs(session)
+        return session
+
+    async def end_session(self, guild_id: int, session_id: int | None) -> Recap:
+        recap = await self.service.end(guild_id, session_id)
+        session = recap.session
+        self.cancel_jobs(session.id)
+        await self._set_event(session, "completed")
+        await self.refresh_board(guild_id, session.id)
+        channel = await self._channel(session.text_channel_id)
+        if channel is not None:
+            try:
+                message = await channel.send(embed=render_recap(recap), allowed_mentions=NO_PINGS)
+                await self.service.set_recap_message(guild_id, session.id, message.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not post the recap for session %s: %s", session.id, exc)
+        await self._new_occurrence_event(recap.next_session)
+        await self._tell_leftovers(session.title, recap.carried, recap.dropped, recap.next_session)
+        return recap
+
+    async def _tell_leftovers(
+        self,
+        title: str,
+        carried: list[Question],
+        dropped: list[Question],
+        next_session: Session | None,
+    ) -> None:
+        if carried and next_session is not None:
+            await self._tell(
+                [q.user_id for q in carried],
+                f"Your office-hours question wasn't reached in **{title}**. It's carried over and "
+                f"first in line at the next session, {both(next_session.starts_at)}. "
+                "Use `/officehours leave` if you no longer need it.",
+            )
+        if dropped:
+            await self._tell(
+                [q.user_id for q in dropped],
+                f"**{title}** ended before your question was reached, and no further session "
+                "is planned. Ask again with `/officehours ask` when the next one is announced.",
+            )
+
+    async def take_next(self, interaction: discord.Interaction, session_id: int | None) -> None:
+        assert interaction.guild_id is not None
+        host_id = interaction.user.id
+        result = await self.service.take_next(interaction.guild_id, host_id, session_id=session_id)
+        session = result.session
+        if result.closed_previous is not None:
+            await self._close_card(result.closed_previous, f"✅ Answered by <@{host_id}>.")
+        question = result.question
+        if question is None:
+            await self.refresh_board(interaction.guild_id, session.id)
+            await send_ephemeral(interaction, "The queue is empty. 🎉 Nothing to take right now.")
+            return
+        channel = await self._channel(session.text_channel_id)
+        thread_link = ""
+        if isinstance(channel, discord.TextChannel):
+            thread_link = await self._open_thread(channel, session, question, host_id)
+        await self.refresh_board(interaction.guild_id, session.id)
+        if result.up_next is not None:
+            await self._tell(
+                [result.up_next.user_id],
+                f"You're up next in **{session.title}**: watch <#{session.text_channel_id}> "
+                "for your thread.",
+            )
+        await send_ephemeral(
+            interaction, f"Now answering <@{question.user_id}>'s question{thread_link}."
+        )
+
+    async def _open_thread(
+        self, channel: discord.TextChannel, session: Session, question: Question, host_id: int
+    ) -> str:
+        """The question's public thread with its card; returns " in <thread>" for the reply."""
+        try:
+            thread = await channel.create_thread(
+                name=_thread_name(question),
+                type=discord.ChannelType.public_thread,
+                auto_archive_duration=1440,
+            )
+            voice = (
+                f"\nPlease join <#{session.location_channel_id}> so we can talk it through."
+                if session.location_channel_id
+                else ""
+            )
+            card = await thread.send(
+                f"<@{question.user_id}>, you're up! <@{host_id}> is taking your question."
+                f"{voice}\n>>> {discord.utils.escape_mentions(question.question)}",
+                view=card_view(session.id, question.id),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(question.user_id)]
+                ),
+            )
+        except discord.HTTPException as exc:
+            # The question stays taken: the host can still answer it by voice or in the channel.
+            log.warning("Could not open a thread for question %s: %s", question.id, exc)
+            return (
+                ", but I couldn't open its thread (check that I may create public threads "
+                f"in <#{channel.id}>)"
+            )
+        await self.service.set_thread(session.guild_id, question.id, thread.id, card.id)
+        return f" in {thread.mention}"
+
+    async def _close_card(self, question: Question, note: str) -> None:
+        if question.thread_id is None or question.card_message_id is None:
+            return
+        thread = await self._channel(question.thread_id)
+        if thread is None:
+            return
+        try:
+            await thread.get_partial_message(question.card_message_id).edit(view=None)  # type: ignore[attr-defined]
+            await thread.send(note, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            log.info("Could not close the card of question %s: %s", question.id, exc)
+
+    # -- button and modal entry points ------------------------------------
+
+    async def board_join(self, interaction: discord.Interaction, session_id: int) -> None:
+        assert interaction.guild_id is not None
+        session = await self.service.get(interaction.guild_id, session_id)
+        if session.status != "live":
+            raise NotFound("This session has ended. Use `/officehours ask` for the next one.")
+        await interaction.response.send_modal(JoinQueueModal(session_id, session.title))
+
+    async def modal_ask(self, interaction: discord.Interaction, session_id: int, text: str) -> None:
+        assert interaction.guild_id is not None
+        result = await self.service.ask(
+            interaction.guild_id, interaction.user.id, text, session_id=session_id
+        )
+        await send_ephemeral(interaction, self._ask_reply(result))
+        await self.refresh_board(interaction.guild_id, session_id)
+
+    async def board_leave(self, interaction: discord.Interaction, session_id: int) -> None:
+        assert interaction.guild_id is not None
+        await self.service.leave(interaction.guild_id, interaction.user.id, session_id=session_id)
+        await send_ephemeral(interaction, "You've left the queue. Your question was withdrawn.")
+        await self.refresh_board(interaction.guild_id, session_id)
+
+    async def board_next(self, interaction: discord.Interaction, session_id: int) -> None:
+        await require_advocate(interaction)
+        await self.take_next(interaction, session_id)
+
+    async def card_action(
+        self, interaction: discord.Interaction, action: str, question_id: int
+    ) -> None:
+        await require_advocate(interaction)
+        assert interaction.guild_id is not None
+        guild_id, host_id = interaction.guild_id, interaction.user.id
+        if action == "answered":
+            question = await self.service.mark_answered(guild_id, question_id, host_id)
+            await interaction.response.edit_message(view=None)
+            await interaction.followup.send(
+                f"✅ Answered by <@{host_id}>.", allowed_mentions=NO_PINGS
+            )
+            await self.refresh_board(guild_id, question.session_id)
+        elif action == "skip":
+            result = await self.service.skip(guild_id, question_id, host_id)
+            await interaction.response.edit_message(view=None)
+            if result.dropped:
+                note = "⏭️ Skipped a second time, so this question is dropped from the queue."
+            else:
+                note = "⏭️ Skipped: the question moves to the end of the queue (once)."
+            await interaction.followup.send(note, allowed_mentions=NO_PINGS)
+            await self.refresh_board(guild_id, result.session.id)
+        else:
+            await self._convert_to_feedback(interaction, question_id)
+
+    async def _convert_to_feedback(
+        self, interaction: discord.Interaction, question_id: int
+    ) -> None:
+        assert interaction.guild_id is not None
+        feedback = self.bot.services.feedback
+        if _is_feature_missing(feedback):
+            await send_ephemeral(
+                interaction,
+                "Feedback capture isn't available on this bot yet, so nothing was saved.",
+            )
+            return
+        question = await self.service.question(interaction.guild_id, question_id)
+        if question.feedback_id is not None:
+            await send_ephemeral(interaction, f"Already saved as feedback #{question.feedback_id}.")
+            return
+        source = (
+            f"https://discord.com/channels/{interaction.guild_id}/{question.thread_id}"
+            if question.thread_id
+            else None
+        )
+        item = await feedback.capture_from_office_hours(
+            guild_id=interaction.guild_id,
+            reporter_id=question.user_id,
+            captured_by_id=interaction.user.id,
+            text=question.question,
+            source_url=source,
+        )
+        await self.service.attach_feedback(interaction.guild_id, question_id, item.id)
+        await interaction.response.send_message(
+            f"📝 Saved as feedback #{item.id} by <@{interaction.user.id}>.",
+            allowed_mentions=NO_PINGS,
+        )
+
+    # -- presenters -------------------------------------------------------
+
+    def _ask_reply(self, result: AskResult) -> str:
+        session = result.session
+        verb = "updated" if result.replaced else "queued"
+        when = (
+            "The session is live"
+            if session.status == "live"
+            else f"It waits for **{_md(session.title)}**, {both(session.starts_at)}"
+        )
+        minutes = round(result.estimated_wait.total_seconds() / 60)
+        wait = "you're next" if minutes == 0 else f"about {minutes} min"
+        if session.status != "live" and minutes:
+            wait += " after it starts"
+        return (
+            f"✅ Your question is {verb}. {when}; you're **#{result.position}** in line "
+            f"(estimated wait: {wait}). Use `/officehours leave` to withdraw it."
+        )
+
+    async def _session_choices(
+        self, interaction: discord.Interaction, current: str, *, statuses: tuple[str, ...]
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        needle = current.strip().lower().lstrip("#")
+        choices = []
+        for entry in await self.service.upcoming(interaction.guild_id, 25):
+            session = entry.session
+            if session.status not in statuses:
+                continue
+            if needle and needle not in session.title.lower() and needle != str(session.id):
+                continue
+            local = session.starts_at.astimezone(ZoneInfo(session.zone))
+            label = (
+                f"#{session.id} {session.title}"[:70]
+                + f" · {local:%a %d %b %H:%M} {local.tzname()}"
+            )
+            choices.append(app_commands.Choice(name=label[:100], value=session.id))
+        return choices[:25]
+
+    # -- commands ---------------------------------------------------------
+
+    @officehours.command(name="schedule")
+    @app_commands.describe(
+        title="What the session is called, e.g. EMEA office hours",
+        start="When it starts, e.g. 2026-12-01 17:00, tomorrow 17:00, friday 9am, in 2 hours",
+        duration="Length in minutes (15–480, default 60)",
+        timezone="Time zone for the start time and repeats (default: the server's)",
+        repeat="Whether it repeats",
+        location="Voice or stage channel to meet in (default: the office-hours text channel)",
+        description="Shown on the Discord event",
+    )
+    @advocate_only()
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        start: str,
+        duration: app_commands.Range[int, MIN_DURATION, MAX_DURATION] = DEFAULT_DURATION,
+        timezone: str | None = None,
+        repeat: Literal["none", "weekly", "every-2-weeks"] = "none",
+        location: discord.VoiceChannel | discord.StageChannel | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Schedule office hours (also creates the Discord event)."""
+        assert interaction.guild is not None
+        plan = await self.service.plan_session(
+            interaction.guild.id,
+            host_id=interaction.user.id,
+            title=title,
+            start=start,
+            duration_minutes=duration,
+            timezone=timezone,
+            repeat=repeat,
+            description=description,
+            location_channel_id=location.id if location else None,
+            location_kind="stage" if isinstance(location, discord.StageChannel) else "voice",
+        )
+        text_channel = interaction.guild.get_channel(plan.new.text_channel_id)
+        if not isinstance(text_channel, discord.TextChannel):
+            raise InvalidInput(
+                "The office-hours channel must be a text channel I can see. Pick one with "
+                "`/setup channel kind:office-hours`."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        event = await self._create_event(plan.new, interaction.guild)
+        try:
+            session = await self.service.create_session(plan, event.id)
+        except BaseException:
+            # No session row means no event either.
+            with contextlib.suppress(discord.HTTPException):
+                await event.delete()
+            raise
+        await self.schedule_jobs(session)
+        lines = [
+            f"✅ Scheduled **{_md(session.title)}** (#{session.id}) "
+            f"for {both(session.starts_at)}, "
+            f"{_duration(session.duration)} in {_where(session)}. The Discord event is up.",
+        ]
+        if plan.repeat_text:
+            dates = ", ".join(discord_timestamp(d, "F") for d in plan.next_dates)
+            lines.append(f"Repeats {plan.repeat_text}. Next: {dates}.")
+        await send_ephemeral(interaction, fit_lines(lines, 2000))
+
+    @schedule.autocomplete("timezone")
+    async def schedule_timezone(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current)]
+
+    @officehours.command(name="upcoming")
+    async def upcoming(self, interaction: discord.Interaction) -> None:
+        """List the next office-hours sessions."""
+        assert interaction.guild_id is not None
+        entries = await self.service.upcoming(interaction.guild_id, 10)
+        if not entries:
+            await send_ephemeral(
+                interaction,
+                "No office hours are scheduled. "
+                "Advocates can add one with `/officehours schedule`.",
+            )
+            return
+        lines = ["**Upcoming office hours**"]
+        for entry in entries:
+            s = entry.session
+            live = " 🔴 live now" if s.status == "live" else ""
+            lines.append(
+                f"• **{_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
+                f"host <@{s.host_id}>, in {_where(s)}, {entry.waiting} question(s) waiting"
+            )
+        await send_ephemeral(interaction, fit_lines(lines, 2000))
+
+    @officehours.command(name="cancel")
+    @app_commands.describe(
+        session="The session to cancel", scope="Only this one, or the whole series"
+    )
+    @advocate_only()
+    async def cancel(
+        self,
+        interaction: discord.Interaction,
+        session: int,
+        scope: Literal["this", "series"] = "this",
+    ) -> None:
+        """Cancel a scheduled session or its whole series."""
+        assert interaction.guild_id is not None
+        result = await self.service.cancel(interaction.guild_id, session, scope)
+        await self.apply_cancel(result)
+        title = result.cancelled[0].title
+        when = both(result.cancelled[0].starts_at)
+        text = f"🗑️ Cancelled **{_md(title)}** on {when}."
+        if result.next_session is not None:
+            text += f" The series continues {both(result.next_session.starts_at)}."
+        elif scope == "series":
+            text += " The series won't repeat."
+        await send_ephemeral(interaction, text)
+
+    @cancel.autocomplete("session")
+    async def cancel_session(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._session_choices(interaction, current, statuses=("scheduled",))
+
+    @officehours.command(name="ask")
+    @app_commands.describe(question="Your question (up to 1,000 characters)")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Queue a question for the live or next office hours."""
+        assert interaction.guild_id is not None
+        result = await self.service.ask(interaction.guild_id, interaction.user.id, question)
+        await send_ephemeral(interaction, self._ask_reply(result))
+        if result.session.status == "live":
+            await self.refresh_board(interaction.guild_id, result.session.id)
+
+    @officehours.command(name="leave")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        """Withdraw your waiting question."""
+        assert interaction.guild_id is not None
+        question = await self.service.leave(interaction.guild_id, interaction.user.id)
+        await send_ephemeral(interaction, "You've left the queue. Your question was withdrawn.")
+        await self.refresh_board(interaction.guild_id, question.session_id)
+
+    @officehours.command(name="queue")
+    async def queue(self, interaction: discord.Interaction) -> None:
+        """Show the queue of the live or next session."""
+        assert interaction.guild_id is not None
+        view = await self.service.queue_view(interaction.guild_id)
+        s = view.session
+        state = "live now" if s.status == "live" else f"starts {both(s.starts_at)}"
+        lines = [f"**{_md(s.title)}** ({state})"]
+        for q in view.in_progress:
+            lines.append(f"Now answering: <@{q.user_id}> {_quote(q.question, 60)}")
+        for i, q in enumerate(view.waiting, 1):
+            wait = round(view.wait_for(i).total_seconds() / 60)
+            mine = " ← you" if q.user_id == interaction.user.id else ""
+            lines.append(f"{i}. <@{q.user_id}> {_quote(q.question, 60)} (~{wait} min){mine}")
+        if not view.waiting:
+            lines.append("Nobody is waiting. Ask with `/officehours ask`.")
+        await send_ephemeral(interaction, fit_lines(lines, 2000))
+
+    @officehours.command(name="start")
+    @app_commands.describe(session="Which session (default: the next scheduled one)")
+    @advocate_only()
+    async def start(self, interaction: discord.Interaction, session: int | None = None) -> None:
+        """Start office hours now and post the queue board."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        started = await self.start_session(interaction.guild_id, session)
+        await send_ephemeral(
+            interaction,
+            f"🟢 **{_md(started.title)}** is live. The queue board is in "
+            f"<#{started.text_channel_id}>; take questions with `/officehours next`.",
+        )
+
+    @start.autocomplete("session")
+    async def start_session_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._session_choices(interaction, current, statuses=("scheduled",))
+
+    @officehours.command(name="next")
+    @app_commands.describe(session="Which live session (only needed when several are live)")
+    @advocate_only()
+    async def next_question(
+        self, interaction: discord.Interaction, session: int | None = None
+    ) -> None:
+        """Take the next question: opens its thread and pings the asker."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.take_next(interaction, session)
+
+    @officehours.command(name="end")
+    @app_commands.describe(session="Which live session (only needed when several are live)")
+    @advocate_only()
+    async def end(self, interaction: discord.Interaction, session: int | None = None) -> None:
+        """End the live session and post the recap."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        recap = await self.end_session(interaction.guild_id, session)
+        text = f"🏁 Ended **{_md(recap.session.title)}**; the recap is posted."
+        if recap.next_session is not None:
+            text += f" Next session: {both(recap.next_session.starts_at)}."
+        await send_ephemeral(interaction, text)
+
+    @next_question.autocomplete("session")
+    @end.autocomplete("session")
+    async def live_session_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._session_choices(interaction, current, statuses=("live",))
+
+    @officehours.command(name="history")
+    @app_commands.describe(count="How many past sessions to show (1–25, default 5)")
+    async def history(
+        self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 5
+    ) -> None:
+        """Show past sessions with their figures."""
+        assert interaction.guild_id is not None
+        past = await self.service.history(interaction.guild_id, count)
+        if not past:
+            await send_ephemeral(interaction, "No office hours have been held yet.")
+            return
+        lines = ["**Past office hours**"] + [f"• {render_figures(s, f)}" for s, f in past]
+        await send_ephemeral(interaction, fit_lines(lines, 2000))
+
+    @officehours.command(name="settings")
+    @app_commands.describe(
+        auto_start="Start sessions automatically at their start time",
+        auto_end="End live sessions automatically at their end time plus the grace period",
+        grace_minutes="Minutes after the end time before an automatic end (0–240)",
+        reminders="When to remind before a session, e.g. 24h, 15m (or none)",
+        reminder_role="A role to mention in reminders",
+        clear_reminder_role="Stop mentioning a role in reminders",
+    )
+    @advocate_only()
+    async def settings_command(
+        self,
+        interaction: discord.Interaction,
+        auto_start: bool | None = None,
+        auto_end: bool | None = None,
+        grace_minutes: int | None = None,
+        reminders: str | None = None,
+        reminder_role: discord.Role | None = None,
+        clear_reminder_role: bool = False,
+    ) -> None:
+        """Show or change office-hours settings for this server."""
+        assert interaction.guild_id is not None
+        settings = await self.service.update_settings(
+            interaction.guild_id,
+            auto_start=auto_start,
+            auto_end=auto_end,
+            grace_minutes=grace_minutes,
+            reminders=reminders,
+            reminder_role_id=reminder_role.id if reminder_role else None,
+            clear_reminder_role=clear_reminder_role,
+        )
+        await self.rebuild_jobs(interaction.guild_id)
+        offsets = ", ".join(format_offset(o) for o in settings.reminder_offsets) or "none"
+        role = f"<@&{settings.reminder_role_id}>" if settings.reminder_role_id else "none"
+        await send_ephemeral(
+            interaction,
+            "**Office-hours settings**\n"
+            f"Auto start: {'on' if settings.auto_start else 'off'}\n"
+            f"Auto end: {'on' if settings.auto_end else 'off'} "
+            f"({settings.grace_minutes} min after the end time)\n"
+            f"Reminders before start: {offsets}\n"
+            f"Reminder role: {role}",
+        )

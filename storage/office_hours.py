@@ -1,0 +1,650 @@
+"""Office-hours sessions, their question queues, reminder claims and settings."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage.database import Database
+from storage.timeutil import from_db, maybe_from_db, to_db
+
+DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (24 * 60, 15)
+DEFAULT_GRACE_MINUTES = 10
+
+ACTIVE_STATUSES = ("scheduled", "live")
+
+
+@dataclass(frozen=True)
+class OfficeHoursSettings:
+    guild_id: int
+    auto_start: bool = True
+    auto_end: bool = True
+    grace_minutes: int = DEFAULT_GRACE_MINUTES
+    reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS  # minutes before start
+    reminder_role_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    guild_id: int
+    series_id: int
+    title: str
+    description: str | None
+    host_id: int
+    starts_at: datetime
+    ends_at: datetime
+    zone: str
+    repeat_spec: str
+    series_anchor: datetime
+    location_channel_id: int | None
+    location_kind: str | None
+    text_channel_id: int
+    event_id: int | None
+    board_message_id: int | None
+    recap_message_id: int | None
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    created_at: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def repeats(self) -> bool:
+        return self.repeat_spec != "none"
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """Everything needed to insert a session; validated by the service."""
+
+    guild_id: int
+    title: str
+    description: str | None
+    host_id: int
+    starts_at: datetime
+    ends_at: datetime
+    zone: str
+    repeat_spec: str
+    series_anchor: datetime
+    location_channel_id: int | None
+    location_kind: str | None
+    text_channel_id: int
+    series_id: int | None = None
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    guild_id: int
+    session_id: int
+    user_id: int
+    question: str
+    asked_at: datetime
+    priority: int
+    queue_key: int
+    taken_at: datetime | None
+    finished_at: datetime | None
+    outcome: str | None
+    host_id: int | None
+    thread_id: int | None
+    card_message_id: int | None
+    skip_count: int
+    carried_from: int | None
+    feedback_id: int | None
+
+    @property
+    def waiting(self) -> bool:
+        return self.outcome is None and self.taken_at is None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.outcome is None and self.taken_at is not None
+
+
+@dataclass(frozen=True)
+class OfficeHoursFigures:
+    sessions_held: int
+    asked: int
+    answered: int
+    skipped: int
+    carried_over: int
+    median_wait_seconds: float | None
+    unique_askers: int
+    host_ids: list[int]
+
+
+_SESSION_COLUMNS = (
+    "id, guild_id, series_id, title, description, host_id, starts_at, ends_at, zone, "
+    "repeat_spec, series_anchor, location_channel_id, location_kind, text_channel_id, "
+    "event_id, board_message_id, recap_message_id, status, started_at, ended_at, created_at"
+)
+
+_QUESTION_COLUMNS = (
+    "id, guild_id, session_id, user_id, question, asked_at, priority, queue_key, taken_at, "
+    "finished_at, outcome, host_id, thread_id, card_message_id, skip_count, carried_from, "
+    "feedback_id"
+)
+
+_QUEUE_ORDER = "priority, queue_key, id"
+
+
+def _session(row: Any) -> Session:
+    return Session(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        series_id=row["series_id"] if row["series_id"] is not None else row["id"],
+        title=row["title"],
+        description=row["description"],
+        host_id=row["host_id"],
+        starts_at=from_db(row["starts_at"]),
+        ends_at=from_db(row["ends_at"]),
+        zone=row["zone"],
+        repeat_spec=row["repeat_spec"],
+        series_anchor=from_db(row["series_anchor"]),
+        location_channel_id=row["location_channel_id"],
+        location_kind=row["location_kind"],
+        text_channel_id=row["text_channel_id"],
+        event_id=row["event_id"],
+        board_message_id=row["board_message_id"],
+        recap_message_id=row["recap_message_id"],
+        status=row["status"],
+        started_at=maybe_from_db(row["started_at"]),
+        ended_at=maybe_from_db(row["ended_at"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _question(row: Any) -> Question:
+    return Question(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        session_id=row["session_id"],
+        user_id=row["user_id"],
+        question=row["question"],
+        asked_at=from_db(row["asked_at"]),
+        priority=row["priority"],
+        queue_key=row["queue_key"],
+        taken_at=maybe_from_db(row["taken_at"]),
+        finished_at=maybe_from_db(row["finished_at"]),
+        outcome=row["outcome"],
+        host_id=row["host_id"],
+        thread_id=row["thread_id"],
+        card_message_id=row["card_message_id"],
+        skip_count=row["skip_count"],
+        carried_from=row["carried_from"],
+        feedback_id=row["feedback_id"],
+    )
+
+
+def _offsets_to_db(offsets: tuple[int, ...]) -> str:
+    return ",".join(str(o) for o in offsets)
+
+
+def _offsets_from_db(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
+def wait_seconds(question: Question, session_started_at: datetime | None) -> float | None:
+    """How long the asker waited: from when the queue opened (or they asked) to being taken."""
+    if question.taken_at is None:
+        return None
+    since = question.asked_at
+    if session_started_at is not None and session_started_at > since:
+        since = session_started_at
+    return max(0.0, (question.taken_at - since).total_seconds())
+
+
+class OfficeHoursRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    # -- settings ---------------------------------------------------------
+
+    async def get_settings(self, guild_id: int) -> OfficeHoursSettings:
+        row = await self._db.fetchone(
+            "SELECT auto_start, auto_end, grace_minutes, reminder_offsets, reminder_role_id "
+            "FROM oh_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return OfficeHoursSettings(guild_id=guild_id)
+        return OfficeHoursSettings(
+            guild_id=guild_id,
+            auto_start=bool(row["auto_start"]),
+            auto_end=bool(row["auto_end"]),
+            grace_minutes=row["grace_minutes"],
+            reminder_offsets=_offsets_from_db(row["reminder_offsets"]),
+            reminder_role_id=row["reminder_role_id"],
+        )
+
+    async def save_settings(self, settings: OfficeHoursSettings, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO oh_settings (guild_id, auto_start, auto_end, grace_minutes, "
+            "reminder_offsets, reminder_role_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET auto_start = excluded.auto_start, "
+            "auto_end = excluded.auto_end, grace_minutes = excluded.grace_minutes, "
+            "reminder_offsets = excluded.reminder_offsets, "
+            "reminder_role_id = excluded.reminder_role_id, updated_at = excluded.updated_at",
+            (
+                settings.guild_id,
+                int(settings.auto_start),
+                int(settings.auto_end),
+                settings.grace_minutes,
+                _offsets_to_db(settings.reminder_offsets),
+                settings.reminder_role_id,
+                to_db(now),
+            ),
+        )
+
+    # -- sessions ---------------------------------------------------------
+
+    async def insert_session(self, new: NewSession, now: datetime) -> Session:
+        async with self._db.transaction():
+            session_id = await self._db.execute(
+                "INSERT INTO oh_sessions (guild_id, series_id, title, description, host_id, "
+                "starts_at, ends_at, zone, repeat_spec, series_anchor, location_channel_id, "
+                "location_kind, text_channel_id, event_id, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)",
+                (
+                    new.guild_id,
+                    new.series_id,
+                    new.title,
+                    new.description,
+                    new.host_id,
+                    to_db(new.starts_at),
+                    to_db(new.ends_at),
+                    new.zone,
+                    new.repeat_spec,
+                    to_db(new.series_anchor),
+                    new.location_channel_id,
+                    new.location_kind,
+                    new.text_channel_id,
+                    new.event_id,
+                    to_db(now),
+                ),
+            )
+            if new.series_id is None:
+                await self._db.execute(
+                    "UPDATE oh_sessions SET series_id = id WHERE guild_id = ? AND id = ?",
+                    (new.guild_id, session_id),
+                )
+            session = await self.get_session(new.guild_id, session_id)
+        assert session is not None
+        return session
+
+    async def get_session(self, guild_id: int, session_id: int) -> Session | None:
+        row = await self._db.fetchone(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND id = ?",
+            (guild_id, session_id),
+        )
+        return None if row is None else _session(row)
+
+    async def sessions_with_status(self, guild_id: int, statuses: tuple[str, ...]) -> list[Session]:
+        marks = ",".join("?" for _ in statuses)
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
+            f"AND status IN ({marks}) ORDER BY starts_at, id",
+            (guild_id, *statuses),
+        )
+        return [_session(r) for r in rows]
+
+    async def upcoming(self, guild_id: int, now: datetime, limit: int) -> list[Session]:
+        """Live sessions and scheduled ones that haven't ended yet, soonest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
+            "AND (status = 'live' OR (status = 'scheduled' AND ends_at > ?)) "
+            "ORDER BY starts_at, id LIMIT ?",
+            (guild_id, to_db(now), limit),
+        )
+        return [_session(r) for r in rows]
+
+    async def upcoming_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[Session]:
+        """Scheduled or live sessions starting in [start, end)."""
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
+            "AND status IN ('scheduled', 'live') AND starts_at >= ? AND starts_at < ? "
+            "ORDER BY starts_at, id",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return [_session(r) for r in rows]
+
+    async def past_sessions(self, guild_id: int, limit: int) -> list[Session]:
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND status = 'ended' "
+            "ORDER BY started_at DESC, id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [_session(r) for r in rows]
+
+    async def series_sessions(self, guild_id: int, series_id: int) -> list[Session]:
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND series_id = ? "
+            "ORDER BY starts_at, id",
+            (guild_id, series_id),
+        )
+        return [_session(r) for r in rows]
+
+    async def guilds_with_active_sessions(self) -> list[int]:
+        """Start-up scan: which guilds have sessions whose jobs must be rebuilt."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT guild_id FROM oh_sessions WHERE status IN ('scheduled', 'live') "
+            "ORDER BY guild_id"
+        )
+        return [r[0] for r in rows]
+
+    async def count_sessions(self, guild_id: int) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM oh_sessions WHERE guild_id = ?", (guild_id,)
+            )
+        )
+
+    async def set_event_id(self, guild_id: int, session_id: int, event_id: int | None) -> None:
+        await self._db.execute(
+            "UPDATE oh_sessions SET event_id = ? WHERE guild_id = ? AND id = ?",
+            (event_id, guild_id, session_id),
+        )
+
+    async def set_board_message(self, guild_id: int, session_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE oh_sessions SET board_message_id = ? WHERE guild_id = ? AND id = ?",
+            (message_id, guild_id, session_id),
+        )
+
+    async def set_recap_message(self, guild_id: int, session_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE oh_sessions SET recap_message_id = ? WHERE guild_id = ? AND id = ?",
+            (message_id, guild_id, session_id),
+        )
+
+    async def mark_live(self, guild_id: int, session_id: int, now: datetime) -> bool:
+        """Scheduled -> live; False if it wasn't scheduled (someone else started it)."""
+        changed = await self._db.execute(
+            "UPDATE oh_sessions SET status = 'live', started_at = ? "
+            "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
+            (to_db(now), guild_id, session_id),
+        )
+        return changed == 1
+
+    async def mark_ended(self, guild_id: int, session_id: int, now: datetime) -> bool:
+        changed = await self._db.execute(
+            "UPDATE oh_sessions SET status = 'ended', ended_at = ? "
+            "WHERE guild_id = ? AND id = ? AND status = 'live'",
+            (to_db(now), guild_id, session_id),
+        )
+        return changed == 1
+
+    async def mark_cancelled(self, guild_id: int, session_id: int, now: datetime) -> bool:
+        changed = await self._db.execute(
+            "UPDATE oh_sessions SET status = 'cancelled', ended_at = ? "
+            "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
+            (to_db(now), guild_id, session_id),
+        )
+        return changed == 1
+
+    # -- questions --------------------------------------------------------
+
+    async def get_question(self, guild_id: int, question_id: int) -> Question | None:
+        row = await self._db.fetchone(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND id = ?",
+            (guild_id, question_id),
+        )
+        return None if row is None else _question(row)
+
+    async def open_question(self, guild_id: int, session_id: int, user_id: int) -> Question | None:
+        row = await self._db.fetchone(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            "AND user_id = ? AND outcome IS NULL",
+            (guild_id, session_id, user_id),
+        )
+        return None if row is None else _question(row)
+
+    async def _next_key(self, guild_id: int, session_id: int) -> int:
+        value = await self._db.fetchval(
+            "SELECT COALESCE(MAX(queue_key), 0) + 1 FROM oh_questions "
+            "WHERE guild_id = ? AND session_id = ?",
+            (guild_id, session_id),
+        )
+        return int(value)
+
+    async def add_question(
+        self,
+        guild_id: int,
+        session_id: int,
+        user_id: int,
+        text: str,
+        now: datetime,
+        *,
+        priority: int = 1,
+        carried_from: int | None = None,
+        skip_count: int = 0,
+        asked_at: datetime | None = None,
+    ) -> Question:
+        async with self._db.transaction():
+            key = await self._next_key(guild_id, session_id)
+            question_id = await self._db.execute(
+                "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
+                "priority, queue_key, skip_count, carried_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    session_id,
+                    user_id,
+                    text,
+                    to_db(asked_at or now),
+                    priority,
+                    key,
+                    skip_count,
+                    carried_from,
+                ),
+            )
+            question = await self.get_question(guild_id, question_id)
+        assert question is not None
+        return question
+
+    async def replace_text(self, guild_id: int, question_id: int, text: str) -> None:
+        await self._db.execute(
+            "UPDATE oh_questions SET question = ? WHERE guild_id = ? AND id = ? "
+            "AND outcome IS NULL",
+            (text, guild_id, question_id),
+        )
+
+    async def waiting(self, guild_id: int, session_id: int) -> list[Question]:
+        """Questions not yet taken, in queue order."""
+        rows = await self._db.fetchall(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            f"AND outcome IS NULL AND taken_at IS NULL ORDER BY {_QUEUE_ORDER}",
+            (guild_id, session_id),
+        )
+        return [_question(r) for r in rows]
+
+    async def in_progress(self, guild_id: int, session_id: int) -> list[Question]:
+        rows = await self._db.fetchall(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            "AND outcome IS NULL AND taken_at IS NOT NULL ORDER BY taken_at, id",
+            (guild_id, session_id),
+        )
+        return [_question(r) for r in rows]
+
+    async def session_questions(self, guild_id: int, session_id: int) -> list[Question]:
+        rows = await self._db.fetchall(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            f"ORDER BY {_QUEUE_ORDER}",
+            (guild_id, session_id),
+        )
+        return [_question(r) for r in rows]
+
+    async def waiting_counts(self, guild_id: int, session_ids: list[int]) -> dict[int, int]:
+        if not session_ids:
+            return {}
+        marks = ",".join("?" for _ in session_ids)
+        rows = await self._db.fetchall(
+            "SELECT session_id, COUNT(*) AS n FROM oh_questions WHERE guild_id = ? "
+            f"AND session_id IN ({marks}) AND outcome IS NULL GROUP BY session_id",
+            (guild_id, *session_ids),
+        )
+        return {r["session_id"]: r["n"] for r in rows}
+
+    async def mark_taken(
+        self, guild_id: int, question_id: int, host_id: int, now: datetime
+    ) -> bool:
+        changed = await self._db.execute(
+            "UPDATE oh_questions SET taken_at = ?, host_id = ? WHERE guild_id = ? AND id = ? "
+            "AND outcome IS NULL AND taken_at IS NULL",
+            (to_db(now), host_id, guild_id, question_id),
+        )
+        return changed == 1
+
+    async def set_thread(
+        self, guild_id: int, question_id: int, thread_id: int, card_message_id: int | None
+    ) -> None:
+        await self._db.execute(
+            "UPDATE oh_questions SET thread_id = ?, card_message_id = ? "
+            "WHERE guild_id = ? AND id = ?",
+            (thread_id, card_message_id, guild_id, question_id),
+        )
+
+    async def finish(
+        self,
+        guild_id: int,
+        question_id: int,
+        outcome: str,
+        now: datetime,
+        *,
+        host_id: int | None = None,
+    ) -> bool:
+        """Close an open question with its outcome; False if it was already closed."""
+        changed = await self._db.execute(
+            "UPDATE oh_questions SET outcome = ?, finished_at = ?, host_id = COALESCE(?, host_id) "
+            "WHERE guild_id = ? AND id = ? AND outcome IS NULL",
+            (outcome, to_db(now), host_id, guild_id, question_id),
+        )
+        return changed == 1
+
+    async def requeue_at_end(self, guild_id: int, question: Question) -> bool:
+        """A first skip: back to the end of the queue (after every waiting question)."""
+        async with self._db.transaction():
+            key = await self._next_key(guild_id, question.session_id)
+            changed = await self._db.execute(
+                "UPDATE oh_questions SET taken_at = NULL, host_id = NULL, thread_id = NULL, "
+                "card_message_id = NULL, skip_count = skip_count + 1, priority = 1, "
+                "queue_key = ? WHERE guild_id = ? AND id = ? AND outcome IS NULL",
+                (key, guild_id, question.id),
+            )
+        return changed == 1
+
+    async def set_feedback(self, guild_id: int, question_id: int, feedback_id: int) -> None:
+        await self._db.execute(
+            "UPDATE oh_questions SET feedback_id = ? WHERE guild_id = ? AND id = ?",
+            (feedback_id, guild_id, question_id),
+        )
+
+    async def answer_durations(self, guild_id: int, series_id: int) -> list[float]:
+        """Seconds each answered question of this series took, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT q.taken_at, q.finished_at FROM oh_questions q "
+            "JOIN oh_sessions s ON s.id = q.session_id "
+            "WHERE q.guild_id = ? AND s.guild_id = ? AND s.series_id = ? "
+            "AND q.outcome = 'answered' AND q.taken_at IS NOT NULL "
+            "ORDER BY q.finished_at",
+            (guild_id, guild_id, series_id),
+        )
+        return [
+            max(0.0, (from_db(r["finished_at"]) - from_db(r["taken_at"])).total_seconds())
+            for r in rows
+        ]
+
+    # -- reminders --------------------------------------------------------
+
+    async def claim_reminder(
+        self, guild_id: int, session_id: int, offset_minutes: int, now: datetime
+    ) -> bool:
+        """True if this call claimed it; False if it was claimed before (never send twice)."""
+        # execute() returns lastrowid for INSERTs, which an ignored insert leaves
+        # unchanged, so check and insert under one write lock instead.
+        async with self._db.transaction():
+            if await self.reminder_claimed(guild_id, session_id, offset_minutes):
+                return False
+            await self._db.execute(
+                "INSERT INTO oh_reminders_sent (guild_id, session_id, offset_minutes, "
+                "claimed_at) VALUES (?, ?, ?, ?)",
+                (guild_id, session_id, offset_minutes, to_db(now)),
+            )
+        return True
+
+    async def reminder_claimed(self, guild_id: int, session_id: int, offset_minutes: int) -> bool:
+        value = await self._db.fetchval(
+            "SELECT 1 FROM oh_reminders_sent WHERE guild_id = ? AND session_id = ? "
+            "AND offset_minutes = ?",
+            (guild_id, session_id, offset_minutes),
+        )
+        return value is not None
+
+    async def record_reminder_message(
+        self, guild_id: int, session_id: int, offset_minutes: int, message_id: int
+    ) -> None:
+        await self._db.execute(
+            "UPDATE oh_reminders_sent SET message_id = ? WHERE guild_id = ? AND session_id = ? "
+            "AND offset_minutes = ?",
+            (message_id, guild_id, session_id, offset_minutes),
+        )
+
+    # -- figures ----------------------------------------------------------
+
+    async def _figures(self, guild_id: int, sessions: list[Session]) -> OfficeHoursFigures:
+        if not sessions:
+            return OfficeHoursFigures(0, 0, 0, 0, 0, None, 0, [])
+        started = {s.id: s.started_at for s in sessions}
+        marks = ",".join("?" for _ in sessions)
+        rows = await self._db.fetchall(
+            f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? "
+            f"AND session_id IN ({marks})",
+            (guild_id, *started),
+        )
+        questions = [_question(r) for r in rows]
+        waits = [
+            w
+            for q in questions
+            if (w := wait_seconds(q, started.get(q.session_id))) is not None
+            and q.outcome != "carried"
+        ]
+        hosts = {s.host_id for s in sessions} | {
+            q.host_id for q in questions if q.host_id is not None and q.outcome == "answered"
+        }
+        return OfficeHoursFigures(
+            sessions_held=len(sessions),
+            # A carried-over question was already counted where it was first asked.
+            asked=sum(1 for q in questions if q.carried_from is None),
+            answered=sum(1 for q in questions if q.outcome == "answered"),
+            skipped=sum(1 for q in questions if q.outcome == "skipped"),
+            carried_over=sum(1 for q in questions if q.outcome == "carried"),
+            median_wait_seconds=statistics.median(waits) if waits else None,
+            unique_askers=len({q.user_id for q in questions}),
+            host_ids=sorted(hosts),
+        )
+
+    async def session_figures(self, session: Session) -> OfficeHoursFigures:
+        return await self._figures(session.guild_id, [session])
+
+    async def digest_figures(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> OfficeHoursFigures:
+        """Figures for sessions held (started and ended) with a start in [start, end)."""
+        rows = await self._db.fetchall(
+            f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND status = 'ended' "
+            "AND started_at >= ? AND started_at < ? ORDER BY started_at",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return await self._figures(guild_id, [_session(r) for r in rows])
