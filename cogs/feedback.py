@@ -1,0 +1,883 @@
+"""/feedback: capture, browse and follow up on developer feedback.
+
+Capture paths: the submit modal, the "Capture feedback" message menu, an advocate's
+capture-emoji reaction, and office hours (through the service). Each reply shows the item
+id, its tags and similar open items with "+1 #N instead" / "Keep separate" buttons.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._common import (
+    NO_PINGS,
+    Refusal,
+    advocate_only,
+    is_advocate,
+    send_ephemeral,
+)
+from cogs.feedback_views import (
+    COG_NAME,
+    CaptureModal,
+    SubmitModal,
+    card_view,
+    dedupe_view,
+    page_view,
+)
+from services.errors import InvalidInput
+from services.feedback import (
+    MAX_MESSAGE_TEXT,
+    CaptureResult,
+    FeedbackService,
+    ItemCard,
+    Page,
+    Trends,
+    parse_tag_list,
+    summary_from_text,
+)
+from services.feedback_export import export_records, render
+from services.timefmt import discord_timestamp
+from storage.feedback import FeedbackItem
+
+if TYPE_CHECKING:
+    from bot import HallwayBot
+
+log = logging.getLogger(__name__)
+
+StatusChoice = Literal["new", "acknowledged", "planned", "in-progress", "shipped", "declined"]
+ListStatus = Literal[
+    "new", "acknowledged", "planned", "in-progress", "shipped", "declined", "duplicate"
+]
+STATUS_EMOJI = {
+    "new": "🆕",
+    "acknowledged": "👀",
+    "planned": "🗓️",
+    "in-progress": "🔧",
+    "shipped": "🚢",
+    "declined": "🚫",
+    "duplicate": "🔁",
+}
+STATUS_COLOUR = {
+    "new": discord.Colour.blurple(),
+    "acknowledged": discord.Colour.gold(),
+    "planned": discord.Colour.teal(),
+    "in-progress": discord.Colour.orange(),
+    "shipped": discord.Colour.green(),
+    "declined": discord.Colour.dark_grey(),
+    "duplicate": discord.Colour.light_grey(),
+}
+MAX_FORUM_TAGS = 20
+MAX_APPLIED_TAGS = 5
+
+
+def _md(text: str, limit: int = 100) -> str:
+    """User text shown inline: no markdown tricks, bounded length."""
+    text = discord.utils.escape_markdown(text.replace("\n", " "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tags(item: FeedbackItem) -> str:
+    if not item.tags:
+        return "none yet (advocates can add some with `/feedback tag`)"
+    return ", ".join(f"`{t}`" for t in item.tag_names)
+
+
+def _votes(n: int) -> str:
+    return f"{n} vote{'s' if n != 1 else ''}"
+
+
+def capture_reply(result: CaptureResult) -> str:
+    item = result.item
+    if not result.created:
+        counted = "your +1 is counted" if result.vote_added else "you had already voted for it"
+        return (
+            f"📝 That message is already feedback **#{item.id}**: {_md(item.summary)} "
+            f"— {counted} ({_votes(item.votes)})."
+        )
+    lines = [
+        f"📝 Saved as feedback **#{item.id}**: {_md(item.summary)}",
+        f"Tags: {_tags(item)}",
+    ]
+    if result.similar:
+        lines.append("Similar open items:")
+        lines += [
+            f"• #{s.id} {_md(s.summary, 80)} ({s.status}, {_votes(s.votes)})"
+            for s in result.similar
+        ]
+        lines.append("If it's the same thing, add your +1 there instead.")
+    lines.append(f"See it with `/feedback show item:{item.id}`.")
+    return "\n".join(lines)
+
+
+def render_card(card: ItemCard) -> discord.Embed:
+    item = card.item
+    embed = discord.Embed(
+        title=f"#{item.id} {item.summary}"[:256],
+        description=(item.details[:1500] + ("…" if len(item.details) > 1500 else ""))
+        or "*No details.*",
+        colour=STATUS_COLOUR.get(item.status, discord.Colour.blurple()),
+        timestamp=item.created_at,
+    )
+    status = f"{STATUS_EMOJI.get(item.status, '')} {item.status}"
+    if item.duplicate_of:
+        status += f" of #{item.duplicate_of}"
+    embed.add_field(name="Status", value=status)
+    embed.add_field(name="Votes", value=str(item.votes))
+    embed.add_field(name="Tags", value=_tags(item)[:1024], inline=False)
+    if item.product_area:
+        embed.add_field(name="Product area", value=_md(item.product_area, 40))
+    reporters = (
+        ", ".join(f"<@{r.user_id}>" for r in card.reporters[:10]) or f"<@{item.reporter_id}>"
+    )
+    embed.add_field(name="Reported by", value=reporters[:1024])
+    facts = []
+    fields = item.fields
+    if fields.get("language"):
+        facts.append(f"language `{fields['language']}`")
+    if fields.get("sdk"):
+        facts.append(f"SDK `{fields['sdk']}`")
+    if fields.get("versions"):
+        facts.append("versions " + ", ".join(f"`{v}`" for v in fields["versions"][:5]))
+    if fields.get("error_codes"):
+        facts.append("errors " + ", ".join(f"`{c}`" for c in fields["error_codes"][:5]))
+    if facts:
+        embed.add_field(name="Details found", value="; ".join(facts)[:1024], inline=False)
+    if item.source_url:
+        embed.add_field(name="Source", value=f"[Jump to the message]({item.source_url})")
+    if item.link_url:
+        embed.add_field(name="Linked issue", value=item.link_url[:1024])
+    if item.attachments:
+        embed.add_field(
+            name="Attachments",
+            value="\n".join(item.attachments[:5])[:1024],
+            inline=False,
+        )
+    history = [
+        f"{discord_timestamp(h.created_at, 'd')} **{h.status}** by <@{h.actor_id}>"
+        + (f" — {_md(h.note, 120)}" if h.note else "")
+        for h in card.history[-6:]
+    ]
+    embed.add_field(name="History", value="\n".join(history)[:1024] or "—", inline=False)
+    embed.set_footer(text=f"Captured via {item.source}")
+    return embed
+
+
+def render_page(page: Page, sort: str, status: str, tag: str) -> str:
+    filters = []
+    if tag:
+        filters.append(f"tag `{tag}`")
+    if status:
+        filters.append(f"status {status}")
+    head = f"**Feedback** ({', '.join(filters) or 'all open and closed'}; by {sort})"
+    if not page.items:
+        return f"{head}\nNothing matches. Try another tag or status, or `/feedback submit`."
+    lines = [head]
+    lines += [
+        f"**#{i.id}** {STATUS_EMOJI.get(i.status, '')} {_md(i.summary, 80)} — {_votes(i.votes)}"
+        for i in page.items
+    ]
+    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} items")
+    return "\n".join(lines)
+
+
+def render_trends(t: Trends) -> str:
+    lines = [
+        f"**Feedback trends: last {t.days} days** vs the {t.days} days before",
+        f"New items: **{t.new_items}** (before: {t.previous_items})",
+    ]
+    if t.tags:
+        for tag in t.tags:
+            pct = tag.change_pct
+            change = "new" if pct is None else f"{pct:+.0f}%"
+            lines.append(f"`{tag.tag}` {tag.count} (before {tag.previous}, {change})")
+    else:
+        lines.append("No tagged feedback in either period.")
+    if t.top:
+        lines.append("**Most-voted items this period:**")
+        lines += [f"#{i.id} {_md(i.summary, 80)} — {_votes(i.votes)}" for i in t.top]
+    return "\n".join(lines)
+
+
+def parse_since(raw: str | None, now: datetime) -> datetime | None:
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip().lower()
+    if text.endswith("d") and text[:-1].isdigit():
+        try:
+            return now - timedelta(days=int(text[:-1]))
+        except OverflowError:
+            # Before year 1 (datetime's range) is no date at all.
+            raise InvalidInput(
+                f"`{raw[:30]}` is too far back. Use a number of days such as `30d`, or "
+                "leave `since` empty to export everything."
+            ) from None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"`{raw[:30]}` isn't a date. Use YYYY-MM-DD (e.g. 2026-01-31) or a number of "
+            "days such as `30d`."
+        ) from exc
+    return day
+
+
+def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> str:
+    lines = [
+        f"📣 Update on feedback **#{item.id}** ({_md(item.summary)}) in **{_md(guild_name, 60)}**:",
+        f"{STATUS_EMOJI.get(item.status, '')} it's now **{item.status}** (was {old}).",
+    ]
+    if note:
+        lines.append(f"Note: {_md(note, 500)}")
+    if item.link_url:
+        lines.append(f"Follow it here: {item.link_url}")
+    lines.append("Thanks for telling us about it!")
+    return "\n".join(lines)
+
+
+class FeedbackCog(commands.Cog, name=COG_NAME):
+    feedback = app_commands.Group(
+        name="feedback", description="Capture and follow developer feedback", guild_only=True
+    )
+    tags_group = app_commands.Group(name="tags", description="Pain-point tags", parent=feedback)
+    areas_group = app_commands.Group(
+        name="areas", description="This server's product areas", parent=feedback
+    )
+
+    def __init__(self, bot: HallwayBot, service: FeedbackService) -> None:
+        self.bot = bot
+        self.service = service
+        self.capture_menu = app_commands.ContextMenu(
+            name="Capture feedback", callback=self.capture_menu_callback
+        )
+        self.capture_menu.guild_only = True
+        service.on_created = self.post_to_forum
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.capture_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.capture_menu.name, type=self.capture_menu.type)
+
+    # ------------------------------------------------------------------ autocomplete
+
+    async def _item_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        items = await self.service.autocomplete(interaction.guild_id, current)
+        return [
+            app_commands.Choice(name=f"#{i.id} [{i.status}] {i.summary}"[:100], value=i.id)
+            for i in items
+        ]
+
+    async def _tag_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        names = await self.service.known_tags(interaction.guild_id)
+        cur = current.lower().strip()
+        return [app_commands.Choice(name=n, value=n) for n in names if cur in n][:25]
+
+    # ------------------------------------------------------------------ capture: submit
+
+    @feedback.command(name="submit")
+    async def submit(self, interaction: discord.Interaction) -> None:
+        """Send feedback: a summary, details and (optionally) a product area."""
+        assert interaction.guild_id is not None
+        areas = await self.service.areas(interaction.guild_id)
+        await interaction.response.send_modal(SubmitModal(areas))
+
+    async def submit_from_modal(
+        self, interaction: discord.Interaction, summary: str, details: str, area: str
+    ) -> None:
+        assert interaction.guild_id is not None
+        channel_id = interaction.channel_id
+        result = await self.service.capture(
+            guild_id=interaction.guild_id,
+            source="command",
+            reporter_id=interaction.user.id,
+            reporter_name=interaction.user.display_name,
+            captured_by_id=interaction.user.id,
+            summary=summary,
+            details=details,
+            product_area=area,
+            channel_id=channel_id,
+        )
+        await self._reply_capture(interaction, result)
+
+    async def _reply_capture(self, interaction: discord.Interaction, result: CaptureResult) -> None:
+        kwargs: dict[str, object] = {}
+        if result.created and result.similar:
+            kwargs["view"] = dedupe_view(result.item.id, [s.id for s in result.similar])
+        await send_ephemeral(interaction, capture_reply(result), **kwargs)
+        if result.created:
+            await self.post_to_forum(result.item)
+
+    # ------------------------------------------------------------------ capture: message menu
+
+    async def capture_menu_callback(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Capture this message as feedback."""
+        if interaction.guild_id is None:
+            raise Refusal("Feedback can only be captured in a server.")
+        advocate = await is_advocate(interaction)
+        if message.author.id != interaction.user.id and not advocate:
+            raise Refusal(
+                "You can capture your own messages; only advocates can capture other people's. "
+                "To add yours, use `/feedback submit`."
+            )
+        if advocate:
+            existing = await self.service.repo.by_message(interaction.guild_id, message.id)
+            if existing is None:
+                modal = CaptureModal(message, summary_from_text(message.content))
+                await interaction.response.send_modal(modal)
+                return
+        await self.capture_message(interaction, message, summary=None)
+
+    async def capture_message(
+        self, interaction: discord.Interaction, message: discord.Message, *, summary: str | None
+    ) -> None:
+        assert interaction.guild_id is not None
+        result = await self._capture_message(
+            interaction.guild_id, message, interaction.user.id, "message", summary
+        )
+        await self._reply_capture(interaction, result)
+
+    async def _capture_message(
+        self,
+        guild_id: int,
+        message: discord.Message,
+        captured_by: int,
+        source: str,
+        summary: str | None,
+    ) -> CaptureResult:
+        text = message.content or ""
+        attachments = [a.url for a in message.attachments]
+        if summary is None:
+            summary = summary_from_text(text)
+        if not summary and attachments:
+            summary = f"Attachment from {message.author.display_name}"
+        if not summary and not text.strip():
+            raise InvalidInput(
+                "That message has no text to capture. Use `/feedback submit` to describe it."
+            )
+        return await self.service.capture(
+            guild_id=guild_id,
+            source=source,
+            reporter_id=message.author.id,
+            reporter_name=message.author.display_name,
+            captured_by_id=captured_by,
+            summary=summary,
+            details=text,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            source_url=message.jump_url,
+            attachments=attachments,
+            max_details=MAX_MESSAGE_TEXT,
+        )
+
+    # ------------------------------------------------------------------ capture: reaction
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None or self.bot.user is None:
+            return
+        if payload.user_id == self.bot.user.id:
+            return
+        member = payload.member
+        if member is None or member.bot:
+            return
+        config = await self.bot.services.guild_settings.config(payload.guild_id)
+        if str(payload.emoji) != config.capture_emoji:
+            return
+        allowed = await self.bot.services.guild_settings.is_advocate(
+            payload.guild_id,
+            [r.id for r in member.roles],
+            manage_guild=member.guild_permissions.manage_guild,
+        )
+        if not allowed:
+            return  # a member's own 📝 is just a reaction
+        try:
+            await self._capture_reaction(payload, member, config.capture_emoji)
+        except discord.HTTPException:
+            log.warning("Reaction capture failed in channel %s", payload.channel_id, exc_info=True)
+
+    async def _capture_reaction(
+        self, payload: discord.RawReactionActionEvent, member: discord.Member, emoji: str
+    ) -> None:
+        assert payload.guild_id is not None
+        channel = self.bot.get_channel(payload.channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        message = await channel.fetch_message(payload.message_id)
+        try:
+            result = await self._capture_message(
+                payload.guild_id, message, member.id, "reaction", None
+            )
+        except InvalidInput as exc:
+            await self._tell_capturer(member, message, f"Nothing was captured: {exc}")
+            return
+        if result.created:
+            await message.add_reaction(emoji)
+        text = capture_reply(result)
+        view = None
+        if result.created and result.similar:
+            view = dedupe_view(result.item.id, [s.id for s in result.similar], payload.guild_id)
+        await self._tell_capturer(member, message, f"{message.jump_url}\n{text}", view)
+        if result.created:
+            await self.post_to_forum(result.item)
+
+    async def _tell_capturer(
+        self,
+        member: discord.Member,
+        message: discord.Message,
+        text: str,
+        view: discord.ui.View | None = None,
+    ) -> None:
+        """By DM; if DMs are closed, a non-pinging reply to the captured message."""
+        try:
+            if view is not None:
+                await member.send(text, view=view, allowed_mentions=NO_PINGS)
+            else:
+                await member.send(text, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            await message.reply(
+                f"{member.mention} {text}",
+                mention_author=False,
+                allowed_mentions=NO_PINGS,
+            )
+
+    # ------------------------------------------------------------------ dedupe buttons
+
+    async def plus_one_instead(
+        self, interaction: discord.Interaction, item_id: int, target: int, guild_id: int | None
+    ) -> None:
+        gid = interaction.guild_id or guild_id
+        if gid is None:
+            raise InvalidInput("Use this button in the server where the feedback was captured.")
+        advocate = interaction.guild_id is not None and await is_advocate(interaction)
+        item = await self.service.plus_one_instead(
+            gid, item_id, target, interaction.user.id, advocate=advocate
+        )
+        await interaction.response.edit_message(
+            content=f"👍 Folded #{item_id} into **#{item.id}** {_md(item.summary)} — "
+            f"{_votes(item.votes)} now.",
+            view=None,
+            allowed_mentions=NO_PINGS,
+        )
+        await self.update_forum(gid, item_id)
+
+    async def keep_separate(self, interaction: discord.Interaction, item_id: int) -> None:
+        content = interaction.message.content if interaction.message else ""
+        await interaction.response.edit_message(
+            content=f"{content}\n✅ Kept #{item_id} as its own item.",
+            view=None,
+            allowed_mentions=NO_PINGS,
+        )
+
+    # ------------------------------------------------------------------ cards and votes
+
+    @feedback.command(name="show")
+    @app_commands.describe(item="The item's number")
+    async def show(self, interaction: discord.Interaction, item: int) -> None:
+        """Show a feedback item: tags, votes, status, history and links."""
+        assert interaction.guild_id is not None
+        card = await self.service.card(interaction.guild_id, item)
+        await interaction.response.send_message(
+            embed=render_card(card),
+            view=card_view(card.item.id, card.item.link_url),
+            allowed_mentions=NO_PINGS,
+        )
+
+    show.autocomplete("item")(_item_choices)
+
+    @feedback.command(name="vote")
+    @app_commands.describe(item="The item's number")
+    async def vote(self, interaction: discord.Interaction, item: int) -> None:
+        """Add your +1 to a feedback item."""
+        assert interaction.guild_id is not None
+        result = await self.service.vote(interaction.guild_id, item, interaction.user.id)
+        await send_ephemeral(interaction, self._vote_text(result.item, result.added, item))
+
+    vote.autocomplete("item")(_item_choices)
+
+    @staticmethod
+    def _vote_text(item: FeedbackItem, added: bool, asked: int) -> str:
+        moved = f" (#{asked} was merged into #{item.id})" if asked != item.id else ""
+        if added:
+            return f"👍 Your +1 on **#{item.id}** is counted{moved}: {_votes(item.votes)}."
+        return (
+            f"You already voted for **#{item.id}**{moved} ({_votes(item.votes)}); once is enough."
+        )
+
+    async def vote_button(self, interaction: discord.Interaction, item_id: int) -> None:
+        if interaction.guild_id is None:
+            raise InvalidInput("Vote in the server where the feedback lives.")
+        result = await self.service.vote(interaction.guild_id, item_id, interaction.user.id)
+        message = interaction.message
+        if result.added and message is not None and message.embeds and not message.flags.ephemeral:
+            card = await self.service.card(interaction.guild_id, item_id)
+            await interaction.response.edit_message(
+                embed=render_card(card), allowed_mentions=NO_PINGS
+            )
+        await send_ephemeral(interaction, self._vote_text(result.item, result.added, item_id))
+
+    # ------------------------------------------------------------------ advocate actions
+
+    @feedback.command(name="status")
+    @app_commands.describe(
+        item="The item's number",
+        status="The new status",
+        note="Shown in the history and in the message to reporters and voters",
+    )
+    @advocate_only()
+    async def status(
+        self,
+        interaction: discord.Interaction,
+        item: int,
+        status: StatusChoice,
+        note: str | None = None,
+    ) -> None:
+        """Move an item to a new status and tell its reporters and voters."""
+        assert interaction.guild is not None
+        change = await self.service.set_status(
+            interaction.guild.id, item, status, interaction.user.id, note
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = status_message(change.item, change.old_status, change.note, interaction.guild.name)
+        dm, posted = await self._notify(change.item, change.recipients, text)
+        await self.update_forum(interaction.guild.id, change.item.id)
+        told = f"told {dm} by DM" if dm else "no DMs sent"
+        if posted:
+            told += f"; {posted} with closed DMs were told in <#{change.item.channel_id}>"
+        await interaction.followup.send(
+            f"✅ #{change.item.id} is now **{change.item.status}** ({told}).",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    status.autocomplete("item")(_item_choices)
+
+    async def _notify(self, item: FeedbackItem, user_ids: list[int], text: str) -> tuple[int, int]:
+        refused: list[int] = []
+        sent = 0
+        for user_id in user_ids:
+            try:
+                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+                await user.send(text, allowed_mentions=NO_PINGS)
+                sent += 1
+            except discord.Forbidden:
+                refused.append(user_id)
+            except discord.HTTPException:
+                log.warning("Could not DM %s about feedback #%s", user_id, item.id, exc_info=True)
+                refused.append(user_id)
+        if not refused:
+            return sent, 0
+        channel = self.bot.get_channel(item.channel_id) if item.channel_id else None
+        if not isinstance(channel, discord.abc.Messageable):
+            log.info("No source channel to tell %d people about #%s", len(refused), item.id)
+            return sent, 0
+        names = " ".join(f"<@{u}>" for u in refused)
+        try:
+            await channel.send(f"{names}\n{text}"[:2000], allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("Could not post the status of #%s in its channel", item.id, exc_info=True)
+            return sent, 0
+        return sent, len(refused)
+
+    @feedback.command(name="link")
+    @app_commands.describe(item="The item's number", url="An http or https issue-tracker URL")
+    @advocate_only()
+    async def link(self, interaction: discord.Interaction, item: int, url: str) -> None:
+        """Attach an issue-tracker link to a feedback item."""
+        assert interaction.guild_id is not None
+        updated = await self.service.link(interaction.guild_id, item, url)
+        await send_ephemeral(interaction, f"🔗 #{updated.id} now links to <{updated.link_url}>.")
+        await self.update_forum(interaction.guild_id, updated.id)
+
+    link.autocomplete("item")(_item_choices)
+
+    @feedback.command(name="merge")
+    @app_commands.describe(duplicate="The item that repeats another", into="The item to keep")
+    @advocate_only()
+    async def merge(self, interaction: discord.Interaction, duplicate: int, into: int) -> None:
+        """Merge a duplicate into another item, moving its votes and reporters."""
+        assert interaction.guild_id is not None
+        kept = await self.service.merge(interaction.guild_id, duplicate, into, interaction.user.id)
+        await send_ephemeral(
+            interaction,
+            f"🔁 #{duplicate} is now a duplicate of **#{kept.id}** {_md(kept.summary)} "
+            f"({_votes(kept.votes)}).",
+        )
+        await self.update_forum(interaction.guild_id, duplicate)
+
+    merge.autocomplete("duplicate")(_item_choices)
+    merge.autocomplete("into")(_item_choices)
+
+    @feedback.command(name="tag")
+    @app_commands.describe(
+        item="The item's number",
+        add="Tags to add, separated by commas",
+        remove="Tags to remove, separated by commas",
+    )
+    @advocate_only()
+    async def tag(
+        self,
+        interaction: discord.Interaction,
+        item: int,
+        add: str | None = None,
+        remove: str | None = None,
+    ) -> None:
+        """Correct an item's tags; the server's tagger learns from it."""
+        assert interaction.guild_id is not None
+        updated = await self.service.retag(
+            interaction.guild_id,
+            item,
+            interaction.user.id,
+            parse_tag_list(add),
+            parse_tag_list(remove),
+        )
+        await send_ephemeral(
+            interaction,
+            f"🏷️ #{updated.id} tags: {_tags(updated)}. Thanks — the tagger learns from this.",
+        )
+
+    tag.autocomplete("item")(_item_choices)
+
+    # ------------------------------------------------------------------ browse
+
+    @feedback.command(name="list")
+    @app_commands.describe(tag="Only items with this tag", status="Only items with this status")
+    async def list_items(
+        self,
+        interaction: discord.Interaction,
+        tag: str | None = None,
+        status: ListStatus | None = None,
+        sort: Literal["votes", "recent"] = "votes",
+    ) -> None:
+        """List feedback items, most-voted or most recent first."""
+        await self.show_page(interaction, 0, sort, status or "", (tag or "").strip().lower())
+
+    list_items.autocomplete("tag")(_tag_choices)
+
+    async def show_page(
+        self, interaction: discord.Interaction, page: int, sort: str, status: str, tag: str
+    ) -> None:
+        if interaction.guild_id is None:
+            raise InvalidInput("Use this in a server.")
+        result = await self.service.list_page(
+            interaction.guild_id, tag=tag or None, status=status or None, sort=sort, page=page
+        )
+        content = render_page(result, sort, status, tag)
+        view = page_view(result.page, result.pages, sort, status, tag)
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.edit_message(
+                content=content, view=view, allowed_mentions=NO_PINGS
+            )
+        elif view is not None:
+            await send_ephemeral(interaction, content, view=view)
+        else:
+            await send_ephemeral(interaction, content)
+
+    @feedback.command(name="search")
+    @app_commands.describe(query="Words to look for")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        """Search this server's feedback."""
+        assert interaction.guild_id is not None
+        found = await self.service.search(interaction.guild_id, query)
+        if not found:
+            await send_ephemeral(
+                interaction, "No feedback matches that. Try other words, or `/feedback list`."
+            )
+            return
+        lines = [f"**Feedback matching** “{_md(query, 60)}”:"]
+        lines += [
+            f"**#{i.id}** {STATUS_EMOJI.get(i.status, '')} {_md(i.summary, 80)} — {_votes(i.votes)}"
+            for i, _ in found
+        ]
+        await send_ephemeral(interaction, "\n".join(lines))
+
+    @feedback.command(name="trends")
+    @app_commands.describe(days="How many days to look back (default 30)")
+    async def trends(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30
+    ) -> None:
+        """Feedback per tag for a period against the one before, and the most-voted items."""
+        assert interaction.guild_id is not None
+        result = await self.service.trends(interaction.guild_id, days)
+        await send_ephemeral(interaction, render_trends(result)[:2000])
+
+    @feedback.command(name="export")
+    @app_commands.describe(
+        format="csv or json", since="Only items from this date (YYYY-MM-DD) or e.g. 30d"
+    )
+    @advocate_only()
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        format: Literal["csv", "json"] = "csv",
+        since: str | None = None,
+    ) -> None:
+        """Download every feedback field as a CSV or JSON file."""
+        assert interaction.guild_id is not None
+        start = parse_since(since, self.service.clock.now())
+        records = await export_records(self.service.repo, interaction.guild_id, start)
+        data = render(records, format).encode("utf-8")
+        stamp = self.service.clock.now().strftime("%Y%m%d")
+        file = discord.File(io.BytesIO(data), filename=f"feedback-{stamp}.{format}")
+        await interaction.response.send_message(
+            f"📦 {len(records)} feedback item{'s' if len(records) != 1 else ''}.",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    # ------------------------------------------------------------------ tags and areas
+
+    @tags_group.command(name="list")
+    async def tags_list(self, interaction: discord.Interaction) -> None:
+        """Show the pain-point tags with how many items carry each."""
+        assert interaction.guild_id is not None
+        infos = await self.service.tag_infos(interaction.guild_id)
+        lines = ["**Pain-point tags** (items · open)"]
+        for info in infos:
+            extra = f" — keywords: {', '.join(info.keywords)}" if info.keywords else ""
+            kind = "custom" if info.custom else _md(info.description, 60)
+            lines.append(
+                f"`{info.name}` {info.items} · {info.open_items} — {kind}{_md(extra, 120)}"
+            )
+        await send_ephemeral(interaction, "\n".join(lines)[:2000])
+
+    @tags_group.command(name="add")
+    @app_commands.describe(
+        name="Lower-case letters, digits and dashes", keywords="Words or phrases, comma-separated"
+    )
+    @advocate_only()
+    async def tags_add(self, interaction: discord.Interaction, name: str, keywords: str) -> None:
+        """Add a custom tag, or more keywords to a tag."""
+        assert interaction.guild_id is not None
+        words = await self.service.add_custom_tag(interaction.guild_id, name, keywords)
+        await send_ephemeral(
+            interaction,
+            f"🏷️ `{name.strip().lower()}` now matches: {_md(', '.join(words), 500)}. "
+            "New feedback is tagged with it.",
+        )
+
+    @tags_group.command(name="remove")
+    @app_commands.describe(name="The custom tag to remove")
+    @advocate_only()
+    async def tags_remove(self, interaction: discord.Interaction, name: str) -> None:
+        """Remove a custom tag (items keep the tags they have)."""
+        assert interaction.guild_id is not None
+        await self.service.remove_custom_tag(interaction.guild_id, name)
+        await send_ephemeral(interaction, f"🗑️ Removed the custom tag `{_md(name, 32)}`.")
+
+    @areas_group.command(name="set")
+    @app_commands.describe(areas="Comma-separated, e.g. Dashboard, CLI, Python SDK; 'none' clears")
+    @advocate_only()
+    async def areas_set(self, interaction: discord.Interaction, areas: str) -> None:
+        """Set the product areas people can pick when they submit feedback."""
+        assert interaction.guild_id is not None
+        raw = "" if areas.strip().lower() in ("none", "-", "clear") else areas
+        names = await self.service.set_areas(interaction.guild_id, raw)
+        text = ", ".join(names) if names else "none: any area text is accepted"
+        await send_ephemeral(interaction, f"✅ Product areas: {_md(text, 1500)}.")
+
+    @areas_group.command(name="list")
+    async def areas_list(self, interaction: discord.Interaction) -> None:
+        """Show this server's product areas."""
+        assert interaction.guild_id is not None
+        names = await self.service.areas(interaction.guild_id)
+        text = ", ".join(names) if names else "none set: the product area is free text"
+        await send_ephemeral(interaction, f"Product areas: {_md(text, 1500)}")
+
+    # ------------------------------------------------------------------ forum
+
+    async def _forum(self, guild_id: int) -> discord.ForumChannel | None:
+        config = await self.bot.services.guild_settings.config(guild_id)
+        if not config.feedback_channel_id:
+            return None
+        channel = self.bot.get_channel(config.feedback_channel_id)
+        return channel if isinstance(channel, discord.ForumChannel) else None
+
+    async def _forum_tags(
+        self, forum: discord.ForumChannel, names: list[str]
+    ) -> list[discord.ForumTag]:
+        existing = {t.name: t for t in forum.available_tags}
+        applied: list[discord.ForumTag] = []
+        for name in names[:MAX_APPLIED_TAGS]:
+            tag = existing.get(name)
+            if tag is None:
+                if len(existing) >= MAX_FORUM_TAGS:
+                    continue  # Discord's limit: items still show their tags in the post text
+                tag = await forum.create_tag(name=name)
+                existing[name] = tag
+            applied.append(tag)
+        return applied
+
+    @staticmethod
+    def _forum_text(item: FeedbackItem) -> str:
+        # No vote count here: it would go stale between status changes; the +1 button
+        # below and /feedback show have the live count.
+        lines = [
+            f"**Status:** {STATUS_EMOJI.get(item.status, '')} {item.status}",
+            f"**Tags:** {_tags(item)}",
+            f"**Reported by:** <@{item.reporter_id}>",
+        ]
+        if item.source_url:
+            lines.append(f"**Source:** {item.source_url}")
+        if item.link_url:
+            lines.append(f"**Linked issue:** {item.link_url}")
+        if item.details:
+            lines += ["", item.details[:1500]]
+        return "\n".join(lines)[:2000]
+
+    async def post_to_forum(self, item: FeedbackItem) -> None:
+        """If the feedback channel is a forum, the item also becomes a post there."""
+        try:
+            forum = await self._forum(item.guild_id)
+            if forum is None:
+                return
+            tags = await self._forum_tags(forum, item.tag_names)
+            created = await forum.create_thread(
+                name=f"#{item.id} {item.summary}"[:100],
+                content=self._forum_text(item),
+                applied_tags=tags,
+                view=card_view(item.id, None),
+                allowed_mentions=NO_PINGS,
+            )
+            await self.service.set_forum_thread(item.guild_id, item.id, created.thread.id)
+        except discord.HTTPException:
+            log.warning("Could not post feedback #%s to the forum", item.id, exc_info=True)
+
+    async def update_forum(self, guild_id: int, item_id: int) -> None:
+        """Status changes (and merges) show in the item's forum post."""
+        item = await self.service.item(guild_id, item_id)
+        if item.forum_thread_id is None:
+            return
+        try:
+            thread = self.bot.get_channel(item.forum_thread_id) or await self.bot.fetch_channel(
+                item.forum_thread_id
+            )
+            if not isinstance(thread, discord.Thread):
+                return
+            # The starter message is the thread's first message (on Discord its id is the
+            # thread's, but reading the history does not depend on that).
+            starter = [m async for m in thread.history(limit=1, oldest_first=True)]
+            if not starter:
+                return
+            await starter[0].edit(content=self._forum_text(item), allowed_mentions=NO_PINGS)
+            prefix = "" if item.status == "new" else f"[{item.status}] "
+            await thread.edit(name=f"{prefix}#{item.id} {item.summary}"[:100])
+        except discord.HTTPException:
+            log.warning("Could not update the forum post of #%s", item.id, exc_info=True)

@@ -1,0 +1,826 @@
+"""Feedback rules: capture, pain-point tagging, dedupe, votes, status, merge, search, trends.
+
+Every capture path (command, message menu, reaction, office hours) ends in ``capture``,
+which tags the text with the rules, the guild's custom tags and the guild's learnt naive
+Bayes model, pulls out fields, looks for similar open items through the SQLite term index,
+and stores everything in one transaction. Nothing here talks to Discord: the cog delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from services import similarity
+from services.bayes import MAX_TOKENS_PER_EXAMPLE, TagModel, tokens_for
+from services.clock import Clock
+from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from services.tagging import Tagger, Taxonomy, load_taxonomy
+from storage.feedback import (
+    OPEN_STATUSES,
+    ROW_BUDGET,
+    AlreadyCaptured,
+    Candidates,
+    FeedbackItem,
+    FeedbackRepository,
+    HistoryEntry,
+    ItemSummary,
+    NewItem,
+    Reporter,
+    item_from_new,
+)
+from storage.timeutil import from_db
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("new", "acknowledged", "planned", "in-progress", "shipped", "declined", "duplicate")
+SOURCES = ("command", "message", "reaction", "office-hours")
+MAX_SUMMARY = 100
+MAX_DETAILS = 2000
+# A captured message keeps its whole text; Discord allows up to 4000 characters with Nitro.
+MAX_MESSAGE_TEXT = 4000
+MAX_NOTE = 500
+MAX_URL = 500
+MAX_AREAS = 25
+MAX_AREA_CHARS = 40
+PAGE_SIZE = 10
+SEARCH_LIMIT = 10
+SEARCH_THRESHOLD = 0.1
+# A search is typed by a person, not on the capture path: it can afford more candidates.
+SEARCH_CANDIDATES = 40
+# Candidate lookup for dedupe and search: the query's rarest terms, bounded item count.
+RARE_TERMS = 8
+CANDIDATE_LIMIT = 4
+MAX_TRENDS_DAYS = 365
+MAX_CUSTOM_TAGS = 50
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    id: int
+    summary: str
+    status: str
+    votes: int
+    score: float
+
+
+@dataclass
+class CaptureResult:
+    item: FeedbackItem
+    created: bool
+    # When the message was captured before: did this capture add a vote?
+    vote_added: bool = False
+    similar: list[SimilarItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    item: FeedbackItem
+    added: bool
+    # Votes on a duplicate go to the item it was merged into.
+    redirected_from: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    item: FeedbackItem
+    old_status: str
+    note: str
+    # Reporters and voters to tell, without the advocate who made the change.
+    recipients: list[int]
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    item: FeedbackItem
+    history: list[HistoryEntry]
+    reporters: list[Reporter]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ItemSummary]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TagTrend:
+    tag: str
+    count: int
+    previous: int
+
+    @property
+    def change_pct(self) -> float | None:
+        """Change against the previous period in %, or None when it had no items."""
+        if self.previous == 0:
+            return None
+        return round((self.count - self.previous) * 100.0 / self.previous, 1)
+
+
+@dataclass(frozen=True)
+class Trends:
+    days: int
+    start: datetime
+    end: datetime
+    tags: list[TagTrend]
+    new_items: int
+    previous_items: int
+    top: list[ItemSummary]
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str
+    description: str
+    custom: bool
+    items: int
+    open_items: int
+    keywords: list[str] = field(default_factory=list)
+
+
+# Direction overrides and isolates can make echoed text read differently from what was
+# typed, so they are dropped; other invisible characters (zero-width joiners in emoji) stay.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
+
+
+def clean_summary(text: str) -> str:
+    """One line, whitespace collapsed; only invisible characters count as empty."""
+    cleaned = _WS.sub(" ", text.translate(_BIDI_CONTROLS)).strip()
+    # Zero-width and right-to-left marks alone would save an item nobody can read.
+    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in cleaned):
+        return ""
+    return cleaned
+
+
+def summary_from_text(text: str) -> str:
+    """A default summary for a captured message: its first non-empty line, cut at a word."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = clean_summary(first.replace("```", " "))
+    if len(first) <= MAX_SUMMARY:
+        return first
+    cut = first[: MAX_SUMMARY - 1]
+    if " " in cut[40:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def validate_link(url: str) -> str:
+    """Only http(s) URLs with a host: a link is shown as a button, so no javascript: etc."""
+    candidate = url.strip()
+    if not candidate:
+        raise InvalidInput("The link is empty. Paste a full URL such as https://github.com/o/r/1.")
+    if len(candidate) > MAX_URL:
+        raise InvalidInput(f"That link is longer than {MAX_URL} characters; use a shorter URL.")
+    try:
+        parts = urlsplit(candidate)
+    except ValueError as exc:
+        raise InvalidInput(
+            "That isn't a valid URL. Paste a full http or https link, such as "
+            "https://github.com/org/repo/issues/12."
+        ) from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(
+            "Only http and https links can be attached. Paste a full link such as "
+            "https://github.com/org/repo/issues/12."
+        )
+    if any(ch.isspace() or ord(ch) < 32 for ch in candidate):
+        raise InvalidInput("A link can't contain spaces or control characters.")
+    return candidate
+
+
+def parse_tag_list(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    out: list[str] = []
+    for part in re.split(r"[,\s]+", raw.strip().lower()):
+        name = part.strip().lstrip("#`").rstrip("`")
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _item_summary(item_id: int, row: tuple[str, str, int, str]) -> ItemSummary:
+    summary, status, votes, created_at = row
+    return ItemSummary(item_id, summary, status, votes, from_db(created_at))
+
+
+NameLookup = Callable[[int, int], str | None]
+CreatedHook = Callable[[FeedbackItem], Awaitable[None]]
+
+
+class FeedbackService:
+    def __init__(
+        self,
+        repo: FeedbackRepository,
+        clock: Clock,
+        *,
+        taxonomy: Taxonomy | None = None,
+        name_lookup: NameLookup | None = None,
+    ) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.taxonomy = taxonomy or load_taxonomy()
+        self._name_lookup = name_lookup
+        # Taggers and models are per guild and cached: a capture must not rebuild them.
+        self._taggers: dict[int, Tagger] = {}
+        self._models: dict[int, TagModel] = {}
+        # guild -> (term -> document frequency, [item count]); see _index_counts.
+        self._index: dict[int, tuple[dict[str, int], list[int]]] = {}
+        # Set by the cog so items from other features (office hours) reach the forum too.
+        self.on_created: CreatedHook | None = None
+
+    # ------------------------------------------------------------------ tagging state
+
+    async def tagger(self, guild_id: int) -> Tagger:
+        tagger = self._taggers.get(guild_id)
+        if tagger is None:
+            tagger = Tagger(self.taxonomy, await self.repo.custom_tags(guild_id))
+            self._taggers[guild_id] = tagger
+        return tagger
+
+    async def model(self, guild_id: int) -> TagModel:
+        model = self._models.get(guild_id)
+        if model is None:
+            tokens, examples = await self.repo.model_rows(guild_id)
+            model = TagModel.from_rows(tokens, examples)
+            self._models[guild_id] = model
+        return model
+
+    async def _index_counts(self, guild_id: int) -> tuple[dict[str, int], int]:
+        """The guild's document frequencies and item count, read from SQLite once.
+
+        SQLite holds the index and stays the truth; this copy only spares every capture two
+        reads. It is updated after each item is committed, which is the only way the
+        counts change (items are never deleted).
+        """
+        cached = self._index.get(guild_id)
+        if cached is None:
+            df, n_docs = await self.repo.doc_freqs(guild_id)
+            cached = self._index[guild_id] = (df, [n_docs])
+        return cached[0], cached[1][0]
+
+    def _indexed(self, guild_id: int, terms: dict[str, int]) -> None:
+        cached = self._index.get(guild_id)
+        if cached is None:
+            return
+        df, count = cached
+        for term in terms:
+            df[term] = df.get(term, 0) + 1
+        count[0] += 1
+
+    async def known_tags(self, guild_id: int) -> tuple[str, ...]:
+        return (await self.tagger(guild_id)).tag_names
+
+    # ------------------------------------------------------------------ capture
+
+    async def capture(
+        self,
+        *,
+        guild_id: int,
+        source: str,
+        reporter_id: int,
+        reporter_name: str,
+        captured_by_id: int,
+        summary: str,
+        details: str = "",
+        product_area: str | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        source_url: str | None = None,
+        attachments: Sequence[str] = (),
+        max_details: int = MAX_DETAILS,
+    ) -> CaptureResult:
+        if source not in SOURCES:
+            raise ValueError(f"unknown capture source {source!r}")
+        if message_id is not None:
+            existing = await self.repo.by_message(guild_id, message_id)
+            if existing is not None:
+                # The same message again: one item, and the new capturer's +1.
+                vote = await self.vote(guild_id, existing.id, captured_by_id)
+                return CaptureResult(vote.item, created=False, vote_added=vote.added)
+        summary = clean_summary(summary)
+        if not summary:
+            raise InvalidInput("The summary is empty. Say in a few words what the feedback is.")
+        if len(summary) > MAX_SUMMARY:
+            raise InvalidInput(
+                f"The summary is {len(summary)} characters; keep it to {MAX_SUMMARY} and put "
+                "the rest in the details."
+            )
+        details = details.translate(_BIDI_CONTROLS).strip()
+        if not any(unicodedata.category(ch)[0] not in "CZ" for ch in details):
+            details = ""
+        if len(details) > max_details:
+            raise InvalidInput(
+                f"The details are {len(details)} characters; the limit is {max_details}. "
+                "Shorten them or link to a longer write-up."
+            )
+        area = await self._check_area(guild_id, product_area)
+        # A captured message's summary is usually its own first line: counting it twice
+        # would skew the tag scores and the term index.
+        if not details or summary.rstrip("…") not in clean_summary(details):
+            text = f"{summary}\n{details}" if details else summary
+        else:
+            text = details
+
+        tagger = await self.tagger(guild_id)
+        model = await self.model(guild_id)
+        # Most guilds never retag: skip tokenising for a model that knows nothing yet.
+        model_scores = model.scores(tokens_for(text)) if model.tag_docs else {}
+        result = tagger.tag_with_model(text, model_scores, model.suggested_weight())
+        threshold = tagger.threshold
+        rule_scores = tagger.tag(text).scores if model_scores else result.scores
+        tags = [
+            (
+                name,
+                result.scores[name],
+                "model"
+                if name in model_scores and rule_scores.get(name, 0.0) < threshold
+                else "rule",
+            )
+            for name in result.tags
+        ]
+
+        terms = similarity.terms(text)
+        rare, df, n_docs = await self._lookup_terms(guild_id, terms, search=False)
+        now = self.clock.now()
+        new = NewItem(
+            guild_id=guild_id,
+            summary=summary,
+            details=details,
+            product_area=area,
+            source=source,
+            reporter_id=reporter_id,
+            reporter_name=reporter_name[:100] or str(reporter_id),
+            captured_by_id=captured_by_id,
+            channel_id=channel_id,
+            message_id=message_id,
+            source_url=source_url,
+            attachments=list(attachments),
+            fields=result.fields.to_dict(),
+            created_at=now,
+        )
+        try:
+            # Candidates are read in the insert's transaction, before the new item exists.
+            item_id, found = await self.repo.create_item_finding_similar(
+                new, tags, terms, rare, limit=CANDIDATE_LIMIT
+            )
+        except AlreadyCaptured as race:
+            # Two people captured the same message at once: the later one is a vote.
+            vote = await self.vote(guild_id, race.item_id, captured_by_id)
+            return CaptureResult(vote.item, created=False, vote_added=vote.added)
+        # Scored against the counts from before this item, as if it were not yet indexed.
+        ranked = self._ranked(
+            text,
+            found,
+            df,
+            n_docs,
+            threshold=similarity.DEFAULT_THRESHOLD,
+            limit=similarity.DEFAULT_LIMIT,
+        )
+        self._indexed(guild_id, terms)
+        similar = [
+            SimilarItem(i, summary, status, votes, score)
+            for i, score, (summary, status, votes, _) in ranked
+        ]
+        return CaptureResult(item_from_new(item_id, new, tags), created=True, similar=similar)
+
+    async def capture_from_office_hours(
+        self,
+        *,
+        guild_id: int,
+        reporter_id: int,
+        captured_by_id: int,
+        text: str,
+        source_url: str | None,
+    ) -> FeedbackItem:
+        """The office-hours "Convert to feedback" seam."""
+        name = None
+        if self._name_lookup is not None:
+            name = self._name_lookup(guild_id, reporter_id)
+        result = await self.capture(
+            guild_id=guild_id,
+            source="office-hours",
+            reporter_id=reporter_id,
+            reporter_name=name or f"member {reporter_id}",
+            captured_by_id=captured_by_id,
+            summary=summary_from_text(text),
+            details=text.strip(),
+            source_url=source_url,
+            max_details=MAX_MESSAGE_TEXT,
+        )
+        if result.created and self.on_created is not None:
+            try:
+                await self.on_created(result.item)
+            except Exception:  # the item is saved; a failed forum post must not undo that
+                log.exception("after-capture hook failed for feedback #%s", result.item.id)
+        return result.item
+
+    async def _check_area(self, guild_id: int, area: str | None) -> str | None:
+        value = clean_summary(area or "")
+        if not value:
+            return None
+        areas = await self.repo.areas(guild_id)
+        if not areas:
+            if len(value) > MAX_AREA_CHARS:
+                raise InvalidInput(f"Keep the product area to {MAX_AREA_CHARS} characters.")
+            return value
+        for known in areas:
+            if known.casefold() == value.casefold():
+                return known
+        raise InvalidInput(
+            f"`{value[:40]}` isn't one of this server's product areas. Use one of: "
+            f"{', '.join(areas)} (or leave it empty)."
+        )
+
+    async def _lookup_terms(
+        self, guild_id: int, terms: dict[str, int], *, search: bool
+    ) -> tuple[list[str], dict[str, int], int]:
+        """The terms to fetch candidates by, and the guild's document frequencies."""
+        df, n_docs = await self._index_counts(guild_id)
+        if not terms or n_docs == 0:
+            return [], df, n_docs
+        usable = [t for t in similarity.rarest_terms(terms, df, k=len(terms)) if df.get(t, 0) > 0]
+        # Rarest terms first, while the index rows they cover stay within a fixed budget:
+        # a duplicate shares its distinctive words, and common ones would turn the lookup
+        # into a scan of much of a large guild's index.
+        rare: list[str] = []
+        budget = ROW_BUDGET
+        for term in usable:
+            if df[term] > budget or len(rare) >= RARE_TERMS:
+                break
+            rare.append(term)
+            budget -= df[term]
+        if not rare and search:
+            # A search someone typed may be only common words; it is rare enough to afford.
+            rare = usable[:3]
+        return rare, df, n_docs
+
+    @staticmethod
+    def _ranked(
+        text: str,
+        found: Candidates,
+        df: dict[str, int],
+        n_docs: int,
+        *,
+        threshold: float,
+        limit: int,
+    ) -> list[tuple[int, float, tuple[str, str, int, str]]]:
+        """(item id, score, candidate row) for the best matches; rows as ``Candidates.rows``."""
+        if not found.vectors:
+            return []
+        ranked = similarity.rank_similar(
+            text, found.vectors.items(), df, n_docs, threshold=threshold, limit=limit
+        )
+        return [(i, score, found.rows[i]) for i, score in ranked]
+
+    # ------------------------------------------------------------------ items
+
+    async def item(self, guild_id: int, item_id: int) -> FeedbackItem:
+        item = await self.repo.get(guild_id, item_id)
+        if item is None:
+            raise NotFound(
+                f"There's no feedback item #{item_id} in this server. "
+                "Find its number with `/feedback list` or `/feedback search`."
+            )
+        return item
+
+    async def card(self, guild_id: int, item_id: int) -> ItemCard:
+        item = await self.item(guild_id, item_id)
+        return ItemCard(
+            item,
+            await self.repo.history(guild_id, item_id),
+            await self.repo.reporters(guild_id, item_id),
+        )
+
+    async def autocomplete(self, guild_id: int, text: str) -> list[ItemSummary]:
+        return await self.repo.autocomplete(guild_id, text[:100])
+
+    # ------------------------------------------------------------------ votes
+
+    async def vote(self, guild_id: int, item_id: int, user_id: int) -> VoteResult:
+        item = await self.item(guild_id, item_id)
+        redirected: int | None = None
+        hops = 0
+        while item.status == "duplicate" and item.duplicate_of is not None and hops < 5:
+            redirected = redirected or item.id
+            item = await self.item(guild_id, item.duplicate_of)
+            hops += 1
+        added = await self.repo.add_vote(guild_id, item.id, user_id, self.clock.now())
+        if added:
+            item.votes += 1
+        return VoteResult(item, added, redirected)
+
+    # ------------------------------------------------------------------ status, link, merge
+
+    async def set_status(
+        self, guild_id: int, item_id: int, status: str, actor_id: int, note: str | None
+    ) -> StatusChange:
+        status = status.strip().lower()
+        if status not in STATUSES:
+            raise InvalidInput(
+                f"`{status[:30]}` isn't a status. Use one of: {', '.join(STATUSES)}."
+            )
+        note = (note or "").strip()
+        if len(note) > MAX_NOTE:
+            raise InvalidInput(f"Keep the note to {MAX_NOTE} characters (it was {len(note)}).")
+        item = await self.item(guild_id, item_id)
+        if item.status == status:
+            raise Conflict(f"#{item.id} is already **{status}**. Pick another status.")
+        if status == "duplicate":
+            raise InvalidInput(
+                "To mark a duplicate, use `/feedback merge duplicate: into:` so its votes and "
+                "reporters move to the item it duplicates."
+            )
+        old = item.status
+        await self.repo.set_status(guild_id, item.id, status, actor_id, note, self.clock.now())
+        item = await self.item(guild_id, item.id)
+        recipients = await self._audience(guild_id, item.id, exclude=actor_id)
+        return StatusChange(item, old, note, recipients)
+
+    async def _audience(self, guild_id: int, item_id: int, *, exclude: int) -> list[int]:
+        people: list[int] = [r.user_id for r in await self.repo.reporters(guild_id, item_id)]
+        for voter in await self.repo.voters(guild_id, item_id):
+            if voter not in people:
+                people.append(voter)
+        return [p for p in people if p != exclude]
+
+    async def link(self, guild_id: int, item_id: int, url: str) -> FeedbackItem:
+        clean = validate_link(url)
+        item = await self.item(guild_id, item_id)
+        await self.repo.set_link(guild_id, item.id, clean, self.clock.now())
+        return await self.item(guild_id, item.id)
+
+    async def merge(
+        self, guild_id: int, duplicate_id: int, into_id: int, actor_id: int, note: str = ""
+    ) -> FeedbackItem:
+        if duplicate_id == into_id:
+            raise InvalidInput("An item can't be merged into itself. Pick two different items.")
+        dup = await self.item(guild_id, duplicate_id)
+        into = await self.item(guild_id, into_id)
+        if dup.status == "duplicate":
+            raise Conflict(f"#{dup.id} is already a duplicate of #{dup.duplicate_of}.")
+        if into.status == "duplicate":
+            raise InvalidInput(
+                f"#{into.id} is itself a duplicate of #{into.duplicate_of}; merge into "
+                f"#{into.duplicate_of} instead."
+            )
+        await self.repo.merge(
+            guild_id,
+            dup.id,
+            into.id,
+            actor_id,
+            note or f"merged into #{into.id}",
+            self.clock.now(),
+        )
+        return await self.item(guild_id, into.id)
+
+    async def plus_one_instead(
+        self, guild_id: int, new_id: int, target_id: int, user_id: int, *, advocate: bool
+    ) -> FeedbackItem:
+        """The dedupe button: fold a fresh capture into the existing item."""
+        item = await self.item(guild_id, new_id)
+        if not advocate and user_id not in (item.reporter_id, item.captured_by_id):
+            raise NotAllowed("Only the person who captured this item, or an advocate, can do that.")
+        if item.status == "duplicate":
+            if item.duplicate_of == target_id:
+                raise Conflict(f"Already done: #{new_id} counts as a +1 on #{target_id}.")
+            raise Conflict(f"#{new_id} was already merged into #{item.duplicate_of}.")
+        return await self.merge(guild_id, new_id, target_id, user_id, f"+1 on #{target_id} instead")
+
+    # ------------------------------------------------------------------ tags
+
+    async def retag(
+        self,
+        guild_id: int,
+        item_id: int,
+        actor_id: int,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> FeedbackItem:
+        """Apply an advocate's correction and teach the guild's model from it."""
+        add = list(dict.fromkeys(add))
+        remove = list(dict.fromkeys(remove))
+        if not add and not remove:
+            raise InvalidInput("Name at least one tag to add or remove, e.g. `add: docs`.")
+        both = set(add) & set(remove)
+        if both:
+            raise InvalidInput(f"`{', '.join(sorted(both))}` is both added and removed; pick one.")
+        known = await self.known_tags(guild_id)
+        unknown = [t for t in [*add, *remove] if t not in known]
+        if unknown:
+            raise InvalidInput(
+                f"Unknown tag `{unknown[0][:32]}`. Tags are: {', '.join(known)}. "
+                "Advocates can add one with `/feedback tags add`."
+            )
+        item = await self.item(guild_id, item_id)
+        current = set(item.tag_names)
+        not_there = [t for t in remove if t not in current]
+        if not_there:
+            raise InvalidInput(f"#{item.id} isn't tagged `{not_there[0]}`, so it can't be removed.")
+        final = (current | set(add)) - set(remove)
+        text = f"{item.summary}\n{item.details}" if item.details else item.summary
+        tokens = tokens_for(text)
+        # An advocate who corrects an item reviews its whole tag set, so every known tag
+        # left off is evidence too: without it the model would only learn "absent" from
+        # removals and could never score the tags advocates only ever add.
+        absent = [t for t in known if t not in final]
+        model = await self.model(guild_id)
+        model.learn(tokens, final, absent)
+        distinct = list(dict.fromkeys(t for t in tokens if t))[:MAX_TOKENS_PER_EXAMPLE]
+        labels = [*final, *("!" + t for t in absent)]
+        token_rows = [
+            (label, tok, model.token_counts[(label, tok)]) for label in labels for tok in distinct
+        ]
+        example_rows = [(label, model.tag_docs[label]) for label in labels]
+        try:
+            await self.repo.retag(
+                guild_id,
+                item.id,
+                add,
+                remove,
+                actor_id,
+                self.clock.now(),
+                token_rows,
+                example_rows,
+            )
+        except Exception:
+            # The in-memory model learnt something the database didn't keep: reload it.
+            self._models.pop(guild_id, None)
+            raise
+        return await self.item(guild_id, item.id)
+
+    async def tag_infos(self, guild_id: int) -> list[TagInfo]:
+        counts = await self.repo.tag_counts(guild_id)
+        custom = await self.repo.custom_tags(guild_id)
+        out = [
+            TagInfo(
+                spec.name,
+                spec.description,
+                False,
+                *counts.get(spec.name, (0, 0)),
+                keywords=custom.get(spec.name, []),
+            )
+            for spec in self.taxonomy.tags
+        ]
+        builtin = set(self.taxonomy.names)
+        for name, keywords in custom.items():
+            if name in builtin:
+                continue
+            out.append(
+                TagInfo(name, "custom tag", True, *counts.get(name, (0, 0)), keywords=keywords)
+            )
+        return out
+
+    async def add_custom_tag(self, guild_id: int, name: str, keywords: str) -> list[str]:
+        name = name.strip().lower()
+        words = [k.strip() for k in keywords.split(",") if k.strip()]
+        if not words:
+            raise InvalidInput(
+                "Give at least one keyword, separated by commas, e.g. `billing portal, invoice`."
+            )
+        custom = await self.repo.custom_tags(guild_id)
+        if name not in custom and len(custom) >= MAX_CUSTOM_TAGS:
+            raise Conflict(f"This server already has {MAX_CUSTOM_TAGS} custom tags; remove one.")
+        merged = list(dict.fromkeys([*custom.get(name, []), *words]))
+        # Building a tagger validates names and keywords with messages for the user.
+        tagger = Tagger(self.taxonomy, {**custom, name: merged})
+        await self.repo.set_custom_tag(guild_id, name, merged, self.clock.now())
+        self._taggers[guild_id] = tagger
+        return merged
+
+    async def remove_custom_tag(self, guild_id: int, name: str) -> None:
+        name = name.strip().lower()
+        if not await self.repo.delete_custom_tag(guild_id, name):
+            if name in self.taxonomy.names:
+                raise InvalidInput(
+                    f"`{name}` is a built-in tag and can't be removed. "
+                    "Custom keywords added to it are removed the same way once added."
+                )
+            raise NotFound(f"There's no custom tag `{name[:32]}`. See `/feedback tags list`.")
+        self._taggers.pop(guild_id, None)
+
+    # ------------------------------------------------------------------ areas
+
+    async def areas(self, guild_id: int) -> list[str]:
+        return await self.repo.areas(guild_id)
+
+    async def set_areas(self, guild_id: int, raw: str) -> list[str]:
+        names: list[str] = []
+        for part in raw.split(","):
+            name = clean_summary(part)
+            if not name:
+                continue
+            if len(name) > MAX_AREA_CHARS:
+                raise InvalidInput(f"`{name[:40]}…` is too long: {MAX_AREA_CHARS} characters max.")
+            if name.casefold() not in (n.casefold() for n in names):
+                names.append(name)
+        if len(names) > MAX_AREAS:
+            raise InvalidInput(f"At most {MAX_AREAS} product areas; you gave {len(names)}.")
+        await self.repo.set_areas(guild_id, names)
+        return names
+
+    # ------------------------------------------------------------------ browse
+
+    async def list_page(
+        self, guild_id: int, *, tag: str | None, status: str | None, sort: str, page: int
+    ) -> Page:
+        if status and status not in STATUSES:
+            raise InvalidInput(
+                f"`{status[:30]}` isn't a status. Use one of: {', '.join(STATUSES)}."
+            )
+        if tag:
+            tag = tag.strip().lower()
+            if tag not in await self.known_tags(guild_id):
+                raise InvalidInput(f"Unknown tag `{tag[:32]}`. See `/feedback tags list`.")
+        if sort not in ("votes", "recent"):
+            raise InvalidInput("Sort by `votes` or `recent`.")
+        page = max(0, page)
+        items, total = await self.repo.list_items(
+            guild_id,
+            tag=tag or None,
+            status=status or None,
+            sort=sort,
+            offset=page * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page >= pages and total:
+            return await self.list_page(guild_id, tag=tag, status=status, sort=sort, page=pages - 1)
+        return Page(items, page, pages, total)
+
+    async def search(self, guild_id: int, query: str) -> list[tuple[ItemSummary, float]]:
+        query = query.strip()
+        if not query:
+            raise InvalidInput("Type a few words to search for, e.g. `rate limit docs`.")
+        if len(query) > 200:
+            raise InvalidInput("Keep the search to 200 characters.")
+        terms = similarity.terms(query)
+        if not terms:
+            raise InvalidInput("That search has no words to look for. Try more specific words.")
+        rare, df, n_docs = await self._lookup_terms(guild_id, terms, search=True)
+        if not rare:
+            return []
+        found = await self.repo.candidates(guild_id, rare, open_only=False, limit=SEARCH_CANDIDATES)
+        ranked = self._ranked(
+            query, found, df, n_docs, threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
+        )
+        return [(_item_summary(i, row), score) for i, score, row in ranked]
+
+    async def trends(self, guild_id: int, days: int = 30) -> Trends:
+        if not 1 <= days <= MAX_TRENDS_DAYS:
+            raise InvalidInput(f"Pick between 1 and {MAX_TRENDS_DAYS} days.")
+        # The period ends now, inclusive: the range is half-open, so step a second past.
+        end = self.clock.now() + timedelta(seconds=1)
+        start = end - timedelta(days=days)
+        prev = start - timedelta(days=days)
+        now_counts = await self.repo.tag_counts_between(guild_id, start, end)
+        prev_counts = await self.repo.tag_counts_between(guild_id, prev, start)
+        tags = [
+            TagTrend(t, now_counts.get(t, 0), prev_counts.get(t, 0))
+            for t in set(now_counts) | set(prev_counts)
+        ]
+        tags.sort(key=lambda t: (-t.count, -t.previous, t.tag))
+        return Trends(
+            days=days,
+            start=start,
+            end=end,
+            tags=tags,
+            new_items=await self.repo.count_created(guild_id, start, end),
+            previous_items=await self.repo.count_created(guild_id, prev, start),
+            top=await self.repo.most_voted(guild_id, limit=5, start=start, end=end),
+        )
+
+    async def set_forum_thread(self, guild_id: int, item_id: int, thread_id: int) -> None:
+        await self.repo.set_forum_thread(guild_id, item_id, thread_id)
+
+
+__all__ = [
+    "MAX_DETAILS",
+    "MAX_SUMMARY",
+    "OPEN_STATUSES",
+    "STATUSES",
+    "CaptureResult",
+    "FeedbackService",
+    "ItemCard",
+    "Page",
+    "SimilarItem",
+    "StatusChange",
+    "TagInfo",
+    "Trends",
+    "VoteResult",
+    "clean_summary",
+    "parse_tag_list",
+    "summary_from_text",
+    "validate_link",
+]

@@ -1,0 +1,125 @@
+"""CSV and JSON export of a guild's feedback, for `/feedback export` and `bot.py export`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from services.errors import InvalidInput
+from storage.database import Database
+from storage.feedback import FeedbackItem, FeedbackRepository, Reporter
+from storage.timeutil import to_db
+
+FORMATS = ("csv", "json")
+COLUMNS = (
+    "id",
+    "status",
+    "summary",
+    "details",
+    "product_area",
+    "tags",
+    "tag_scores",
+    "votes",
+    "reporter_id",
+    "reporter_name",
+    "reporters",
+    "captured_by_id",
+    "source",
+    "source_url",
+    "channel_id",
+    "message_id",
+    "attachments",
+    "language",
+    "sdk",
+    "versions",
+    "error_codes",
+    "link_url",
+    "duplicate_of",
+    "forum_thread_id",
+    "created_at",
+    "updated_at",
+)
+# Spreadsheets run cells starting with these as formulas; feedback text is user-written.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def item_record(item: FeedbackItem, reporters: list[Reporter]) -> dict[str, Any]:
+    fields = item.fields
+    return {
+        "id": item.id,
+        "status": item.status,
+        "summary": item.summary,
+        "details": item.details,
+        "product_area": item.product_area,
+        "tags": item.tag_names,
+        "tag_scores": {t: s for t, s, _ in item.tags},
+        "tag_sources": {t: src for t, _, src in item.tags},
+        "votes": item.votes,
+        "reporter_id": item.reporter_id,
+        "reporter_name": item.reporter_name,
+        "reporters": [{"id": r.user_id, "name": r.display_name} for r in reporters],
+        "captured_by_id": item.captured_by_id,
+        "source": item.source,
+        "source_url": item.source_url,
+        "channel_id": item.channel_id,
+        "message_id": item.message_id,
+        "attachments": list(item.attachments),
+        "language": fields.get("language"),
+        "sdk": fields.get("sdk"),
+        "versions": list(fields.get("versions") or []),
+        "error_codes": list(fields.get("error_codes") or []),
+        "link_url": item.link_url,
+        "duplicate_of": item.duplicate_of,
+        "forum_thread_id": item.forum_thread_id,
+        "created_at": to_db(item.created_at),
+        "updated_at": to_db(item.updated_at),
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            text = "; ".join(f"{v['name']} ({v['id']})" for v in value)
+        else:
+            text = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = "; ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = str(value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def render(records: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for rec in records:
+        writer.writerow([_cell(rec[c]) for c in COLUMNS])
+    return out.getvalue()
+
+
+async def export_records(
+    repo: FeedbackRepository, guild_id: int, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    items = await repo.export_rows(guild_id, since)
+    reporters = await repo.reporters_by_item(guild_id, since)
+    return [item_record(i, reporters.get(i.id, [])) for i in items]
+
+
+async def export_guild(db: Database, guild_id: int, fmt: str, since: datetime | None = None) -> str:
+    """Every feedback item of a guild (created at or after ``since``) as CSV or JSON text."""
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Export format must be csv or json, not `{fmt[:10]}`.")
+    if since is not None and since.tzinfo is None:
+        raise ValueError("since must be an aware datetime")
+    return render(await export_records(FeedbackRepository(db), guild_id, since), fmt)

@@ -1,0 +1,830 @@
+"""Feedback items, tags, votes, history, the Bayes counts and the TF-IDF term index."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.database import Database
+from storage.timeutil import from_db, to_db
+
+OPEN_STATUSES = ("new", "acknowledged", "planned", "in-progress")
+_OPEN_SQL = "('new', 'acknowledged', 'planned', 'in-progress')"
+# Index rows (the chosen terms' document frequencies, summed) one dedupe lookup may read.
+ROW_BUDGET = 600
+
+
+class AlreadyCaptured(Exception):
+    """Another capture of the same message won the race; ``item_id`` is its item."""
+
+    def __init__(self, item_id: int) -> None:
+        super().__init__(f"message already captured as item {item_id}")
+        self.item_id = item_id
+
+
+@dataclass
+class NewItem:
+    guild_id: int
+    summary: str
+    details: str
+    product_area: str | None
+    source: str
+    reporter_id: int
+    reporter_name: str
+    captured_by_id: int
+    channel_id: int | None
+    message_id: int | None
+    source_url: str | None
+    attachments: list[str]
+    fields: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass
+class FeedbackItem:
+    id: int
+    guild_id: int
+    summary: str
+    details: str
+    product_area: str | None
+    status: str
+    source: str
+    reporter_id: int
+    reporter_name: str
+    captured_by_id: int
+    channel_id: int | None
+    message_id: int | None
+    source_url: str | None
+    attachments: list[str]
+    fields: dict[str, Any]
+    link_url: str | None
+    duplicate_of: int | None
+    votes: int
+    forum_thread_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    # (tag, score, source), best first
+    tags: list[tuple[str, float, str]] = field(default_factory=list)
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t for t, _, _ in self.tags]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    status: str
+    actor_id: int
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Reporter:
+    user_id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    id: int
+    summary: str
+    status: str
+    votes: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Candidates:
+    vectors: dict[int, dict[str, int]]  # item id -> term frequencies
+    # item id -> (summary, status, votes, created_at as stored); parsed only for the
+    # few items that turn out similar, since most candidates are discarded.
+    rows: dict[int, tuple[str, str, int, str]]
+
+
+@dataclass
+class FeedbackFigures:
+    """What the weekly digest shows about feedback."""
+
+    new_items: int
+    tag_counts: dict[str, int]
+    prev_tag_counts: dict[str, int]
+    top_open: list[tuple[int, str, int]]  # (id, summary, votes), the 3 most-voted open
+    shipped: list[tuple[int, str, list[str]]]  # (id, summary, reporter display names)
+
+
+_ITEM_COLUMNS = (
+    "id, guild_id, summary, details, product_area, status, source, reporter_id, reporter_name, "
+    "captured_by_id, channel_id, message_id, source_url, attachments, fields, link_url, "
+    "duplicate_of, votes, forum_thread_id, created_at, updated_at"
+)
+
+
+def _item(row: Any) -> FeedbackItem:
+    return FeedbackItem(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        summary=row["summary"],
+        details=row["details"],
+        product_area=row["product_area"],
+        status=row["status"],
+        source=row["source"],
+        reporter_id=row["reporter_id"],
+        reporter_name=row["reporter_name"],
+        captured_by_id=row["captured_by_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        source_url=row["source_url"],
+        attachments=list(json.loads(row["attachments"])),
+        fields=dict(json.loads(row["fields"])),
+        link_url=row["link_url"],
+        duplicate_of=row["duplicate_of"],
+        votes=row["votes"],
+        forum_thread_id=row["forum_thread_id"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+def item_from_new(
+    item_id: int, new: NewItem, tags: Sequence[tuple[str, float, str]]
+) -> FeedbackItem:
+    """The stored item as ``create_item`` wrote it, without reading it back."""
+    return FeedbackItem(
+        id=item_id,
+        guild_id=new.guild_id,
+        summary=new.summary,
+        details=new.details,
+        product_area=new.product_area,
+        status="new",
+        source=new.source,
+        reporter_id=new.reporter_id,
+        reporter_name=new.reporter_name,
+        captured_by_id=new.captured_by_id,
+        channel_id=new.channel_id,
+        message_id=new.message_id,
+        source_url=new.source_url,
+        attachments=list(new.attachments),
+        fields=dict(new.fields),
+        link_url=None,
+        duplicate_of=None,
+        votes=1,
+        forum_thread_id=None,
+        created_at=new.created_at,
+        updated_at=new.created_at,
+        tags=sorted(tags, key=lambda t: (-t[1], t[0])),
+    )
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class FeedbackRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ------------------------------------------------------------------ items
+
+    async def create_item(
+        self,
+        item: NewItem,
+        tags: Sequence[tuple[str, float, str]],
+        terms: Mapping[str, int],
+    ) -> int:
+        item_id, _ = await self.create_item_finding_similar(item, tags, terms, (), limit=0)
+        return item_id
+
+    async def create_item_finding_similar(
+        self,
+        item: NewItem,
+        tags: Sequence[tuple[str, float, str]],
+        terms: Mapping[str, int],
+        similar_terms: Sequence[str],
+        *,
+        limit: int,
+    ) -> tuple[int, Candidates]:
+        """``create_item`` that also reads the open items sharing most of ``similar_terms``.
+
+        The read happens first, in the same transaction, so the new item is not among its
+        own candidates and a capture takes the database lock once.
+        """
+        """Insert an item with its tags and index rows.
+
+        Triggers (migration 0003) add the reporter, the reporter's vote, the "new" history
+        entry and the document-frequency counts in the same transaction.
+        """
+        try:
+            return await self._insert_item(item, tags, terms, similar_terms, limit)
+        except sqlite3.IntegrityError:
+            if item.message_id is None:
+                raise
+            existing = await self._db.fetchval(
+                "SELECT id FROM feedback_items WHERE guild_id = ? AND message_id = ?",
+                (item.guild_id, item.message_id),
+            )
+            if existing is None:
+                raise
+            raise AlreadyCaptured(existing) from None
+
+    async def _insert_item(
+        self,
+        item: NewItem,
+        tags: Sequence[tuple[str, float, str]],
+        terms: Mapping[str, int],
+        similar_terms: Sequence[str],
+        limit: int,
+    ) -> tuple[int, Candidates]:
+        now = to_db(item.created_at)
+        g = item.guild_id
+        found = Candidates({}, {})
+        async with self._db.transaction():
+            # Inside the transaction this task holds the database lock, so the connection's
+            # one-round-trip helpers are safe and save thread hops on the capture path.
+            conn = self._db.conn
+            if similar_terms and limit > 0:
+                sql, params = _candidates_query(g, similar_terms, open_only=True, limit=limit)
+                found = _candidates(await conn.execute_fetchall(sql, params))
+            row = await conn.execute_insert(
+                "INSERT INTO feedback_items (guild_id, summary, details, product_area, source, "
+                "reporter_id, reporter_name, captured_by_id, channel_id, message_id, source_url, "
+                "attachments, fields, votes, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    g,
+                    item.summary,
+                    item.details,
+                    item.product_area,
+                    item.source,
+                    item.reporter_id,
+                    item.reporter_name,
+                    item.captured_by_id,
+                    item.channel_id,
+                    item.message_id,
+                    item.source_url,
+                    json.dumps(item.attachments),
+                    json.dumps(item.fields, sort_keys=True),
+                    now,
+                    now,
+                ),
+            )
+            assert row is not None
+            item_id = int(row[0])
+            if tags:
+                await self._db.executemany(
+                    "INSERT INTO feedback_tags (item_id, guild_id, tag, score, source) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(item_id, g, t, s, src) for t, s, src in tags],
+                )
+            if terms:
+                await self._db.executemany(
+                    "INSERT INTO feedback_terms (guild_id, item_id, term, tf) VALUES (?, ?, ?, ?)",
+                    [(g, item_id, t, n) for t, n in terms.items()],
+                )
+        return item_id, found
+
+    async def get(self, guild_id: int, item_id: int) -> FeedbackItem | None:
+        row = await self._db.fetchone(
+            f"SELECT {_ITEM_COLUMNS} FROM feedback_items WHERE guild_id = ? AND id = ?",
+            (guild_id, item_id),
+        )
+        if row is None:
+            return None
+        item = _item(row)
+        item.tags = await self.tags_of(guild_id, item_id)
+        return item
+
+    async def by_message(self, guild_id: int, message_id: int) -> FeedbackItem | None:
+        item_id = await self._db.fetchval(
+            "SELECT id FROM feedback_items WHERE guild_id = ? AND message_id = ?",
+            (guild_id, message_id),
+        )
+        return None if item_id is None else await self.get(guild_id, item_id)
+
+    async def tags_of(self, guild_id: int, item_id: int) -> list[tuple[str, float, str]]:
+        rows = await self._db.fetchall(
+            "SELECT tag, score, source FROM feedback_tags WHERE guild_id = ? AND item_id = ? "
+            "ORDER BY score DESC, tag",
+            (guild_id, item_id),
+        )
+        return [(r["tag"], r["score"], r["source"]) for r in rows]
+
+    async def summaries(self, guild_id: int, ids: Sequence[int]) -> dict[int, ItemSummary]:
+        if not ids:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT id, summary, status, votes, created_at FROM feedback_items "
+            f"WHERE guild_id = ? AND id IN ({_marks(ids)})",
+            (guild_id, *ids),
+        )
+        return {r["id"]: _summary(r) for r in rows}
+
+    async def set_forum_thread(self, guild_id: int, item_id: int, thread_id: int) -> None:
+        await self._db.execute(
+            "UPDATE feedback_items SET forum_thread_id = ? WHERE guild_id = ? AND id = ?",
+            (thread_id, guild_id, item_id),
+        )
+
+    async def set_link(self, guild_id: int, item_id: int, url: str, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE feedback_items SET link_url = ?, updated_at = ? WHERE guild_id = ? AND id = ?",
+            (url, to_db(now), guild_id, item_id),
+        )
+
+    async def autocomplete(self, guild_id: int, text: str, limit: int = 25) -> list[ItemSummary]:
+        text = text.strip().lstrip("#")
+        if text.isdigit():
+            rows = await self._db.fetchall(
+                "SELECT id, summary, status, votes, created_at FROM feedback_items "
+                "WHERE guild_id = ? AND CAST(id AS TEXT) LIKE ? ORDER BY id DESC LIMIT ?",
+                (guild_id, f"{text}%", limit),
+            )
+        elif text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            rows = await self._db.fetchall(
+                "SELECT id, summary, status, votes, created_at FROM feedback_items "
+                "WHERE guild_id = ? AND summary LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+                (guild_id, f"%{escaped}%", limit),
+            )
+        else:
+            rows = await self._db.fetchall(
+                "SELECT id, summary, status, votes, created_at FROM feedback_items "
+                "WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+                (guild_id, limit),
+            )
+        return [_summary(r) for r in rows]
+
+    async def list_items(
+        self,
+        guild_id: int,
+        *,
+        tag: str | None,
+        status: str | None,
+        sort: str,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ItemSummary], int]:
+        """One page of items and the total count for the filters."""
+        where = ["i.guild_id = ?"]
+        params: list[Any] = [guild_id]
+        if status:
+            where.append("i.status = ?")
+            params.append(status)
+        else:
+            # Duplicates live on in their target; listing them twice is noise.
+            where.append("i.status != 'duplicate'")
+        if tag:
+            where.append(
+                "EXISTS (SELECT 1 FROM feedback_tags t WHERE t.item_id = i.id AND t.tag = ?)"
+            )
+            params.append(tag)
+        clause = " AND ".join(where)
+        order = "i.votes DESC, i.id DESC" if sort == "votes" else "i.id DESC"
+        total = await self._db.fetchval(
+            f"SELECT count(*) FROM feedback_items i WHERE {clause}", params
+        )
+        rows = await self._db.fetchall(
+            f"SELECT i.id, i.summary, i.status, i.votes, i.created_at FROM feedback_items i "
+            f"WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [_summary(r) for r in rows], int(total)
+
+    async def export_rows(self, guild_id: int, since: datetime | None) -> list[FeedbackItem]:
+        params: list[Any] = [guild_id]
+        clause = ""
+        if since is not None:
+            clause = " AND created_at >= ?"
+            params.append(to_db(since))
+        rows = await self._db.fetchall(
+            f"SELECT {_ITEM_COLUMNS} FROM feedback_items WHERE guild_id = ?{clause} ORDER BY id",
+            params,
+        )
+        items = [_item(r) for r in rows]
+        if not items:
+            return items
+        by_id = {i.id: i for i in items}
+        tag_rows = await self._db.fetchall(
+            "SELECT t.item_id, t.tag, t.score, t.source FROM feedback_tags t "
+            "JOIN feedback_items i ON i.id = t.item_id "
+            f"WHERE t.guild_id = ?{clause.replace('created_at', 'i.created_at')} "
+            "ORDER BY t.item_id, t.score DESC, t.tag",
+            params,
+        )
+        for r in tag_rows:
+            by_id[r["item_id"]].tags.append((r["tag"], r["score"], r["source"]))
+        return items
+
+    async def reporters_by_item(
+        self, guild_id: int, since: datetime | None
+    ) -> dict[int, list[Reporter]]:
+        params: list[Any] = [guild_id]
+        clause = ""
+        if since is not None:
+            clause = " AND i.created_at >= ?"
+            params.append(to_db(since))
+        rows = await self._db.fetchall(
+            "SELECT r.item_id, r.user_id, r.display_name FROM feedback_reporters r "
+            f"JOIN feedback_items i ON i.id = r.item_id WHERE r.guild_id = ?{clause} "
+            "ORDER BY r.item_id, r.rowid",
+            params,
+        )
+        out: dict[int, list[Reporter]] = {}
+        for r in rows:
+            out.setdefault(r["item_id"], []).append(Reporter(r["user_id"], r["display_name"]))
+        return out
+
+    # ------------------------------------------------------------------ votes, reporters
+
+    async def add_vote(self, guild_id: int, item_id: int, user_id: int, now: datetime) -> bool:
+        """True if this was the member's first vote for the item."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT OR IGNORE INTO feedback_votes (item_id, guild_id, user_id, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (item_id, guild_id, user_id, to_db(now)),
+            )
+            # execute() reports lastrowid for inserts, which an ignored insert leaves stale.
+            if not await self._db.fetchval("SELECT changes()"):
+                return False
+            await self._db.execute(
+                "UPDATE feedback_items SET votes = votes + 1 WHERE guild_id = ? AND id = ?",
+                (guild_id, item_id),
+            )
+        return True
+
+    async def voters(self, guild_id: int, item_id: int) -> list[int]:
+        rows = await self._db.fetchall(
+            "SELECT user_id FROM feedback_votes WHERE guild_id = ? AND item_id = ? "
+            "ORDER BY created_at, user_id",
+            (guild_id, item_id),
+        )
+        return [r[0] for r in rows]
+
+    async def reporters(self, guild_id: int, item_id: int) -> list[Reporter]:
+        rows = await self._db.fetchall(
+            "SELECT user_id, display_name FROM feedback_reporters "
+            "WHERE guild_id = ? AND item_id = ? ORDER BY rowid",
+            (guild_id, item_id),
+        )
+        return [Reporter(r[0], r[1]) for r in rows]
+
+    # ------------------------------------------------------------------ status, merge
+
+    async def set_status(
+        self, guild_id: int, item_id: int, status: str, actor_id: int, note: str, now: datetime
+    ) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE feedback_items SET status = ?, updated_at = ? "
+                "WHERE guild_id = ? AND id = ?",
+                (status, to_db(now), guild_id, item_id),
+            )
+            await self._add_history(guild_id, item_id, status, actor_id, note, now)
+
+    async def _add_history(
+        self, guild_id: int, item_id: int, status: str, actor_id: int, note: str, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO feedback_history (item_id, guild_id, status, actor_id, note, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (item_id, guild_id, status, actor_id, note, to_db(now)),
+        )
+
+    async def history(self, guild_id: int, item_id: int) -> list[HistoryEntry]:
+        rows = await self._db.fetchall(
+            "SELECT status, actor_id, note, created_at FROM feedback_history "
+            "WHERE guild_id = ? AND item_id = ? ORDER BY id",
+            (guild_id, item_id),
+        )
+        return [HistoryEntry(r[0], r[1], r[2], from_db(r[3])) for r in rows]
+
+    async def merge(
+        self,
+        guild_id: int,
+        duplicate_id: int,
+        into_id: int,
+        actor_id: int,
+        note: str,
+        now: datetime,
+    ) -> None:
+        """Move votes and reporters into ``into_id`` and mark the duplicate, atomically."""
+        stamp = to_db(now)
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT OR IGNORE INTO feedback_votes (item_id, guild_id, user_id, created_at) "
+                "SELECT ?, guild_id, user_id, created_at FROM feedback_votes "
+                "WHERE guild_id = ? AND item_id = ?",
+                (into_id, guild_id, duplicate_id),
+            )
+            await self._db.execute(
+                "INSERT OR IGNORE INTO feedback_reporters (item_id, guild_id, user_id, "
+                "display_name) SELECT ?, guild_id, user_id, display_name FROM feedback_reporters "
+                "WHERE guild_id = ? AND item_id = ?",
+                (into_id, guild_id, duplicate_id),
+            )
+            await self._db.execute(
+                "UPDATE feedback_items SET votes = (SELECT count(*) FROM feedback_votes v "
+                "WHERE v.item_id = feedback_items.id), updated_at = ? "
+                "WHERE guild_id = ? AND id = ?",
+                (stamp, guild_id, into_id),
+            )
+            await self._db.execute(
+                "UPDATE feedback_items SET status = 'duplicate', duplicate_of = ?, updated_at = ? "
+                "WHERE guild_id = ? AND id = ?",
+                (into_id, stamp, guild_id, duplicate_id),
+            )
+            await self._add_history(guild_id, duplicate_id, "duplicate", actor_id, note, now)
+
+    # ------------------------------------------------------------------ tags
+
+    async def retag(
+        self,
+        guild_id: int,
+        item_id: int,
+        add: Sequence[str],
+        remove: Sequence[str],
+        actor_id: int,
+        now: datetime,
+        model_tokens: Sequence[tuple[str, str, int]],
+        model_examples: Sequence[tuple[str, int]],
+    ) -> None:
+        """Apply a correction, record it, and persist the Bayes counts it changed."""
+        async with self._db.transaction():
+            if remove:
+                await self._db.execute(
+                    f"DELETE FROM feedback_tags WHERE guild_id = ? AND item_id = ? "
+                    f"AND tag IN ({_marks(remove)})",
+                    (guild_id, item_id, *remove),
+                )
+            if add:
+                await self._db.executemany(
+                    "INSERT INTO feedback_tags (item_id, guild_id, tag, score, source) "
+                    "VALUES (?, ?, ?, 1.0, 'manual') ON CONFLICT(item_id, tag) DO UPDATE SET "
+                    "score = 1.0, source = 'manual'",
+                    [(item_id, guild_id, t) for t in add],
+                )
+            await self._db.execute(
+                "INSERT INTO feedback_corrections (guild_id, item_id, actor_id, added, removed, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, item_id, actor_id, json.dumps(list(add)), json.dumps(list(remove)),
+                 to_db(now)),
+            )  # fmt: skip
+            await self._db.execute(
+                "UPDATE feedback_items SET updated_at = ? WHERE guild_id = ? AND id = ?",
+                (to_db(now), guild_id, item_id),
+            )
+            await self.save_model_rows(guild_id, model_tokens, model_examples)
+
+    async def save_model_rows(
+        self,
+        guild_id: int,
+        tokens: Sequence[tuple[str, str, int]],
+        examples: Sequence[tuple[str, int]],
+    ) -> None:
+        if tokens:
+            await self._db.executemany(
+                "INSERT INTO feedback_model_tokens (guild_id, label, token, count) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, label, token) "
+                "DO UPDATE SET count = excluded.count",
+                [(guild_id, label, tok, n) for label, tok, n in tokens],
+            )
+        if examples:
+            await self._db.executemany(
+                "INSERT INTO feedback_model_examples (guild_id, label, examples) VALUES (?, ?, ?) "
+                "ON CONFLICT(guild_id, label) DO UPDATE SET examples = excluded.examples",
+                [(guild_id, label, n) for label, n in examples],
+            )
+
+    async def model_rows(
+        self, guild_id: int
+    ) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+        tokens = await self._db.fetchall(
+            "SELECT label, token, count FROM feedback_model_tokens WHERE guild_id = ?",
+            (guild_id,),
+        )
+        examples = await self._db.fetchall(
+            "SELECT label, examples FROM feedback_model_examples WHERE guild_id = ?", (guild_id,)
+        )
+        return [(r[0], r[1], r[2]) for r in tokens], [(r[0], r[1]) for r in examples]
+
+    async def corrections_count(self, guild_id: int) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM feedback_corrections WHERE guild_id = ?", (guild_id,)
+            )
+        )
+
+    async def custom_tags(self, guild_id: int) -> dict[str, list[str]]:
+        rows = await self._db.fetchall(
+            "SELECT name, keywords FROM feedback_custom_tags WHERE guild_id = ? ORDER BY name",
+            (guild_id,),
+        )
+        return {r[0]: list(json.loads(r[1])) for r in rows}
+
+    async def set_custom_tag(
+        self, guild_id: int, name: str, keywords: Sequence[str], now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO feedback_custom_tags (guild_id, name, keywords, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, name) DO UPDATE SET "
+            "keywords = excluded.keywords",
+            (guild_id, name, json.dumps(list(keywords)), to_db(now)),
+        )
+
+    async def delete_custom_tag(self, guild_id: int, name: str) -> bool:
+        return bool(
+            await self._db.execute(
+                "DELETE FROM feedback_custom_tags WHERE guild_id = ? AND name = ?",
+                (guild_id, name),
+            )
+        )
+
+    async def tag_counts(self, guild_id: int) -> dict[str, tuple[int, int]]:
+        """tag -> (items, open items), duplicates left out."""
+        rows = await self._db.fetchall(
+            "SELECT t.tag, count(*), "
+            f"sum(CASE WHEN i.status IN {_OPEN_SQL} THEN 1 ELSE 0 END) "
+            "FROM feedback_tags t JOIN feedback_items i ON i.id = t.item_id "
+            "WHERE t.guild_id = ? AND i.status != 'duplicate' GROUP BY t.tag",
+            (guild_id,),
+        )
+        return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+
+    async def areas(self, guild_id: int) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT name FROM feedback_areas WHERE guild_id = ? ORDER BY position", (guild_id,)
+        )
+        return [r[0] for r in rows]
+
+    async def set_areas(self, guild_id: int, names: Sequence[str]) -> None:
+        async with self._db.transaction():
+            await self._db.execute("DELETE FROM feedback_areas WHERE guild_id = ?", (guild_id,))
+            await self._db.executemany(
+                "INSERT INTO feedback_areas (guild_id, position, name) VALUES (?, ?, ?)",
+                [(guild_id, i, n) for i, n in enumerate(names)],
+            )
+
+    # ------------------------------------------------------------------ term index
+
+    async def doc_freqs(self, guild_id: int) -> tuple[dict[str, int], int]:
+        """Every term's document frequency in the guild and the indexed item count."""
+        return await self.index_stats(guild_id, None)
+
+    async def index_stats(self, guild_id: int, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Document frequencies of ``terms`` (all if None) and the indexed item count."""
+        wanted = None if terms is None else list(terms)
+        only = "" if wanted is None else f" AND term IN ({_marks(wanted)})"
+        rows = await self._db.fetchall(
+            "SELECT NULL, n_docs FROM feedback_index_stats WHERE guild_id = ? "
+            f"UNION ALL SELECT term, df FROM feedback_doc_freq WHERE guild_id = ?{only}",
+            (guild_id, guild_id, *(wanted or ())),
+        )
+        df: dict[str, int] = {}
+        n = 0
+        for term, count in rows:
+            if term is None:
+                n = int(count)
+            else:
+                df[term] = int(count)
+        return df, n
+
+    async def candidates(
+        self,
+        guild_id: int,
+        query_terms: Sequence[str],
+        *,
+        open_only: bool,
+        limit: int,
+    ) -> Candidates:
+        """Items sharing the most of ``query_terms``: their term vectors and summaries.
+
+        Bounded: at most ``limit`` items, picked by an indexed lookup on the given terms.
+        """
+        if not query_terms:
+            return Candidates({}, {})
+        sql, params = _candidates_query(guild_id, query_terms, open_only=open_only, limit=limit)
+        return _candidates(await self._db.fetchall(sql, params))
+
+    # ------------------------------------------------------------------ trends, digest
+
+    async def tag_counts_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        rows = await self._db.fetchall(
+            "SELECT t.tag, count(*) FROM feedback_items i JOIN feedback_tags t "
+            "ON t.item_id = i.id WHERE i.guild_id = ? AND i.created_at >= ? "
+            "AND i.created_at < ? AND i.status != 'duplicate' GROUP BY t.tag",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def count_created(self, guild_id: int, start: datetime, end: datetime) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM feedback_items WHERE guild_id = ? AND created_at >= ? "
+                "AND created_at < ?",
+                (guild_id, to_db(start), to_db(end)),
+            )
+        )
+
+    async def most_voted(
+        self,
+        guild_id: int,
+        *,
+        limit: int,
+        open_only: bool = False,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ItemSummary]:
+        where = ["guild_id = ?", "status != 'duplicate'"]
+        params: list[Any] = [guild_id]
+        if open_only:
+            where.append(f"status IN {_OPEN_SQL}")
+        if start is not None and end is not None:
+            where.append("created_at >= ? AND created_at < ?")
+            params += [to_db(start), to_db(end)]
+        rows = await self._db.fetchall(
+            "SELECT id, summary, status, votes, created_at FROM feedback_items "
+            f"WHERE {' AND '.join(where)} ORDER BY votes DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_summary(r) for r in rows]
+
+    async def digest_figures(
+        self, guild_id: int, start: datetime, end: datetime, prev_start: datetime
+    ) -> FeedbackFigures:
+        new_items = await self.count_created(guild_id, start, end)
+        tag_counts = await self.tag_counts_between(guild_id, start, end)
+        prev_tag_counts = await self.tag_counts_between(guild_id, prev_start, start)
+        top = await self.most_voted(guild_id, limit=3, open_only=True)
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT i.id, i.summary FROM feedback_history h "
+            "JOIN feedback_items i ON i.id = h.item_id "
+            "WHERE h.guild_id = ? AND h.status = 'shipped' AND h.created_at >= ? "
+            "AND h.created_at < ? AND i.status = 'shipped' ORDER BY i.id",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        shipped: list[tuple[int, str, list[str]]] = []
+        for r in rows:
+            names = [rep.display_name for rep in await self.reporters(guild_id, r[0])]
+            shipped.append((r[0], r[1], names))
+        return FeedbackFigures(
+            new_items=new_items,
+            tag_counts=tag_counts,
+            prev_tag_counts=prev_tag_counts,
+            top_open=[(s.id, s.summary, s.votes) for s in top],
+            shipped=shipped,
+        )
+
+
+def _summary(row: Any) -> ItemSummary:
+    return ItemSummary(
+        id=row["id"],
+        summary=row["summary"],
+        status=row["status"],
+        votes=row["votes"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _candidates_query(
+    guild_id: int, query_terms: Sequence[str], *, open_only: bool, limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    status = f" AND i.status IN {_OPEN_SQL}" if open_only else ""
+    # One statement: rank on the covering term index alone, let only the best few meet the
+    # items table (for the status filter), then read their whole term vectors.
+    sql = (
+        "WITH ranked AS (SELECT item_id, count(*) AS shared FROM feedback_terms "
+        f"WHERE guild_id = ? AND term IN ({_marks(query_terms)}) "
+        "GROUP BY item_id ORDER BY shared DESC, item_id DESC LIMIT ?), "
+        "best AS (SELECT i.id, i.summary, i.status, i.votes, i.created_at, r.shared "
+        "FROM ranked r JOIN feedback_items i ON i.id = r.item_id "
+        f"WHERE i.guild_id = ?{status} ORDER BY r.shared DESC, i.id DESC LIMIT ?) "
+        "SELECT b.id, b.summary, b.status, b.votes, b.created_at, t.term, t.tf "
+        # The unary + keeps SQLite on the (item_id, term) key instead of the guild index.
+        "FROM best b JOIN feedback_terms t ON t.item_id = b.id AND +t.guild_id = ? "
+        "ORDER BY b.shared DESC, b.id DESC"
+    )
+    # Twice the limit meet the items table, so closed items rarely leave the list short.
+    return sql, (guild_id, *query_terms, limit * 2, guild_id, limit, guild_id)
+
+
+def _candidates(rows: Iterable[Any]) -> Candidates:
+    vectors: dict[int, dict[str, int]] = {}
+    info: dict[int, tuple[str, str, int, str]] = {}
+    for item_id, summary, status, votes, created_at, term, tf in rows:
+        vec = vectors.get(item_id)
+        if vec is None:
+            vec = vectors[item_id] = {}
+            info[item_id] = (summary, status, votes, created_at)
+        vec[term] = tf
+    return Candidates(vectors, info)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.database import Database
+from storage.feedback import AlreadyCaptured, FeedbackRepository, NewItem
+
+G = 10
+T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def repo(tmp_path) -> AsyncIterator[FeedbackRepository]:
+    async with Database(tmp_path / "h.db") as db:
+        await db.migrate()
+        yield FeedbackRepository(db)
+
+
+def new(summary: str, *, guild: int = G, at: datetime = T0, message_id: int | None = None,
+        reporter: int = 1, name: str = "Ada") -> NewItem:  # fmt: skip
+    return NewItem(
+        guild_id=guild,
+        summary=summary,
+        details="",
+        product_area=None,
+        source="command",
+        reporter_id=reporter,
+        reporter_name=name,
+        captured_by_id=reporter,
+        channel_id=5,
+        message_id=message_id,
+        source_url=None,
+        attachments=["https://cdn.example/a.png"],
+        fields={"language": "go"},
+        created_at=at,
+    )
+
+
+async def test_create_and_read_back(repo) -> None:
+    item_id = await repo.create_item(new("Go SDK"), [("api-sdk", 0.8, "rule")], {"go": 1, "sdk": 1})
+    item = await repo.get(G, item_id)
+    assert item is not None
+    assert item.votes == 1 and item.tags == [("api-sdk", 0.8, "rule")]
+    assert item.attachments == ["https://cdn.example/a.png"] and item.fields == {"language": "go"}
+    assert await repo.get(G + 1, item_id) is None  # scoped by guild
+    df, n = await repo.index_stats(G, ["go", "sdk", "rust"])
+    assert df == {"go": 1, "sdk": 1} and n == 1
+
+
+async def test_one_item_per_message_and_a_failed_capture_leaves_nothing(repo) -> None:
+    await repo.create_item(new("a", message_id=77), [], {"alpha": 1})
+    with pytest.raises(AlreadyCaptured) as raised:
+        await repo.create_item(new("b", message_id=77), [], {"beta": 1})
+    assert raised.value.item_id == 1
+    df, n = await repo.index_stats(G, ["alpha", "beta"])
+    assert df == {"alpha": 1} and n == 1  # the failed insert was rolled back whole
+    # The same message id in another guild is a different message.
+    await repo.create_item(new("c", guild=G + 1, message_id=77), [], {})
+
+
+async def test_votes_unique_per_member(repo) -> None:
+    item_id = await repo.create_item(new("x"), [], {})
+    assert not await repo.add_vote(G, item_id, 1, T0)  # the reporter's vote exists
+    assert await repo.add_vote(G, item_id, 2, T0)
+    assert not await repo.add_vote(G, item_id, 2, T0)
+    assert (await repo.get(G, item_id)).votes == 2
+    assert await repo.voters(G, item_id) == [1, 2]
+
+
+async def test_merge_moves_votes_reporters_and_records_history(repo) -> None:
+    a = await repo.create_item(new("a"), [], {})
+    b = await repo.create_item(new("b", reporter=2, name="Bo"), [], {})
+    await repo.add_vote(G, b, 3, T0)
+    await repo.add_vote(G, b, 1, T0)
+    await repo.merge(G, b, a, 9, "dup", T0)
+    assert (await repo.get(G, a)).votes == 3
+    assert [r.display_name for r in await repo.reporters(G, a)] == ["Ada", "Bo"]
+    dup = await repo.get(G, b)
+    assert dup.status == "duplicate" and dup.duplicate_of == a
+    assert [h.status for h in await repo.history(G, b)] == ["new", "duplicate"]
+
+
+async def test_candidates_are_bounded_and_open_only(repo) -> None:
+    ids = [await repo.create_item(new(f"i{n}"), [], {"shared": 1, f"own{n}": 1}) for n in range(6)]
+    await repo.set_status(G, ids[0], "shipped", 9, "", T0)
+    found = await repo.candidates(G, ["shared"], open_only=True, limit=3)
+    assert len(found.vectors) == 3 and ids[0] not in found.vectors
+    df, n = await repo.doc_freqs(G)
+    assert df["shared"] == 6 and df["own0"] == 1 and n == 6
+    assert all(v["shared"] == 1 and len(v) == 2 for v in found.vectors.values())
+    assert set(found.rows) == set(found.vectors)
+    assert found.rows[ids[5]][:3] == ("i5", "new", 1)
+    assert (await repo.candidates(G + 1, ["shared"], open_only=False, limit=10)).vectors == {}
+
+
+async def test_digest_figures_periods(repo) -> None:
+    start, end = T0, T0 + timedelta(days=7)
+    prev = T0 - timedelta(days=7)
+    old = await repo.create_item(
+        new("old", at=prev + timedelta(days=1)), [("docs", 0.9, "rule")], {}
+    )
+    a = await repo.create_item(new("a", at=T0 + timedelta(days=1)), [("docs", 0.9, "rule")], {})
+    await repo.create_item(new("b", at=T0 + timedelta(days=2)), [("auth", 0.7, "rule")], {})
+    await repo.create_item(new("late", at=end), [("auth", 0.7, "rule")], {})
+    await repo.add_vote(G, a, 5, T0)
+    await repo.set_status(G, old, "shipped", 9, "done", T0 + timedelta(days=3))
+    figures = await repo.digest_figures(G, start, end, prev)
+    assert figures.new_items == 2
+    assert figures.tag_counts == {"docs": 1, "auth": 1}
+    assert figures.prev_tag_counts == {"docs": 1}
+    assert figures.top_open[0] == (a, "a", 2) and len(figures.top_open) == 3
+    assert figures.shipped == [(old, "old", ["Ada"])]
+
+
+async def test_export_rows_since_and_scoped(repo) -> None:
+    await repo.create_item(new("early", at=T0), [("docs", 0.9, "rule")], {})
+    late = await repo.create_item(
+        new("late", at=T0 + timedelta(days=2)), [("ai", 0.6, "model")], {}
+    )
+    await repo.create_item(new("elsewhere", guild=G + 1), [], {})
+    rows = await repo.export_rows(G, T0 + timedelta(days=1))
+    assert [r.id for r in rows] == [late] and rows[0].tags == [("ai", 0.6, "model")]
+    assert len(await repo.export_rows(G, None)) == 2
+
+
+async def test_model_rows_round_trip(repo) -> None:
+    await repo.save_model_rows(G, [("docs", "readm", 2)], [("docs", 3), ("!docs", 4)])
+    await repo.save_model_rows(G, [("docs", "readm", 5)], [("docs", 4)])
+    tokens, examples = await repo.model_rows(G)
+    assert tokens == [("docs", "readm", 5)]
+    assert sorted(examples) == [("!docs", 4), ("docs", 4)]
+    assert await repo.model_rows(G + 1) == ([], [])
+
+
+async def test_create_item_finding_similar_reads_before_inserting(repo) -> None:
+    a = await repo.create_item(new("a"), [], {"shared": 1, "x": 2})
+    b = await repo.create_item(new("b"), [], {"shared": 1})
+    await repo.set_status(G, b, "declined", 9, "", T0)
+    item_id, found = await repo.create_item_finding_similar(
+        new("c"), [], {"shared": 1}, ["shared"], limit=5
+    )
+    assert set(found.vectors) == {a}  # not the closed item, not the new one
+    assert found.vectors[a] == {"shared": 1, "x": 2}
+    df, n = await repo.doc_freqs(G)
+    assert df["shared"] == 3 and n == 3 and item_id == 3
