@@ -312,7 +312,16 @@ class DigestCog(commands.Cog):
                 "Nothing happened in the last 7 days, so there's nothing to post. "
                 "To post quiet weeks anyway, use `/digest configure skip-empty: False`."
             )
-        message = await self._send(channel, digest)
+        try:
+            message = await self._send(channel, digest)
+        except discord.Forbidden:
+            raise  # the tree's handler names the missing permission
+        except discord.HTTPException as error:
+            # A Discord outage is not a bug here: say so, and that nothing was posted.
+            raise Conflict(
+                f"Discord didn't accept the post (error {error.status}), so nothing was "
+                "posted. Try `/digest post` again in a minute."
+            ) from error
         if settings.config.pin:
             await self._pin(guild_id, message)
         await send_ephemeral(

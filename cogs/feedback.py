@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -42,7 +41,7 @@ from services.feedback import (
     parse_tag_list,
     summary_from_text,
 )
-from services.feedback_export import export_records, render
+from services.feedback_export import export_records, parse_since, render
 from services.timefmt import discord_timestamp
 from storage.feedback import FeedbackItem
 
@@ -203,29 +202,6 @@ def render_trends(t: Trends) -> str:
         lines.append("**Most-voted items this period:**")
         lines += [f"#{i.id} {_md(i.summary, 80)} — {_votes(i.votes)}" for i in t.top]
     return "\n".join(lines)
-
-
-def parse_since(raw: str | None, now: datetime) -> datetime | None:
-    if raw is None or not raw.strip():
-        return None
-    text = raw.strip().lower()
-    if text.endswith("d") and text[:-1].isdigit():
-        try:
-            return now - timedelta(days=int(text[:-1]))
-        except OverflowError:
-            # Before year 1 (datetime's range) is no date at all.
-            raise InvalidInput(
-                f"`{raw[:30]}` is too far back. Use a number of days such as `30d`, or "
-                "leave `since` empty to export everything."
-            ) from None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"`{raw[:30]}` isn't a date. Use YYYY-MM-DD (e.g. 2026-01-31) or a number of "
-            "days such as `30d`."
-        ) from exc
-    return day
 
 
 def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> str:

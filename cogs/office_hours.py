@@ -22,7 +22,7 @@ from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
 from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
-from services.errors import HallwayError, InvalidInput, NotFound
+from services.errors import Conflict, HallwayError, InvalidInput, NotAllowed, NotFound
 from services.office_hours import (
     DEFAULT_DURATION,
     MAX_DURATION,
@@ -722,7 +722,19 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
                 "`/setup channel kind:office-hours`."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        event = await self._create_event(plan.new, interaction.guild)
+        try:
+            event = await self._create_event(plan.new, interaction.guild)
+        except discord.Forbidden as error:
+            raise NotAllowed(
+                "Discord refused to create the event: give my role the Manage Events "
+                "permission, then schedule again. Nothing was scheduled."
+            ) from error
+        except discord.HTTPException as error:
+            # The session is only stored with its event, so nothing was half-made.
+            raise Conflict(
+                f"Discord didn't create the event (error {error.status}), so nothing was "
+                "scheduled. Try `/officehours schedule` again in a minute."
+            ) from error
         try:
             session = await self.service.create_session(plan, event.id)
         except BaseException:
@@ -843,10 +855,20 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         started = await self.start_session(interaction.guild_id, session)
+        current = await self.service.get(interaction.guild_id, started.id)
+        if current.board_message_id is None:
+            # start_session logged why; the host must not be told a board exists.
+            board = (
+                f"I couldn't post the queue board in <#{started.text_channel_id}> "
+                "(check that I can send messages there); members can still queue with "
+                "`/officehours ask`"
+            )
+        else:
+            board = f"The queue board is in <#{started.text_channel_id}>"
         await send_ephemeral(
             interaction,
-            f"🟢 **{_md(started.title)}** is live. The queue board is in "
-            f"<#{started.text_channel_id}>; take questions with `/officehours next`.",
+            f"🟢 **{_md(started.title)}** is live. {board}; take questions with "
+            "`/officehours next`.",
         )
 
     @start.autocomplete("session")
@@ -873,7 +895,14 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         recap = await self.end_session(interaction.guild_id, session)
-        text = f"🏁 Ended **{_md(recap.session.title)}**; the recap is posted."
+        ended = await self.service.get(interaction.guild_id, recap.session.id)
+        posted = (
+            "the recap is posted"
+            if ended.recap_message_id is not None
+            else f"I couldn't post the recap in <#{ended.text_channel_id}> (check that I can "
+            "send messages there); `/officehours history` has its figures"
+        )
+        text = f"🏁 Ended **{_md(recap.session.title)}**; {posted}."
         if recap.next_session is not None:
             text += f" Next session: {both(recap.next_session.starts_at)}."
         await send_ephemeral(interaction, text)

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import string
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -212,9 +213,14 @@ def check_image_url(url: str | None) -> str | None:
     return url
 
 
+def _visible(text: str) -> bool:
+    """Whether any character shows: zero-width and direction marks alone post as nothing."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
 def check_body(body: str) -> str:
     text = body.strip()
-    if not text:
+    if not text or not _visible(text):
         raise InvalidInput("The announcement needs some text. Write the body in the form.")
     if len(text) > MAX_BODY:
         raise InvalidInput(

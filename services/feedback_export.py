@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.errors import InvalidInput
@@ -123,3 +123,26 @@ async def export_guild(db: Database, guild_id: int, fmt: str, since: datetime | 
     if since is not None and since.tzinfo is None:
         raise ValueError("since must be an aware datetime")
     return render(await export_records(FeedbackRepository(db), guild_id, since), fmt)
+
+
+def parse_since(raw: str | None, now: datetime) -> datetime | None:
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip().lower()
+    if text.endswith("d") and text[:-1].isdigit():
+        try:
+            return now - timedelta(days=int(text[:-1]))
+        except OverflowError:
+            # Before year 1 (datetime's range) is no date at all.
+            raise InvalidInput(
+                f"`{raw[:30]}` is too far back. Use a number of days such as `30d`, or "
+                "leave `since` empty to export everything."
+            ) from None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"`{raw[:30]}` isn't a date. Use YYYY-MM-DD (e.g. 2026-01-31) or a number of "
+            "days such as `30d`."
+        ) from exc
+    return day

@@ -64,7 +64,12 @@ NO_CHANNEL = (
 
 def clean_text(text: str) -> str:
     """Normalise user text: NFKC, no invisible characters, trimmed."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+    cleaned = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+    # Text made only of format or control characters (e.g. right-to-left marks) shows
+    # as nothing at all: treat it as empty so the user is asked for real text.
+    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in cleaned):
+        return ""
+    return cleaned
 
 
 def _closed(session: Session) -> str:

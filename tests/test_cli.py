@@ -75,3 +75,83 @@ def test_check_reports_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a usable SQLite database" in err[0]
+
+
+def test_tag_reads_lines_and_prints_json(tmp_path: Path) -> None:
+    import json
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "tag"],
+        input="The docs for auth are confusing\nThe SDK crashes with a 500 error\n\n",
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows][:2] == [
+        "The docs for auth are confusing",
+        "The SDK crashes with a 500 error",
+    ]
+    assert "docs" in rows[0]["tags"]
+    assert "errors" in rows[1]["tags"]
+    assert set(rows[0]) == {"text", "tags", "scores"}
+
+
+async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
+    from storage.database import Database
+
+    source = tmp_path / "h.db"
+    async with Database(source) as live:
+        await live.migrate()
+        await live.execute(
+            "INSERT INTO guild_settings (guild_id, timezone, updated_at) "
+            "VALUES (7, 'Asia/Tokyo', 'x')"
+        )
+        # The bot keeps its connection open while the backup runs in another process.
+        result = run_cli("backup", str(tmp_path / "copy.db"), tmp_path=tmp_path)
+        assert result.returncode == 0, result.stderr
+    async with Database(tmp_path / "copy.db") as copy:
+        assert await copy.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = 7") == (
+            "Asia/Tokyo"
+        )
+        assert await copy.integrity_check() == ["ok"]
+    again = run_cli("backup", str(tmp_path / "copy.db"), tmp_path=tmp_path)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
+    import csv
+    from datetime import UTC, datetime
+
+    from services.clock import FixedClock
+    from services.feedback import FeedbackService
+    from storage.database import Database
+    from storage.feedback import FeedbackRepository
+
+    async with Database(tmp_path / "h.db") as db:
+        await db.migrate()
+        service = FeedbackService(FeedbackRepository(db), FixedClock(datetime.now(UTC)))
+        for guild_id, summary in [(1, "Docs for webhooks are confusing"), (2, "Other guild")]:
+            await service.capture(
+                guild_id=guild_id,
+                source="command",
+                reporter_id=42,
+                reporter_name="dev42",
+                captured_by_id=42,
+                summary=summary,
+            )
+    result = run_cli(
+        "export", "--guild", "1", "--format", "csv", "--output", "out.csv", tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert [r["summary"] for r in rows] == ["Docs for webhooks are confusing"]
+    bad = run_cli("export", "--guild", "1", "--since", "someday", tmp_path=tmp_path)
+    assert bad.returncode == 1
+    assert "isn't a date" in bad.stderr

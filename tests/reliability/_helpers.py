@@ -1,0 +1,206 @@
+"""What the reliability tests share: a configured guild, database snapshots, message lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from tests.conftest import World, make_advocates
+
+# Tables a command never writes on a user's behalf, so they can't show a lost or
+# half-written row: bot_meta holds the command-tree hash written at start-up only.
+# SQLite's own sqlite_* tables are internal bookkeeping.
+TECHNICAL_TABLES = frozenset({"bot_meta"})
+
+
+async def user_tables(bot: Any) -> list[str]:
+    rows = await bot.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+    )
+    return [row["name"] for row in rows if row["name"] not in TECHNICAL_TABLES]
+
+
+async def snapshot(bot: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table Hallway keeps for guilds, in a stable order."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    for name in await user_tables(bot):
+        rows = await bot.db.fetchall(f'SELECT * FROM "{name}"')  # names from sqlite_master
+        tables[name] = sorted((tuple(row) for row in rows), key=repr)
+    return tables
+
+
+def diff(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> dict[str, Any]:
+    """Tables whose rows changed, with what was added and removed (empty when equal)."""
+    changed: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name, []), after.get(name, [])
+        if old != new:
+            changed[name] = {
+                "added": [r for r in new if r not in old],
+                "removed": [r for r in old if r not in new],
+            }
+    return changed
+
+
+@dataclass
+class Channels:
+    office: Any
+    news: Any
+    digest: Any
+    feedback: Any
+
+
+async def configure_guild(world: World) -> Channels:
+    """Advocates, and every Hallway channel set through /setup as an advocate would."""
+    await make_advocates(world)
+    guild = world.guild
+    office = guild.create_text_channel("office-hours")
+    news = guild.create_text_channel("announcements")
+    digest = guild.create_text_channel("digest")
+    feedback = guild.create_text_channel("feedback-log")
+    await world.env.settle()
+    for kind, channel in (
+        ("office-hours", office),
+        ("announcements", news),
+        ("digest", digest),
+    ):
+        r = await world.alice.slash(world.general, "setup channel", kind=kind, channel=channel)
+        assert r.ephemeral and "✅" in r.response.content, r.response.content
+    return Channels(office, news, digest, feedback)
+
+
+def bot_posts(channel: Any) -> list[discord.Message]:
+    """The bot's own ordinary posts (no system notices such as thread-created or pins)."""
+    return [m for m in channel.history() if m.author.bot and m.type is discord.MessageType.default]
+
+
+def custom_ids(message: discord.Message) -> list[str]:
+    ids = []
+    for row in message.components:
+        for item in getattr(row, "children", [row]):
+            custom_id = getattr(item, "custom_id", None)
+            if custom_id:
+                ids.append(custom_id)
+    return ids
+
+
+def message_with(channel: Any, custom_id: str) -> discord.Message:
+    for message in channel.history():
+        if custom_id in custom_ids(message):
+            return message
+    raise AssertionError(f"no message in #{channel.name} has a {custom_id} button")
+
+
+def card_in(thread: Any) -> discord.Message:
+    for message in thread.history():
+        if message.components:
+            return message
+    raise AssertionError("no card with buttons in the thread")
+
+
+async def schedule_announcement(
+    world: World, channel: Any, body: str, *, actor: Any = None, **options: Any
+) -> Any:
+    actor = actor or world.alice
+    shown = await actor.slash(world.general, "announce schedule", channel=channel, **options)
+    assert shown.modal is not None, shown.response.content
+    return await actor.submit_modal(shown, {"body": body, "image_url": ""})
+
+
+async def submit_feedback(user: Any, channel: Any, summary: str, details: str = "") -> Any:
+    shown = await user.slash(channel, "feedback submit")
+    assert shown.modal is not None, shown.response.content
+    return await user.submit_modal(shown, {"summary": summary, "details": details, "area": ""})
+
+
+@dataclass
+class OtherGuild:
+    """A second server with its own data, to prove ids from it are useless in the first."""
+
+    guild: Any
+    general: Any
+    office: Any
+    news: Any
+    boss: Any  # Manage Server: an advocate there, nobody here
+    dave: Any  # a plain member there
+    session_id: int
+    feedback_id: int
+    announcement_id: int
+
+
+@dataclass
+class Arranged:
+    channels: Channels
+    other: OtherGuild
+    session_id: int
+    feedback_id: int
+    announcement_id: int
+
+
+async def _latest(bot: Any, table: str, guild_id: int) -> int:
+    value = await bot.db.fetchval(f"SELECT max(id) FROM {table} WHERE guild_id = ?", (guild_id,))
+    assert value is not None, f"nothing in {table} for guild {guild_id}"
+    return int(value)
+
+
+async def arrange_two_guilds(world: World, bot: Any) -> Arranged:
+    """Guild A (the world) and guild B, each with a session, a question, feedback and a post."""
+    env = world.env
+    channels = await configure_guild(world)
+    r = await world.alice.slash(
+        world.general, "officehours schedule", title="A office hours", start="2026-01-02 17:00"
+    )
+    assert "Scheduled" in r.response.content, r.response.content
+    r = await world.bob.slash(world.general, "officehours ask", question="A: how do I log in?")
+    assert "queued" in r.response.content, r.response.content
+    r = await submit_feedback(world.bob, world.general, "A: the SDK login fails with 401")
+    assert "Saved as feedback" in r.response.content, r.response.content
+    r = await schedule_announcement(
+        world, channels.news, "A news for {server}", when="2026-01-03 10:00"
+    )
+    assert "Scheduled announcement" in r.response.content, r.response.content
+
+    other = env.create_guild("Other Community")
+    general = other.create_text_channel("general-b")
+    office = other.create_text_channel("office-b")
+    news = other.create_text_channel("news-b")
+    boss_role = other.create_role("Bosses", permissions=discord.Permissions(manage_guild=True))
+    boss = other.add_member(env.create_user("boss"), roles=[boss_role])
+    dave = other.add_member(env.create_user("dave"))
+    await env.settle()
+    r = await boss.slash(general, "setup channel", kind="office-hours", channel=office)
+    assert "✅" in r.response.content, r.response.content
+    r = await boss.slash(
+        general, "officehours schedule", title="B office hours", start="2026-01-02 18:00"
+    )
+    assert "Scheduled" in r.response.content, r.response.content
+    r = await dave.slash(general, "officehours ask", question="B: secret roadmap question")
+    assert "queued" in r.response.content, r.response.content
+    r = await submit_feedback(dave, general, "B: private billing complaint")
+    assert "Saved as feedback" in r.response.content, r.response.content
+    shown = await boss.slash(general, "announce schedule", channel=news, when="2026-01-03 11:00")
+    assert shown.modal is not None, shown.response.content
+    r = await boss.submit_modal(shown, {"body": "B secret launch", "image_url": ""})
+    assert "Scheduled announcement" in r.response.content, r.response.content
+
+    a, b = world.guild.id, other.id
+    return Arranged(
+        channels=channels,
+        other=OtherGuild(
+            guild=other,
+            general=general,
+            office=office,
+            news=news,
+            boss=boss,
+            dave=dave,
+            session_id=await _latest(bot, "oh_sessions", b),
+            feedback_id=await _latest(bot, "feedback_items", b),
+            announcement_id=await _latest(bot, "announcements", b),
+        ),
+        session_id=await _latest(bot, "oh_sessions", a),
+        feedback_id=await _latest(bot, "feedback_items", a),
+        announcement_id=await _latest(bot, "announcements", a),
+    )
