@@ -32,6 +32,11 @@ class Refusal(app_commands.CheckFailure):
     """A check failed; the message is for the user."""
 
 
+def user_ref(user_id: int | None) -> str:
+    """A member as a mention, or "a former member" once /privacy forget zeroed the id."""
+    return f"<@{user_id}>" if user_id else "a former member"
+
+
 def hallway(interaction: discord.Interaction) -> HallwayBot:
     return interaction.client  # type: ignore[return-value]
 
@@ -65,7 +70,30 @@ def advocate_only() -> Callable[[T], T]:
             raise Refusal(ADVOCATE_NEEDED)
         return True
 
+    # Marks the check so the README's permissions table can be derived from the tree.
+    predicate.hallway_advocate_only = True  # type: ignore[attr-defined]
     return app_commands.check(predicate)
+
+
+def command_permissions(tree: app_commands.CommandTree) -> list[tuple[str, bool]]:
+    """(name as users type it, advocate-only?) for every command and context menu."""
+    rows: list[tuple[str, bool]] = []
+    for command in tree.walk_commands():
+        if isinstance(command, app_commands.Group):
+            continue
+        advocate = any(getattr(c, "hallway_advocate_only", False) for c in command.checks)
+        rows.append((f"/{command.qualified_name}", advocate))
+    for menu in tree.get_commands(type=discord.AppCommandType.message):
+        advocate = any(getattr(c, "hallway_advocate_only", False) for c in menu.checks)
+        rows.append((f"{menu.name} (message menu)", advocate))
+    return sorted(rows)
+
+
+def permissions_table(tree: app_commands.CommandTree) -> str:
+    lines = ["| command | member | advocate |", "|---|:---:|:---:|"]
+    for name, advocate_only_ in command_permissions(tree):
+        lines.append(f"| `{name}` | {'❌' if advocate_only_ else '✅'} | ✅ |")
+    return "\n".join(lines)
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:

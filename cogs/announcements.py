@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral
+from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral, user_ref
 from cogs.announcements_views import (
     BODY_ID,
     EDIT_PREFIX,
@@ -564,7 +564,7 @@ class AnnouncementsCog(commands.Cog):
         upcoming = self.service.upcoming(announcement)
         lines = [
             f"**#{announcement.id}** {announcement.label}",
-            f"Channel: <#{announcement.channel_id}> · Author: <@{announcement.author_id}>",
+            f"Channel: <#{announcement.channel_id}> · Author: {user_ref(announcement.author_id)}",
             f"Repeat: {self.service.repeat_text(announcement)}",
             f"Status: {_status_line(announcement)}",
             f"Ping: {_ping_text(announcement)} · If late: "

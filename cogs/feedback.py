@@ -21,6 +21,7 @@ from cogs._common import (
     advocate_only,
     is_advocate,
     send_ephemeral,
+    user_ref,
 )
 from cogs.feedback_views import (
     COG_NAME,
@@ -132,8 +133,8 @@ def render_card(card: ItemCard) -> discord.Embed:
     embed.add_field(name="Tags", value=_tags(item)[:1024], inline=False)
     if item.product_area:
         embed.add_field(name="Product area", value=_md(item.product_area, 40))
-    reporters = (
-        ", ".join(f"<@{r.user_id}>" for r in card.reporters[:10]) or f"<@{item.reporter_id}>"
+    reporters = ", ".join(user_ref(r.user_id) for r in card.reporters[:10]) or user_ref(
+        item.reporter_id
     )
     embed.add_field(name="Reported by", value=reporters[:1024])
     facts = []
@@ -159,7 +160,7 @@ def render_card(card: ItemCard) -> discord.Embed:
             inline=False,
         )
     history = [
-        f"{discord_timestamp(h.created_at, 'd')} **{h.status}** by <@{h.actor_id}>"
+        f"{discord_timestamp(h.created_at, 'd')} **{h.status}** by {user_ref(h.actor_id)}"
         + (f" — {_md(h.note, 120)}" if h.note else "")
         for h in card.history[-6:]
     ]
@@ -808,7 +809,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         lines = [
             f"**Status:** {STATUS_EMOJI.get(item.status, '')} {item.status}",
             f"**Tags:** {_tags(item)}",
-            f"**Reported by:** <@{item.reporter_id}>",
+            f"**Reported by:** {user_ref(item.reporter_id)}",
         ]
         if item.source_url:
             lines.append(f"**Source:** {item.source_url}")

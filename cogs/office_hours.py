@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
+from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
 from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
 from services.errors import Conflict, HallwayError, InvalidInput, NotAllowed, NotFound
 from services.office_hours import (
@@ -115,11 +115,13 @@ def render_board(view: QueueView) -> discord.Embed:
         embed.description = "This session has ended. Thanks for coming!"
         return embed
     now_answering = [
-        f"<@{q.user_id}> {_quote(q.question)}" + (f" in <#{q.thread_id}>" if q.thread_id else "")
+        f"{user_ref(q.user_id)} {_quote(q.question)}"
+        + (f" in <#{q.thread_id}>" if q.thread_id else "")
         for q in view.in_progress
     ]
     up_next = [
-        f"{i}. <@{q.user_id}> {_quote(q.question, 60)}" for i, q in enumerate(view.waiting, 1)
+        f"{i}. {user_ref(q.user_id)} {_quote(q.question, 60)}"
+        for i, q in enumerate(view.waiting, 1)
     ]
     embed.add_field(
         name="Now answering", value=fit_lines(now_answering, 1024, "Nobody yet"), inline=False
@@ -139,14 +141,15 @@ def render_recap(recap: Recap) -> discord.Embed:
     session = recap.session
     embed = discord.Embed(title=f"📋 Recap: {session.title}", colour=discord.Colour.blurple())
     answered = [
-        f"• {_quote(q.question, 60)} from <@{q.user_id}>"
+        f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}"
         + (f" in <#{q.thread_id}>" if q.thread_id else "")
-        + (f", answered by <@{q.host_id}>" if q.host_id else "")
+        + (f", answered by {user_ref(q.host_id)}" if q.host_id else "")
         for q in recap.answered
     ]
-    skipped = [f"• {_quote(q.question, 60)} from <@{q.user_id}>" for q in recap.skipped]
+    skipped = [f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}" for q in recap.skipped]
     leftover = [
-        f"• {_quote(q.question, 60)} from <@{q.user_id}>" for q in recap.carried + recap.dropped
+        f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}"
+        for q in recap.carried + recap.dropped
     ]
     embed.add_field(
         name=f"Answered ({len(recap.answered)})",
@@ -173,7 +176,7 @@ def render_recap(recap: Recap) -> discord.Embed:
 def render_figures(session: Session, figures: OfficeHoursFigures) -> str:
     started = session.started_at or session.starts_at
     duration = (session.ended_at - started) if session.ended_at else session.duration
-    hosts = ", ".join(f"<@{h}>" for h in figures.host_ids) or "n/a"
+    hosts = ", ".join(user_ref(h) for h in figures.host_ids) or "n/a"
     return (
         f"**{_md(session.title)}** {discord_timestamp(started, 'f')}, "
         f"{_duration(duration)}: {figures.asked} asked, {figures.answered} answered, "
@@ -777,7 +780,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             live = " 🔴 live now" if s.status == "live" else ""
             lines.append(
                 f"• **{_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
-                f"host <@{s.host_id}>, in {_where(s)}, {entry.waiting} question(s) waiting"
+                f"host {user_ref(s.host_id)}, in {_where(s)}, {entry.waiting} question(s) waiting"
             )
         await send_ephemeral(interaction, fit_lines(lines, 2000))
 
@@ -838,11 +841,11 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         state = "live now" if s.status == "live" else f"starts {both(s.starts_at)}"
         lines = [f"**{_md(s.title)}** ({state})"]
         for q in view.in_progress:
-            lines.append(f"Now answering: <@{q.user_id}> {_quote(q.question, 60)}")
+            lines.append(f"Now answering: {user_ref(q.user_id)} {_quote(q.question, 60)}")
         for i, q in enumerate(view.waiting, 1):
             wait = round(view.wait_for(i).total_seconds() / 60)
             mine = " ← you" if q.user_id == interaction.user.id else ""
-            lines.append(f"{i}. <@{q.user_id}> {_quote(q.question, 60)} (~{wait} min){mine}")
+            lines.append(f"{i}. {user_ref(q.user_id)} {_quote(q.question, 60)} (~{wait} min){mine}")
         if not view.waiting:
             lines.append("Nobody is waiting. Ask with `/officehours ask`.")
         await send_ephemeral(interaction, fit_lines(lines, 2000))

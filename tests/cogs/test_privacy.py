@@ -167,6 +167,8 @@ async def test_forget_erases_the_id_from_every_table_and_column(world, bots) -> 
     assert two.votes == 1 and two.details == f"as @{FORMER_MEMBER} said"
     card = await world.carol.slash(world.general, "feedback show", item=1)
     assert card.response.embeds[0].title.startswith("#1 Python SDK 401")
+    card_text = json.dumps(card.response.embeds[0].to_dict())
+    assert "a former member" in card_text and "<@0>" not in card_text
     queue = await world.bob.slash(world.general, "officehours queue")
     assert "Where are the SDK docs?" in queue.response.content
     assert "webhook retries" not in queue.response.content
