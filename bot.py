@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +23,35 @@ import discord
 from discord.ext import commands
 
 from cogs._common import HallwayTree
+from cogs.activity import ActivityCog
+from cogs.announcements import AnnouncementsCog
+from cogs.digest import DigestCog
+from cogs.feedback import FeedbackCog
+from cogs.feedback_views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
+from cogs.office_hours import OfficeHoursCog
+from cogs.office_hours_views import BoardButton, CardButton
+from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
+from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
 from config.settings import Settings, SettingsError, configure_logging, load_settings
+from services.activity import ActivityRecorder
 from services.alarm import Alarm
+from services.announcements import AnnouncementService
 from services.clock import Clock, SystemClock
+from services.digest import DigestService
+from services.errors import HallwayError
+from services.feedback import FeedbackService
 from services.guild_settings import GuildSettingsService
+from services.office_hours import OfficeHoursService
+from services.privacy import PrivacyService
+from storage.activity import ActivityRepository
+from storage.announcements import AnnouncementRepository
 from storage.database import Database, DatabaseError
+from storage.digest import DigestRepository
+from storage.feedback import FeedbackRepository
 from storage.guild_settings import GuildSettingsRepository, MetaRepository
+from storage.office_hours import OfficeHoursRepository
+from storage.privacy import PrivacyRepository
 
 log = logging.getLogger("hallway")
 
@@ -50,10 +72,11 @@ def build_intents() -> discord.Intents:
 class Services:
     guild_settings: GuildSettingsService
     # Each feature's service is set by its wire_* method in setup_hook.
-    office_hours: Any = None
-    feedback: Any = None
-    announcements: Any = None
-    digest: Any = None
+    office_hours: OfficeHoursService | None = None
+    feedback: FeedbackService | None = None
+    announcements: AnnouncementService | None = None
+    digest: DigestService | None = None
+    privacy: PrivacyService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -73,6 +96,8 @@ class HallwayBot(commands.Bot):
         self.unexpected_errors: list[BaseException] = []
         self._services: Services | None = None
         self.synced_commands = False
+        self.before_db_close: list[Callable[[], Awaitable[Any]]] = []
+        self.activity_recorder: ActivityRecorder | None = None
 
     @property
     def services(self) -> Services:
@@ -101,6 +126,7 @@ class HallwayBot(commands.Bot):
         await self.wire_feedback()
         await self.wire_announcements()
         await self.wire_digest()
+        await self.wire_privacy()
         self.alarm.start()
         await self.sync_commands_if_changed()
 
@@ -109,16 +135,85 @@ class HallwayBot(commands.Bot):
     # rebuilt from the database.
 
     async def wire_office_hours(self) -> None:
-        pass
+        service = OfficeHoursService(
+            OfficeHoursRepository(self.db), self.services.guild_settings, self.clock
+        )
+        self.services.office_hours = service
+        cog = OfficeHoursCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(BoardButton, CardButton)
+        # Auto start/end and reminders come back from the database; reminders
+        # whose time passed while the bot was down are not rescheduled.
+        await cog.rebuild_jobs()
 
     async def wire_feedback(self) -> None:
-        pass
+        def display_name(guild_id: int, user_id: int) -> str | None:
+            # Office hours hands over ids only; the digest thanks reporters by name.
+            guild = self.get_guild(guild_id)
+            member = guild.get_member(user_id) if guild is not None else None
+            return member.display_name if member is not None else None
+
+        service = FeedbackService(FeedbackRepository(self.db), self.clock, name_lookup=display_name)
+        self.services.feedback = service
+        await self.add_cog(FeedbackCog(self, service))
+        self.add_dynamic_items(*FEEDBACK_ITEMS)
 
     async def wire_announcements(self) -> None:
-        pass
+        def server_name(guild_id: int) -> str:
+            guild = self.get_guild(guild_id)
+            return guild.name if guild is not None else "this server"
+
+        service = AnnouncementService(
+            AnnouncementRepository(self.db),
+            self.clock,
+            default_zone=self.services.guild_settings.zone_name,
+            server_name=server_name,
+            # Looked up at render time: office hours may be wired later, or not at all.
+            office_hours=lambda: self.services.office_hours,
+        )
+        self.services.announcements = service
+        cog = AnnouncementsCog(self, service)
+        await self.add_cog(cog)
+        await cog.rebuild_jobs()
 
     async def wire_digest(self) -> None:
-        pass
+        activity = ActivityRepository(self.db)
+        recorder = ActivityRecorder(activity, self.clock)
+        self.activity_recorder = recorder
+        self.services.digest = DigestService(
+            DigestRepository(self.db),
+            activity,
+            self.services.guild_settings,
+            self.clock,
+            # Each feature's repository provides its digest section; a provider
+            # that fails only leaves its own section out.
+            office_hours=OfficeHoursRepository(self.db),
+            feedback=FeedbackRepository(self.db),
+            announcements=AnnouncementRepository(self.db),
+            before_build=recorder.flush,
+        )
+        # The last few seconds of counters are written on a clean shutdown.
+        self.before_db_close.append(recorder.flush)
+        await self.add_cog(ActivityCog(recorder))
+        digest_cog = DigestCog(self, self.services.digest)
+        await self.add_cog(digest_cog)
+        await digest_cog.rebuild_schedule()
+
+    async def wire_privacy(self) -> None:
+        recorder = self.activity_recorder
+        service = PrivacyService(
+            PrivacyRepository(self.db),
+            self.clock,
+            # Buffered activity counters are written before reading or erasing.
+            before_read=recorder.flush if recorder is not None else None,
+        )
+        self.services.privacy = service
+        cog = PrivacyCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(*PRIVACY_ITEMS)
+        # The prune is daily and idempotent: a run missed while offline is caught up by
+        # the next one, so start-up only schedules the next run.
+        cog.schedule_prune()
 
     def command_tree_hash(self) -> str:
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
@@ -144,6 +239,13 @@ class HallwayBot(commands.Bot):
 
     async def close(self) -> None:
         await self.alarm.stop()
+        if self.db.is_open:
+            # Features with buffered writes (activity counters) flush them here.
+            for hook in self.before_db_close:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("A shutdown hook failed")
         await self.db.close()
         await super().close()
 
@@ -181,11 +283,74 @@ async def serve(settings: Settings) -> None:
         await bot.start(token)
 
 
+def check_backup_paths(settings: Settings, target: str) -> None:
+    from pathlib import Path
+
+    path = Path(target)
+    if path.exists():
+        raise DatabaseError(f"{path} already exists: choose a new file name for the backup")
+    if not settings.database.exists():
+        raise DatabaseError(f"There is no database at {settings.database} to back up")
+
+
+async def backup(settings: Settings, path: str) -> None:
+    """Copy the database with SQLite's online backup API; safe while the bot runs."""
+    db = Database(settings.database)
+    try:
+        await db.open()
+        await db.backup_to(path)
+    finally:
+        await db.close()
+    print(f"Backed up {settings.database} to {path}")
+
+
+async def export(settings: Settings, guild_id: int, fmt: str, since: str | None) -> str:
+    """The same export as /feedback export, from the command line."""
+    from services.clock import SystemClock
+    from services.feedback_export import export_guild, parse_since
+
+    start = parse_since(since, SystemClock().now())
+    db = Database(settings.database)
+    try:
+        await db.open()
+        await db.migrate()
+        return await export_guild(db, guild_id, fmt, start)
+    finally:
+        await db.close()
+
+
+def tag_stdin() -> None:
+    """One text per line in, one JSON object per line out, with the default taxonomy."""
+    from services.tagging import Tagger, load_taxonomy, tag_lines
+
+    tagger = Tagger(load_taxonomy())
+    for result in tag_lines((line.rstrip("\n") for line in sys.stdin), tagger):
+        print(json.dumps(result, ensure_ascii=False))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python bot.py", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python bot.py", description="Hallway, a Discord bot for developer-relations teams."
+    )
     parser.add_argument(
         "--check", action="store_true", help="validate settings and database, then exit"
     )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run the real bot in a simulated Discord in your browser (no token needed)",
+    )
+    parser.add_argument("--port", type=int, help="with --sandbox: the loopback port to serve on")
+    parser.add_argument("--database", help="with --sandbox: keep the sandbox in this database file")
+    commands_ = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_.add_parser("tag", help="tag stdin, one text per line, printing JSON lines")
+    backup_cmd = commands_.add_parser("backup", help="copy the database safely while it runs")
+    backup_cmd.add_argument("path", help="where to write the copy (must not exist)")
+    export_cmd = commands_.add_parser("export", help="export a server's feedback items")
+    export_cmd.add_argument("--guild", type=int, required=True, help="the server id")
+    export_cmd.add_argument("--format", choices=("csv", "json"), default="csv")
+    export_cmd.add_argument("--since", help="only items created since: YYYY-MM-DD or e.g. 30d")
+    export_cmd.add_argument("--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -195,13 +360,33 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
     from dotenv import load_dotenv
 
     args = _parser().parse_args(argv)
+    if args.sandbox:
+        # The sandbox never reads .env or a token: it is a simulated Discord.
+        from sandbox import main_sandbox
+
+        return main_sandbox(sys.argv[1:] if argv is None else list(argv))
     if environ is None:
         load_dotenv()
         environ = dict(os.environ)
     try:
         settings = load_settings(environ)
         configure_logging(settings.log_level)
-        if args.check:
+        if args.command == "tag":
+            tag_stdin()
+            problems = []
+        elif args.command == "export":
+            text = asyncio.run(export(settings, args.guild, args.format, args.since))
+            if args.output:
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    out.write(text)
+            else:
+                sys.stdout.write(text)
+            problems = []
+        elif args.command == "backup":
+            check_backup_paths(settings, args.path)
+            asyncio.run(backup(settings, args.path))
+            problems = []
+        elif args.check:
             settings.require_token()
             problems = asyncio.run(check(settings))
         else:
@@ -209,6 +394,8 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
             problems = []
     except SettingsError as exc:
         problems = exc.problems
+    except HallwayError as exc:
+        problems = [str(exc)]
     except DatabaseError as exc:
         problems = [str(exc)]
     except discord.LoginFailure:
