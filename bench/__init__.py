@@ -1,0 +1,1 @@
+"""Hallway benchmarks: run with ``python -m bench`` (see bench/__main__.py)."""

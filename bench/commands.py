@@ -1,0 +1,360 @@
+"""5. Command cost: the bot's own time per command, inside the process.
+
+The real bot runs under SimCord (a connected discord.py client, an in-memory Discord) on a
+database holding 100k feedback items. SimCord's actors are not used to act: their settling
+costs ~50 ms an action and would hide the bot's cost. Instead each interaction is a gateway
+payload built with SimCord's payload builder and handed straight to discord.py's
+``ConnectionState.parse_interaction_create``. The clock starts there and stops when the
+reply reaches discord.py's HTTP layer for interactions (the webhook adapter's ``request``,
+which SimCord provides). Work the bot does after replying (a board refresh, a forum post)
+is waited for, untimed, before the next interaction.
+
+The floor is a bench-only command that does one committed insert through the bot's own
+database and replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.webhook.async_ import async_context
+from simcord import Env
+from simcord import interactions as sim_interactions
+
+from bench.common import (
+    CACHE,
+    GUILD_ID,
+    Result,
+    fresh_copy,
+    median,
+    messages,
+    ms,
+    now_ns,
+    percentile,
+    remove_db,
+    summary_of,
+)
+from bench.data import feedback_db
+from bot import create_bot
+from config.settings import load_settings
+from storage.office_hours import NewSession, OfficeHoursRepository
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock starts here
+TARGET_P50_RATIO = 2.0
+TARGET_P99_MS = 10.0
+WAITING_QUESTIONS = 20
+
+
+class SimClock:
+    """The bot's clock under SimCord: its virtual time."""
+
+    def now(self) -> datetime:
+        return discord.utils.utcnow()
+
+
+class Probe:
+    """Wraps the interactions HTTP adapter: notes when each interaction's first reply arrives."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.reply_at: int | None = None
+        self.reply_payload: Any = None
+        self.arrived = asyncio.Event()
+
+    def install(self) -> None:
+        adapter = async_context.get()
+        original = adapter.request
+
+        async def request(route: Any, session: Any, **kwargs: Any) -> Any:
+            url = str(getattr(route, "url", ""))
+            if self.token is not None and self.reply_at is None and self.token in url:
+                self.reply_at = now_ns()
+                self.reply_payload = kwargs.get("payload")
+                self.arrived.set()
+            return await original(route, session, **kwargs)
+
+        adapter.request = request
+
+    def expect(self, token: str) -> None:
+        self.token = token
+        self.reply_at = None
+        self.reply_payload = None
+        self.arrived.clear()
+
+
+class Bench:
+    def __init__(self, env: Env, bot: Any, channel_id: int) -> None:
+        self.env = env
+        self.bot = bot
+        self.channel_id = channel_id
+        self.probe = Probe()
+        self.probe.install()
+        self.parse = bot._connection.parsers["INTERACTION_CREATE"]
+        self._ids: dict[str, str] = {}
+
+    def command_id(self, user_id: int, name: str) -> str:
+        if name not in self._ids:
+            for command in self.env.backend.visible_commands(
+                user_id=user_id, channel_id=self.channel_id
+            ):
+                self._ids[command["name"]] = command["id"]
+        return self._ids[name]
+
+    async def dispatch(self, type_: int, user_id: int, data: dict[str, Any]) -> int:
+        """Hand one interaction to discord.py; nanoseconds until the reply reached HTTP."""
+        _, payload = sim_interactions.base_payload(
+            self.env.backend,
+            type=type_,
+            channel_id=self.channel_id,
+            guild_id=GUILD_ID,
+            user_id=user_id,
+            data=data,
+        )
+        self.probe.expect(payload["token"])
+        # A real-time guard (the loop's timers are virtual here): never wait forever.
+        loop = asyncio.get_running_loop()
+        guard = threading.Timer(30, lambda: loop.call_soon_threadsafe(self.probe.arrived.set))
+        guard.start()
+        start = now_ns()
+        self.parse(payload)
+        await self.probe.arrived.wait()
+        guard.cancel()
+        if self.probe.reply_at is None:
+            raise RuntimeError(f"no reply within 30 s to {data.get('name') or data}")
+        elapsed = self.probe.reply_at - start
+        # Whatever the command does after replying finishes before the next one, untimed.
+        # SimCord's settle, not asyncio.wait: the bot's timers run on its virtual clock,
+        # which only moves while SimCord settles.
+        await self.env.settle()
+        return elapsed
+
+    async def slash(self, user_id: int, name: str, sub: str | None, **options: str) -> int:
+        opts = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
+        data: dict[str, Any] = {"id": self.command_id(user_id, name), "name": name, "type": 1}
+        data["options"] = [{"type": 1, "name": sub, "options": opts}] if sub else opts
+        return await self.dispatch(2, user_id, data)
+
+    async def modal_submit(self, user_id: int, spec: dict[str, Any], values: dict[str, str]) -> int:
+        return await self.dispatch(
+            5,
+            user_id,
+            {"custom_id": spec["custom_id"], "components": _fill(spec["components"], values)},
+        )
+
+
+def _fill(components: list[dict[str, Any]], values: dict[str, str]) -> list[dict[str, Any]]:
+    """The submitted form of a modal's components: rows or labels around text inputs."""
+    out: list[dict[str, Any]] = []
+    for node in components:
+        if node.get("type") == 4:
+            out.append(
+                {
+                    "type": 4,
+                    "custom_id": node["custom_id"],
+                    "value": values.get(node["custom_id"], ""),
+                }
+            )
+        elif "component" in node:
+            out.append({"type": node["type"], "component": _fill([node["component"]], values)[0]})
+        elif "components" in node:
+            out.append({"type": node["type"], "components": _fill(node["components"], values)})
+    return out
+
+
+def _add_floor_command(bot: Any) -> None:
+    @app_commands.command(name="benchfloor", description="Benchmark floor: one insert, one reply")
+    async def floor(interaction: discord.Interaction) -> None:
+        await bot.db.execute(
+            "INSERT INTO bench_floor (guild_id, user_id, at) VALUES (?, ?, ?)",
+            (interaction.guild_id, interaction.user.id, discord.utils.utcnow().isoformat()),
+        )
+        await interaction.response.send_message("ok", ephemeral=True)
+
+    bot.tree.add_command(floor)
+
+
+def _stats(samples: list[int]) -> dict[str, float]:
+    values = [ms(s) for s in samples]
+    return {
+        "p50_ms": round(median(values), 3),
+        "p99_ms": round(percentile(values, 99), 3),
+        "mean_ms": round(sum(values) / len(values), 3),
+        "max_ms": round(max(values), 3),
+        "n": len(values),
+    }
+
+
+async def _interleaved(
+    rounds: int, warmup: int, actions: dict[str, Callable[[int], Any]]
+) -> dict[str, list[int]]:
+    """Run each action once per round, in turn, so load changes hit every one alike."""
+    samples: dict[str, list[int]] = {name: [] for name in actions}
+    for i in range(warmup + rounds):
+        for name, action in actions.items():
+            elapsed = await action(i)
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return samples
+
+
+async def _run(quick: bool) -> Result:
+    prefill = 20_000 if quick else 100_000
+    rounds = 40 if quick else 500
+    warmup = 10 if quick else 30
+    members_n = 60
+    template = await asyncio.to_thread(feedback_db, prefill, now=NOW)
+    work = fresh_copy(template, CACHE / "commands-work.db")
+    settings = load_settings({"HALLWAY_DATABASE": str(work), "HALLWAY_TIMEZONE": "UTC"})
+    bot = create_bot(settings, clock=SimClock())
+    _add_floor_command(bot)
+    logging.getLogger("hallway").setLevel(logging.WARNING)
+    env = Env(bot, check_errors=False)
+    await env.start()
+    try:
+        guild = env.create_guild("Bench guild", id=GUILD_ID)
+        channel = guild.create_text_channel("general")
+        members = [guild.add_member(env.create_user(f"member{i}")) for i in range(members_n)]
+        await env.settle()
+        await bot.db.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, guild_id INTEGER, "
+            "user_id INTEGER, at TEXT)"
+        )
+        bench = Bench(env, bot, channel.id)
+
+        # Office hours: one session later this week with a queue already waiting.
+        now = discord.utils.utcnow()
+        starts = now + timedelta(days=2)
+        await OfficeHoursRepository(bot.db).insert_session(
+            NewSession(
+                guild_id=GUILD_ID,
+                title="Weekly office hours",
+                description=None,
+                host_id=members[0].id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                zone="UTC",
+                repeat_spec="none",
+                series_anchor=starts,
+                location_channel_id=None,
+                location_kind=None,
+                text_channel_id=channel.id,
+            ),
+            now,
+        )
+        office = bot.services.office_hours
+        for m in members[-WAITING_QUESTIONS:]:
+            await office.ask(GUILD_ID, m.id, f"Waiting question from {m.id}")
+        askers = members[: members_n - WAITING_QUESTIONS]
+        questions = [summary_of(t) for t in messages(200, seed=31)]
+        feedback = messages(rounds + warmup, seed=77)
+
+        async def ask(i: int) -> int:
+            member = askers[i % len(askers)]
+            elapsed = await bench.slash(
+                member.id, "officehours", "ask", question=questions[i % len(questions)]
+            )
+            # Leave again (untimed) so the queue stays at its usual length.
+            await office.leave(GUILD_ID, member.id)
+            return elapsed
+
+        shown: dict[str, Any] = {}
+
+        async def submit_slash(i: int) -> int:
+            elapsed = await bench.slash(members[i % members_n].id, "feedback", "submit")
+            payload = bench.probe.reply_payload or {}
+            shown["spec"] = payload.get("data")
+            return elapsed
+
+        async def submit_modal(i: int) -> int:
+            text = feedback[i]
+            spec = shown.pop("spec")
+            return await bench.modal_submit(
+                members[i % members_n].id,
+                spec,
+                {"summary": summary_of(text), "details": text, "area": ""},
+            )
+
+        async def floor(i: int) -> int:
+            return await bench.slash(members[i % members_n].id, "benchfloor", None)
+
+        samples = await _interleaved(
+            rounds,
+            warmup,
+            {
+                "floor": floor,
+                "officehours_ask": ask,
+                "feedback_submit_slash": submit_slash,
+                "feedback_submit_modal": submit_modal,
+            },
+        )
+        created = await bot.db.fetchval(
+            "SELECT count(*) FROM feedback_items WHERE guild_id = ? AND id > ?",
+            (GUILD_ID, prefill),
+        )
+        if created != rounds + warmup:
+            raise RuntimeError(f"expected {rounds + warmup} captures, the database has {created}")
+    finally:
+        with contextlib.suppress(Exception):
+            await env.shutdown()
+        await bot.close()
+        remove_db(work)
+    stats = {name: _stats(values) for name, values in samples.items()}
+    floor_p50 = stats["floor"]["p50_ms"]
+    worst_p50 = max(stats["officehours_ask"]["p50_ms"], stats["feedback_submit_modal"]["p50_ms"])
+    worst_p99 = max(stats["officehours_ask"]["p99_ms"], stats["feedback_submit_modal"]["p99_ms"])
+    floor_p99 = stats["floor"]["p99_ms"]
+    labels = {
+        "officehours_ask": "/officehours ask",
+        "feedback_submit_modal": "/feedback submit: modal submit (capture)",
+        "feedback_submit_slash": "/feedback submit: shows the modal",
+    }
+    table_rows = [
+        (
+            f"  {label} p50 / p99",
+            f"{stats[key]['p50_ms']:.2f} / {stats[key]['p99_ms']:.2f} ms",
+            f"{floor_p50:.2f} / {floor_p99:.2f} ms",
+            f"{stats[key]['p50_ms'] / floor_p50:.2f} (p50 / floor p50)",
+            "p50 <= 2x floor, p99 < 10 ms",
+            "yes"
+            if stats[key]["p50_ms"] <= TARGET_P50_RATIO * floor_p50
+            and stats[key]["p99_ms"] < TARGET_P99_MS
+            else "NO",
+        )
+        for key, label in labels.items()
+    ]
+    return Result(
+        key="commands",
+        name="Command cost (p50 of the slower command)",
+        value=worst_p50,
+        unit="ms",
+        baseline=floor_p50,
+        baseline_name="bare command: one committed insert + reply (p50)",
+        ratio=round(worst_p50 / floor_p50, 2),
+        ratio_name="p50 / floor p50",
+        target=f"p50 <= {TARGET_P50_RATIO:g}x floor and p99 < {TARGET_P99_MS:g} ms",
+        met=worst_p50 <= TARGET_P50_RATIO * floor_p50 and worst_p99 < TARGET_P99_MS,
+        details={
+            "items_in_db": prefill,
+            "rounds": rounds,
+            "table_rows": table_rows,
+            "waiting_questions": WAITING_QUESTIONS,
+            **{name: s for name, s in stats.items()},
+            "ratios_p50": {
+                name: round(s["p50_ms"] / floor_p50, 2)
+                for name, s in stats.items()
+                if name != "floor"
+            },
+        },
+    )
+
+
+def run(quick: bool) -> Result:
+    return asyncio.run(_run(quick))

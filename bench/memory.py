@@ -1,0 +1,159 @@
+"""6. Memory: peak RSS of Hallway with every cog loaded vs a bare discord.py bot, same world.
+
+Each bot runs in its own fresh interpreter (``python -m bench.memory <kind> ...``) under
+SimCord with the same world: one guild with 10,000 members and 50 text channels, there
+before the bot connects (it arrives in GUILD_CREATE and the member chunks). The child reports its
+peak RSS (VmHWM from /proc/self/status, else ru_maxrss). The bare bot has the same intents
+and member cache; it only lacks Hallway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import GUILD_ID, ROOT, Result
+
+TARGET_RATIO = 1.3
+
+
+def _peak_kib() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _current_kib() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
+    import discord
+    import simcord
+    from discord.ext import commands
+
+    Env = simcord.Env
+
+    logging.disable(logging.WARNING)
+    before_bot = _current_kib()
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "hallway":
+            from bench.commands import SimClock
+            from bot import create_bot
+            from config.settings import load_settings
+
+            settings = load_settings(
+                {"HALLWAY_DATABASE": str(Path(tmp) / "h.db"), "HALLWAY_TIMEZONE": "UTC"}
+            )
+            bot: Any = create_bot(settings, clock=SimClock())
+        else:
+            # bot.build_intents, written out: importing bot.py would load Hallway here too.
+            intents = discord.Intents.default()
+            intents.members = True
+            intents.message_content = True
+            intents.typing = False
+            intents.presences = False
+            bot = commands.Bot(
+                command_prefix=commands.when_mentioned,
+                help_command=None,
+                intents=intents,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        env = Env(bot, check_errors=False)
+        # The world exists before the bot connects, as when a bot (re)starts into a big
+        # guild: it arrives in GUILD_CREATE and member chunks, not as 10,000 join events
+        # (which would measure 10,000 pending listener tasks, not the bot holding a guild).
+        guild = env.create_guild("Big community", id=GUILD_ID)
+        for n in range(channels):
+            guild.create_text_channel(f"channel-{n}")
+        for n in range(members):
+            guild.add_member(env.create_user(f"member{n}"))
+        await env.start()
+        try:
+            await env.settle()
+            seen = bot.get_guild(GUILD_ID)
+            if seen is not None and not seen.chunked:
+                # discord.py chunks at start-up with the members intent; SimCord leaves it
+                # to the bot, so ask for the member list the way discord.py would.
+                await seen.chunk()
+                await env.settle()
+            cached = len(seen.members) if seen is not None else 0
+            if cached < members:
+                raise RuntimeError(f"the bot caches {cached} members, expected {members}")
+            cogs = sorted(bot.cogs)
+            result = {
+                "kind": kind,
+                "peak_kib": _peak_kib(),
+                "rss_kib": _current_kib(),
+                "rss_before_bot_kib": before_bot,
+                "members_cached": cached,
+                "channels": len(seen.channels) if seen is not None else 0,
+                "cogs": cogs,
+                "intents": bot.intents.value,
+            }
+        finally:
+            await env.shutdown()
+            await bot.close()
+    return result
+
+
+def _spawn(kind: str, members: int, channels: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.memory", kind, str(members), str(channels)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"memory child {kind} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(quick: bool) -> Result:
+    members, channels = (2_000, 50) if quick else (10_000, 50)
+    bare = _spawn("bare", members, channels)
+    hallway = _spawn("hallway", members, channels)
+    ratio = hallway["peak_kib"] / bare["peak_kib"]
+    return Result(
+        key="memory",
+        name=f"Peak RSS, guild of {members:,} members",
+        value=round(hallway["peak_kib"] / 1024, 1),
+        unit="MiB",
+        baseline=round(bare["peak_kib"] / 1024, 1),
+        baseline_name="bare discord.py bot, same intents, same world",
+        ratio=round(ratio, 3),
+        ratio_name="Hallway / bare",
+        target=f"ratio <= {TARGET_RATIO}",
+        met=ratio <= TARGET_RATIO,
+        details={
+            "members": members,
+            "channels": channels,
+            "hallway": hallway,
+            "bare": bare,
+            "extra_mib": round((hallway["peak_kib"] - bare["peak_kib"]) / 1024, 1),
+        },
+    )
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))))
