@@ -195,6 +195,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         self.bot = bot
         self.service = service
         self._board_locks: dict[int, asyncio.Lock] = {}
+        self._reminder_jobs: dict[int, set[str]] = {}
 
     # -- helpers ----------------------------------------------------------
 
@@ -317,7 +318,9 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     def cancel_jobs(self, session_id: int) -> None:
         self.bot.alarm.cancel(f"oh-start:{session_id}")
         self.bot.alarm.cancel(f"oh-end:{session_id}")
-        for name in self.bot.alarm.names(f"oh-remind:{session_id}:"):
+        # Remembered per session: scanning every alarm job here made start-up
+        # quadratic in the number of sessions.
+        for name in self._reminder_jobs.pop(session_id, ()):
             self.bot.alarm.cancel(name)
 
     async def schedule_jobs(
@@ -336,8 +339,10 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
                 )
             for reminder in self.service.reminders_due(session, settings):
                 offset = reminder.offset_minutes
+                name = f"oh-remind:{session_id}:{offset}"
+                self._reminder_jobs.setdefault(session_id, set()).add(name)
                 alarm.schedule(
-                    f"oh-remind:{session_id}:{offset}",
+                    name,
                     reminder.due,
                     self._job(
                         lambda offset=offset: self.send_reminder(guild_id, session_id, offset)
@@ -352,9 +357,12 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
 
     async def rebuild_jobs(self, guild_id: int | None = None) -> None:
         """Re-create every alarm job from the database (start-up, settings changes)."""
+        settings: dict[int, OfficeHoursSettings] = {}
         for session in await self.service.active_sessions():
             if guild_id is None or session.guild_id == guild_id:
-                await self.schedule_jobs(session)
+                if session.guild_id not in settings:
+                    settings[session.guild_id] = await self.service.settings(session.guild_id)
+                await self.schedule_jobs(session, settings[session.guild_id])
 
     async def auto_start(self, guild_id: int, session_id: int) -> None:
         session = await self.service.repo.get_session(guild_id, session_id)

@@ -450,8 +450,9 @@ class OfficeHoursService:
         return upcoming
 
     async def seconds_per_question(self, session: Session) -> float:
-        durations = await self.repo.answer_durations(session.guild_id, session.series_id)
-        recent = durations[-RECENT_ANSWERS:]
+        recent = await self.repo.answer_durations(
+            session.guild_id, session.series_id, RECENT_ANSWERS
+        )
         return statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
 
     async def queue_view(self, guild_id: int, session_id: int | None = None) -> QueueView:

@@ -477,6 +477,20 @@ class FeedbackRepository:
         )
         return [Reporter(r[0], r[1]) for r in rows]
 
+    async def reporter_names(self, guild_id: int, item_ids: list[int]) -> dict[int, list[str]]:
+        if not item_ids:
+            return {}
+        marks = ",".join("?" * len(item_ids))
+        rows = await self._db.fetchall(
+            "SELECT item_id, display_name FROM feedback_reporters "
+            f"WHERE guild_id = ? AND item_id IN ({marks}) ORDER BY item_id, rowid",
+            (guild_id, *item_ids),
+        )
+        out: dict[int, list[str]] = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(r[1])
+        return out
+
     # ------------------------------------------------------------------ status, merge
 
     async def set_status(
@@ -773,10 +787,9 @@ class FeedbackRepository:
             "AND h.created_at < ? AND i.status = 'shipped' ORDER BY i.id",
             (guild_id, to_db(start), to_db(end)),
         )
-        shipped: list[tuple[int, str, list[str]]] = []
-        for r in rows:
-            names = [rep.display_name for rep in await self.reporters(guild_id, r[0])]
-            shipped.append((r[0], r[1], names))
+        # One query for every shipped item's reporters, not one per item.
+        names = await self.reporter_names(guild_id, [r[0] for r in rows])
+        shipped = [(r[0], r[1], names.get(r[0], [])) for r in rows]
         return FeedbackFigures(
             new_items=new_items,
             tag_counts=tag_counts,

@@ -551,19 +551,20 @@ class OfficeHoursRepository:
             (feedback_id, guild_id, question_id),
         )
 
-    async def answer_durations(self, guild_id: int, series_id: int) -> list[float]:
-        """Seconds each answered question of this series took, oldest first."""
+    async def answer_durations(self, guild_id: int, series_id: int, limit: int = 30) -> list[float]:
+        """Seconds the series' last ``limit`` answered questions took, oldest first."""
+        # Only the recent answers matter, so the cost stays flat as history grows.
         rows = await self._db.fetchall(
             "SELECT q.taken_at, q.finished_at FROM oh_questions q "
             "JOIN oh_sessions s ON s.id = q.session_id "
             "WHERE q.guild_id = ? AND s.guild_id = ? AND s.series_id = ? "
             "AND q.outcome = 'answered' AND q.taken_at IS NOT NULL "
-            "ORDER BY q.finished_at",
-            (guild_id, guild_id, series_id),
+            "ORDER BY q.finished_at DESC LIMIT ?",
+            (guild_id, guild_id, series_id, limit),
         )
         return [
             max(0.0, (from_db(r["finished_at"]) - from_db(r["taken_at"])).total_seconds())
-            for r in rows
+            for r in reversed(rows)
         ]
 
     # -- reminders --------------------------------------------------------
