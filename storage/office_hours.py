@@ -201,6 +201,15 @@ def wait_seconds(question: Question, session_started_at: datetime | None) -> flo
     return max(0.0, (question.taken_at - since).total_seconds())
 
 
+# Each status change names the status it must come from, so two racing
+# callers can't both win: the loser's UPDATE touches no row.
+_SESSION_TRANSITIONS = {
+    "live": ("scheduled", "started_at"),
+    "ended": ("live", "ended_at"),
+    "cancelled": ("scheduled", "ended_at"),
+}
+
+
 class OfficeHoursRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -370,30 +379,24 @@ class OfficeHoursRepository:
             (message_id, guild_id, session_id),
         )
 
+    async def _transition(self, guild_id: int, session_id: int, to: str, now: datetime) -> bool:
+        source, stamp = _SESSION_TRANSITIONS[to]
+        changed = await self._db.execute(
+            f"UPDATE oh_sessions SET status = ?, {stamp} = ? "
+            "WHERE guild_id = ? AND id = ? AND status = ?",
+            (to, to_db(now), guild_id, session_id, source),
+        )
+        return changed == 1
+
     async def mark_live(self, guild_id: int, session_id: int, now: datetime) -> bool:
         """Scheduled -> live; False if it wasn't scheduled (someone else started it)."""
-        changed = await self._db.execute(
-            "UPDATE oh_sessions SET status = 'live', started_at = ? "
-            "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
-            (to_db(now), guild_id, session_id),
-        )
-        return changed == 1
+        return await self._transition(guild_id, session_id, "live", now)
 
     async def mark_ended(self, guild_id: int, session_id: int, now: datetime) -> bool:
-        changed = await self._db.execute(
-            "UPDATE oh_sessions SET status = 'ended', ended_at = ? "
-            "WHERE guild_id = ? AND id = ? AND status = 'live'",
-            (to_db(now), guild_id, session_id),
-        )
-        return changed == 1
+        return await self._transition(guild_id, session_id, "ended", now)
 
     async def mark_cancelled(self, guild_id: int, session_id: int, now: datetime) -> bool:
-        changed = await self._db.execute(
-            "UPDATE oh_sessions SET status = 'cancelled', ended_at = ? "
-            "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
-            (to_db(now), guild_id, session_id),
-        )
-        return changed == 1
+        return await self._transition(guild_id, session_id, "cancelled", now)
 
     # -- questions --------------------------------------------------------
 
