@@ -76,6 +76,7 @@ async def _plain_connection(path: Path) -> aiosqlite.Connection:
         "PRAGMA foreign_keys=ON",
         "PRAGMA busy_timeout=5000",
         "PRAGMA synchronous=NORMAL",
+        "PRAGMA wal_autocheckpoint=250",
     ):
         await (await conn.execute(pragma)).close()
     return conn

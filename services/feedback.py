@@ -387,6 +387,7 @@ class FeedbackService:
             n_docs,
             threshold=similarity.DEFAULT_THRESHOLD,
             limit=similarity.DEFAULT_LIMIT,
+            query_terms=terms,
         )
         self._indexed(guild_id, terms)
         similar = [
@@ -475,12 +476,19 @@ class FeedbackService:
         *,
         threshold: float,
         limit: int,
+        query_terms: dict[str, int] | None = None,
     ) -> list[tuple[int, float, tuple[str, str, int, str]]]:
         """(item id, score, candidate row) for the best matches; rows as ``Candidates.rows``."""
         if not found.vectors:
             return []
         ranked = similarity.rank_similar(
-            text, found.vectors.items(), df, n_docs, threshold=threshold, limit=limit
+            text,
+            found.vectors.items(),
+            df,
+            n_docs,
+            threshold=threshold,
+            limit=limit,
+            query_terms=query_terms,
         )
         return [(i, score, found.rows[i]) for i, score in ranked]
 

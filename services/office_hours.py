@@ -44,6 +44,8 @@ REPEATS = ("none", "weekly", "every-2-weeks")
 # With no answered questions in the series yet, assume this per question.
 DEFAULT_ANSWER_SECONDS = 5 * 60
 # Average over the series' most recent answers, so a series' pace can change.
+# New questions queue behind carried-over ones (priority 0).
+ASK_PRIORITY = 1
 RECENT_ANSWERS = 30
 # A reminder may fire a little late (a busy loop); later than this it was missed.
 REMINDER_LATE_TOLERANCE = timedelta(minutes=5)
@@ -438,10 +440,10 @@ class OfficeHoursService:
     # -- questions --------------------------------------------------------
 
     async def _target_for_ask(self, guild_id: int) -> Session:
-        live = await self.repo.sessions_with_status(guild_id, ("live",))
-        if live:
-            return live[0]
-        upcoming = await self.next_session(guild_id)
+        return self._ask_target_or_raise(await self.repo.ask_target(guild_id, self._clock.now()))
+
+    @staticmethod
+    def _ask_target_or_raise(upcoming: Session | None) -> Session:
         if upcoming is None:
             raise NotFound(
                 "No office hours are scheduled right now, so there's no queue to join. "
@@ -480,8 +482,13 @@ class OfficeHoursService:
                 "Shorten it (you can add detail in the thread once you're up)."
             )
         async with self.repo.db.transaction():
+            context = None
             if session_id is None:
-                session = await self._target_for_ask(guild_id)
+                context = await self.repo.ask_context(
+                    guild_id, user_id, self._clock.now(), ASK_PRIORITY, RECENT_ANSWERS
+                )
+                session = self._ask_target_or_raise(None if context is None else context.session)
+                existing = None if context is None else context.open_question
             else:
                 session = await self.get(guild_id, session_id)
                 if session.status not in ("scheduled", "live"):
@@ -489,7 +496,7 @@ class OfficeHoursService:
                         f"**{session.title}** {_closed(session)}; ask with `/officehours ask` "
                         "and your question joins the next session."
                     )
-            existing = await self.repo.open_question(guild_id, session.id, user_id)
+                existing = await self.repo.open_question(guild_id, session.id, user_id)
             now = self._clock.now()
             if existing is not None and existing.in_progress:
                 raise Conflict("Your question is being answered right now: head to its thread.")
@@ -497,10 +504,24 @@ class OfficeHoursService:
                 await self.repo.replace_text(guild_id, existing.id, question)
                 saved = replace(existing, question=question)
             else:
-                saved = await self.repo.add_question(guild_id, session.id, user_id, question, now)
-        view = await self.queue_view(guild_id, session.id)
-        position = next(i for i, q in enumerate(view.waiting, 1) if q.id == saved.id)
-        return AskResult(session, saved, position, view.wait_for(position), existing is not None)
+                saved = await self.repo.add_question(
+                    guild_id, session.id, user_id, question, now, priority=ASK_PRIORITY
+                )
+        # Counts instead of the whole queue view: the reply needs only the place in line.
+        if context is not None:
+            # Read before the insert, in the same transaction, and counting the new question.
+            position, in_progress, recent = (
+                context.position,
+                context.in_progress,
+                context.answer_seconds,
+            )
+        else:
+            position, in_progress, recent = await self.repo.ask_estimate(
+                guild_id, saved, session.series_id, RECENT_ANSWERS
+            )
+        per_question = statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
+        wait = timedelta(seconds=(position - 1 + in_progress) * per_question)
+        return AskResult(session, saved, position, wait, existing is not None)
 
     async def leave(
         self, guild_id: int, user_id: int, *, session_id: int | None = None

@@ -123,23 +123,40 @@ def rank_similar(
     n_docs: int,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
+    *,
+    query_terms: Mapping[str, int] | None = None,
 ) -> list[tuple[_K, float]]:
     """Candidates at least ``threshold`` similar to ``query_text``, best first, at most ``limit``.
 
     ``candidates`` are ``(id, term_frequencies)`` pairs as stored by ``terms``; ``doc_freq``
-    and ``n_docs`` describe the stored collection. Scores are rounded to 3 places; equal
+    and ``n_docs`` describe the stored collection; ``query_terms``, if given, are
+    ``terms(query_text)`` already computed. Scores are rounded to 3 places; equal
     scores keep the order the candidates came in.
     """
     if limit <= 0:
         return []
-    query = tfidf(terms(query_text), doc_freq, n_docs)
+    query = tfidf(terms(query_text) if query_terms is None else query_terms, doc_freq, n_docs)
     if not query:
         return []
+    # Candidates share most of their terms, so each term's idf (a log) is computed once per
+    # call, not once per candidate. The arithmetic is tfidf's, in the same order, so the
+    # scores are bit-for-bit the same.
+    idfs: dict[str, float] = {}
     scored: list[tuple[_K, float]] = []
     for item_id, tf in candidates:
-        vec = tfidf(tf, doc_freq, n_docs)
+        raw: dict[str, float] = {}
+        for term, count in tf.items():
+            if count <= 0:
+                continue
+            weight = idfs.get(term)
+            if weight is None:
+                weight = idfs[term] = idf(doc_freq.get(term, 0), n_docs)
+            raw[term] = (1.0 + math.log(count)) * weight
+        norm = math.sqrt(sum(w * w for w in raw.values()))
         # Both vectors are unit length, so the dot product is the cosine.
-        score = sum(w * vec[t] for t, w in query.items() if t in vec)
+        score = (
+            0.0 if norm == 0.0 else sum(w * (raw[t] / norm) for t, w in query.items() if t in raw)
+        )
         if score >= threshold:
             scored.append((item_id, round(min(score, 1.0), 3)))
     scored.sort(key=lambda pair: -pair[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -109,6 +110,15 @@ class Question:
 
 
 @dataclass(frozen=True)
+class AskContext:
+    session: Session
+    open_question: Question | None
+    position: int
+    in_progress: int
+    answer_seconds: list[float]
+
+
+@dataclass(frozen=True)
 class OfficeHoursFigures:
     sessions_held: int
     asked: int
@@ -133,6 +143,44 @@ _QUESTION_COLUMNS = (
 )
 
 _QUEUE_ORDER = "priority, queue_key, id"
+# Where a question asked without naming a session goes; its one parameter is now.
+_ASK_TARGET = (
+    "(s.status = 'live' OR (s.status = 'scheduled' AND s.starts_at > ?)) "
+    "ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
+)
+_SESSION_NAMES = _SESSION_COLUMNS.split(", ")
+_QUESTION_NAMES = _QUESTION_COLUMNS.split(", ")
+_SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
+_QUESTION_IN_JOIN = ", ".join(f"q.{c} AS q_{c}" for c in _QUESTION_NAMES)
+
+
+# Only the recent answers matter, so the cost stays flat as history grows.
+_RECENT_ANSWERS = (
+    "SELECT q.taken_at, q.finished_at FROM oh_questions q "
+    "JOIN oh_sessions s ON s.id = q.session_id "
+    "WHERE q.guild_id = ? AND s.guild_id = ? AND s.series_id = ? "
+    "AND q.outcome = 'answered' AND q.taken_at IS NOT NULL "
+    "ORDER BY q.finished_at DESC LIMIT ?"
+)
+
+
+# The same, correlated with the session ``s`` of the enclosing query; its one parameter is
+# the limit.
+_RECENT_ANSWERS_OF_SERIES = (
+    "SELECT a.taken_at, a.finished_at FROM oh_questions a "
+    "JOIN oh_sessions b ON b.id = a.session_id "
+    "WHERE a.guild_id = s.guild_id AND b.guild_id = s.guild_id "
+    "AND b.series_id = COALESCE(s.series_id, s.id) "
+    "AND a.outcome = 'answered' AND a.taken_at IS NOT NULL "
+    "ORDER BY a.finished_at DESC LIMIT ?"
+)
+
+
+def _durations(newest_first: list[Any]) -> list[float]:
+    return [
+        max(0.0, (from_db(finished) - from_db(taken)).total_seconds())
+        for taken, finished in reversed(newest_first)
+    ]
 
 
 def _session(row: Any) -> Session:
@@ -400,6 +448,56 @@ class OfficeHoursRepository:
 
     # -- questions --------------------------------------------------------
 
+    async def ask_target(self, guild_id: int, now: datetime) -> Session | None:
+        """The live session (earliest if several), else the next one not started yet."""
+        row = await self._db.fetchone(
+            f"SELECT {_SESSION_IN_JOIN} FROM oh_sessions s WHERE s.guild_id = ? AND {_ASK_TARGET}",
+            (guild_id, to_db(now)),
+        )
+        return None if row is None else _session(row)
+
+    async def ask_context(
+        self, guild_id: int, user_id: int, now: datetime, priority: int, limit: int = 30
+    ) -> AskContext | None:
+        """Everything `/officehours ask` reads, in one round trip instead of six: the session
+        ask_target picks, the user's open question there, the place in line (of that question,
+        else of a new one asked at ``priority``), how many are being answered and the series'
+        recent answer durations. Call it inside the transaction that saves the question."""
+        waiting = (
+            "SELECT COUNT(*) FROM oh_questions w WHERE w.guild_id = s.guild_id "
+            "AND w.session_id = s.id AND w.outcome IS NULL AND w.taken_at IS NULL "
+        )
+        row = await self._db.fetchone(
+            f"SELECT {_SESSION_IN_JOIN}, {_QUESTION_IN_JOIN}, "
+            # A new question gets the next queue key, so it goes after every waiting
+            # question of its priority or lower.
+            f"CASE WHEN q.id IS NULL THEN ({waiting} AND w.priority <= ?) + 1 "
+            f"ELSE ({waiting} AND (w.priority, w.queue_key, w.id) "
+            "<= (q.priority, q.queue_key, q.id)) END AS position, "
+            "(SELECT COUNT(*) FROM oh_questions t WHERE t.guild_id = s.guild_id "
+            "AND t.session_id = s.id AND t.outcome IS NULL AND t.taken_at IS NOT NULL) "
+            "AS in_progress, "
+            "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
+            f"{_RECENT_ANSWERS_OF_SERIES})) AS answers "
+            "FROM oh_sessions s "
+            "LEFT JOIN oh_questions q ON q.guild_id = s.guild_id AND q.session_id = s.id "
+            f"AND q.user_id = ? AND q.outcome IS NULL WHERE s.guild_id = ? AND {_ASK_TARGET}",
+            (priority, limit, user_id, guild_id, to_db(now)),
+        )
+        if row is None:
+            return None
+        session = _session({c: row[c] for c in _SESSION_NAMES})
+        question = (
+            None if row["q_id"] is None else _question({c: row[f"q_{c}"] for c in _QUESTION_NAMES})
+        )
+        return AskContext(
+            session,
+            question,
+            row["position"],
+            row["in_progress"],
+            _durations(json.loads(row["answers"])),
+        )
+
     async def get_question(self, guild_id: int, question_id: int) -> Question | None:
         row = await self._db.fetchone(
             f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? AND id = ?",
@@ -436,26 +534,27 @@ class OfficeHoursRepository:
         skip_count: int = 0,
         asked_at: datetime | None = None,
     ) -> Question:
-        async with self._db.transaction():
-            key = await self._next_key(guild_id, session_id)
-            question_id = await self._db.execute(
-                "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
-                "priority, queue_key, skip_count, carried_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    session_id,
-                    user_id,
-                    text,
-                    to_db(asked_at or now),
-                    priority,
-                    key,
-                    skip_count,
-                    carried_from,
-                ),
-            )
-            question = await self.get_question(guild_id, question_id)
-        assert question is not None
-        return question
+        # One statement (next queue key, insert, read back) instead of three round trips
+        # to the SQLite thread: the hand-off dominates the cost of `/officehours ask`.
+        rows = await self._db.fetchall(
+            "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
+            "priority, queue_key, skip_count, carried_from) "
+            "SELECT ?, ?, ?, ?, ?, ?, COALESCE(MAX(queue_key), 0) + 1, ?, ? FROM oh_questions "
+            f"WHERE guild_id = ? AND session_id = ? RETURNING {_QUESTION_COLUMNS}",
+            (
+                guild_id,
+                session_id,
+                user_id,
+                text,
+                to_db(asked_at or now),
+                priority,
+                skip_count,
+                carried_from,
+                guild_id,
+                session_id,
+            ),
+        )
+        return _question(rows[0])
 
     async def replace_text(self, guild_id: int, question_id: int, text: str) -> None:
         await self._db.execute(
@@ -472,6 +571,37 @@ class OfficeHoursRepository:
             (guild_id, session_id),
         )
         return [_question(r) for r in rows]
+
+    async def ask_estimate(
+        self, guild_id: int, question: Question, series_id: int, limit: int = 30
+    ) -> tuple[int, int, list[float]]:
+        """A waiting question's place in line, how many are being answered, and the
+        series' recent answer durations (as answer_durations): one round trip, not three."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT COUNT(*) FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            "AND outcome IS NULL AND taken_at IS NULL "
+            "AND (priority, queue_key, id) <= (?, ?, ?)) AS position, "
+            "(SELECT COUNT(*) FROM oh_questions WHERE guild_id = ? AND session_id = ? "
+            "AND outcome IS NULL AND taken_at IS NOT NULL) AS in_progress, "
+            "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
+            f"{_RECENT_ANSWERS})) AS answers",
+            (
+                guild_id,
+                question.session_id,
+                question.priority,
+                question.queue_key,
+                question.id,
+                guild_id,
+                question.session_id,
+                guild_id,
+                guild_id,
+                series_id,
+                limit,
+            ),
+        )
+        assert row is not None
+        pairs = json.loads(row["answers"])
+        return row["position"], row["in_progress"], _durations(pairs)
 
     async def in_progress(self, guild_id: int, session_id: int) -> list[Question]:
         rows = await self._db.fetchall(
@@ -556,19 +686,8 @@ class OfficeHoursRepository:
 
     async def answer_durations(self, guild_id: int, series_id: int, limit: int = 30) -> list[float]:
         """Seconds the series' last ``limit`` answered questions took, oldest first."""
-        # Only the recent answers matter, so the cost stays flat as history grows.
-        rows = await self._db.fetchall(
-            "SELECT q.taken_at, q.finished_at FROM oh_questions q "
-            "JOIN oh_sessions s ON s.id = q.session_id "
-            "WHERE q.guild_id = ? AND s.guild_id = ? AND s.series_id = ? "
-            "AND q.outcome = 'answered' AND q.taken_at IS NOT NULL "
-            "ORDER BY q.finished_at DESC LIMIT ?",
-            (guild_id, guild_id, series_id, limit),
-        )
-        return [
-            max(0.0, (from_db(r["finished_at"]) - from_db(r["taken_at"])).total_seconds())
-            for r in reversed(rows)
-        ]
+        rows = await self._db.fetchall(_RECENT_ANSWERS, (guild_id, guild_id, series_id, limit))
+        return _durations([(r["taken_at"], r["finished_at"]) for r in rows])
 
     # -- reminders --------------------------------------------------------
 

@@ -296,3 +296,22 @@ async def test_next_session_upcoming_between_and_history(rig: Rig) -> None:
     assert past.id == sooner.id and figures.sessions_held == 1
     with pytest.raises(InvalidInput, match="1–25"):
         await rig.service.history(GUILD, 0)
+
+
+async def test_ask_position_matches_the_queue_view(rig: Rig) -> None:
+    # The reply's place in line is counted in SQL; it must agree with the queue as shown.
+    session = await rig.session()
+    await rig.service.ask(GUILD, BOB, "first")
+    await rig.service.repo.add_question(
+        GUILD, session.id, CAROL, "carried over", rig.clock.now(), priority=0
+    )
+    await rig.service.start(GUILD)
+    await rig.service.take_next(GUILD, HOST)  # takes the carried question
+    for user, named in ((DAVE, False), (BOB, False), (DAVE, True), (HOST, True)):
+        result = await rig.service.ask(
+            GUILD, user, f"from {user}", session_id=session.id if named else None
+        )
+        view = await rig.service.queue_view(GUILD)
+        place = next(i for i, q in enumerate(view.waiting, 1) if q.id == result.question.id)
+        assert (result.position, result.estimated_wait) == (place, view.wait_for(place))
+        assert len(view.in_progress) == 1

@@ -22,6 +22,7 @@ async def test_fresh_database_reaches_latest_version(tmp_path: Path) -> None:
         assert await db.fetchval("PRAGMA foreign_keys") == 1
         assert await db.fetchval("PRAGMA busy_timeout") == 5000
         assert await db.fetchval("PRAGMA synchronous") == 1  # NORMAL
+        assert await db.fetchval("PRAGMA wal_autocheckpoint") == 250
         # Running again is a no-op.
         assert await db.migrate() == latest
 
