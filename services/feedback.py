@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from services.bayes import MAX_TOKENS_PER_EXAMPLE, TagModel, tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.tagging import Tagger, Taxonomy, load_taxonomy
+from services.text import BIDI_CONTROLS, is_blank
 from storage.feedback import (
     OPEN_STATUSES,
     ROW_BUDGET,
@@ -149,16 +149,13 @@ class TagInfo:
 
 # Direction overrides and isolates can make echoed text read differently from what was
 # typed, so they are dropped; other invisible characters (zero-width joiners in emoji) stay.
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
-)
 
 
 def clean_summary(text: str) -> str:
     """One line, whitespace collapsed; only invisible characters count as empty."""
-    cleaned = _WS.sub(" ", text.translate(_BIDI_CONTROLS)).strip()
+    cleaned = _WS.sub(" ", text.translate(BIDI_CONTROLS)).strip()
     # Zero-width and right-to-left marks alone would save an item nobody can read.
-    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in cleaned):
+    if is_blank(cleaned):
         return ""
     return cleaned
 
@@ -317,8 +314,8 @@ class FeedbackService:
                 f"The summary is {len(summary)} characters; keep it to {MAX_SUMMARY} and put "
                 "the rest in the details."
             )
-        details = details.translate(_BIDI_CONTROLS).strip()
-        if not any(unicodedata.category(ch)[0] not in "CZ" for ch in details):
+        details = details.translate(BIDI_CONTROLS).strip()
+        if is_blank(details):
             details = ""
         if len(details) > max_details:
             raise InvalidInput(

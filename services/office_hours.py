@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -20,6 +19,7 @@ from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.guild_settings import GuildSettingsService
 from services.recurrence import describe, next_after, next_occurrences, parse_repeat
+from services.text import is_blank, strip_invisible
 from services.timeparse import parse_when
 from services.timezones import resolve_zone
 from storage.office_hours import (
@@ -55,7 +55,6 @@ MAX_REMINDERS = 3
 MAX_GRACE_MINUTES = 240
 MAX_HISTORY = 25
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _OFFSET = re.compile(r"^(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)$")
 
 NO_CHANNEL = (
@@ -66,10 +65,10 @@ NO_CHANNEL = (
 
 def clean_text(text: str) -> str:
     """Normalise user text: NFKC, no invisible characters, trimmed."""
-    cleaned = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+    cleaned = strip_invisible(text).strip()
     # Text made only of format or control characters (e.g. right-to-left marks) shows
     # as nothing at all: treat it as empty so the user is asked for real text.
-    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in cleaned):
+    if is_blank(cleaned):
         return ""
     return cleaned
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal, cast
@@ -36,6 +35,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from services.errors import InvalidInput
+from services.text import strip_invisible
 
 RepeatKind = Literal["none", "daily", "weekdays", "weekly", "every-2-weeks", "monthly", "cron"]
 
@@ -54,7 +54,6 @@ _ALIASES: Final = {
 }
 
 MAX_SPEC = 100
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _CRON_EXAMPLE = "`cron:0 9 * * mon-fri` (09:00 on weekdays)"
 _KINDS_HELP = (
     "Use one of `none`, `daily`, `weekdays`, `weekly`, `every-2-weeks`, `monthly`, or "
@@ -122,7 +121,7 @@ def _echo(text: str) -> str:
 
 def parse_repeat(spec: str) -> Repeat:
     """Parse a repeat spec (as typed, or as stored in the database)."""
-    text = " ".join(unicodedata.normalize("NFKC", spec).translate(_INVISIBLE).split()).lower()
+    text = " ".join(strip_invisible(spec).split()).lower()
     if not text:
         raise InvalidInput(f"Please say how it repeats. {_KINDS_HELP}")
     if len(text) > MAX_SPEC:

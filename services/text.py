@@ -15,15 +15,38 @@ import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
+    "BIDI_CONTROLS",
     "BOUNDARIES",
+    "INVISIBLE",
     "STOP_WORDS",
     "content_tokens",
+    "is_blank",
     "normalize",
     "stem",
     "stems",
+    "strip_invisible",
     "tokenize",
     "words",
 ]
+
+# Characters that render as nothing. Every place that reads user input strips
+# them, so "in\u200b2 hours" parses and a zero-width title counts as empty.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+# Direction marks and overrides: they can reorder how a reader sees the text around them.
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
+
+
+def strip_invisible(text: str) -> str:
+    """NFKC-normalise user input and drop characters that render as nothing."""
+    return unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing in the text would show: only spaces, format or control characters."""
+    return not any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
 
 # Zero-width characters survive NFKC and silently split words ("doc\u200bs"), and Discord
 # clients insert them to defeat mentions. Curly quotes are mapped so "isn’t" == "isn't".

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from services.errors import InvalidInput
+from services.text import strip_invisible
 from services.timefmt import discord_timestamp
 
 MAX_INPUT = 100
 
 EXAMPLES = "`2026-12-01 17:00`, `tomorrow 9am`, `friday 17:00`, `dec 1 5:30pm` or `in 2 hours`"
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 
 _WEEKDAYS: dict[str, int] = {}
 for _index, _name in enumerate(calendar.day_name):
@@ -78,7 +77,7 @@ def _echo(text: str) -> str:
 
 def _clean(text: str) -> str:
     # NFKC folds full-width digits/colons and non-breaking spaces from mobile keyboards.
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = strip_invisible(text)
     return " ".join(text.split())
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import unicodedata
 import zoneinfo
 from zoneinfo import ZoneInfo
 
 from services.errors import InvalidInput
+from services.text import strip_invisible
 
 # The longest IANA name is ~32 characters; anything much longer is not a zone name.
 MAX_ZONE_NAME = 64
@@ -43,8 +43,6 @@ COMMON_ZONES: tuple[str, ...] = (
 
 _EXAMPLES = "Use an IANA name such as `Europe/Berlin`, `America/New_York` or `Asia/Singapore`."
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
-
 
 @functools.cache
 def _all_zones() -> tuple[str, ...]:
@@ -59,7 +57,7 @@ def _by_lower_name() -> dict[str, str]:
 
 def _clean(text: str) -> str:
     # Mobile keyboards and copy-paste from docs bring zero-width and full-width characters.
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = strip_invisible(text)
     # "America/New York" is a common way to type America/New_York.
     return "_".join(text.split())
 
