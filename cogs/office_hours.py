@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
+from cogs.office_hours_render import (
+    duration_text,
+    escape_md,
+    feedback_missing,
+    fit_lines,
+    quoted,
+    render_board,
+    render_figures,
+    render_recap,
+    thread_name,
+    where_text,
+)
 from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
 from services.errors import Conflict, HallwayError, InvalidInput, NotAllowed, NotFound
 from services.office_hours import (
@@ -30,16 +41,13 @@ from services.office_hours import (
     AskResult,
     CancelResult,
     OfficeHoursService,
-    QueueView,
     Recap,
     format_offset,
-    one_line,
 )
 from services.timefmt import both, discord_timestamp
 from services.timezones import suggest_zones
 from storage.office_hours import (
     NewSession,
-    OfficeHoursFigures,
     OfficeHoursSettings,
     Question,
     Session,
@@ -51,139 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_REMINDER_MENTIONS = 50
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = round(delta.total_seconds() / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-
-
-def _wait(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 60:
-        return "under a minute"
-    return _duration(timedelta(seconds=seconds))
-
-
-def _where(session: Session) -> str:
-    if session.location_channel_id:
-        return f"<#{session.location_channel_id}>"
-    return f"<#{session.text_channel_id}>"
-
-
-def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
-    """Join whole lines within Discord's length limit, saying how many were left out."""
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        rest = len(lines) - i - 1
-        tail = [f"…and {rest} more"] if rest else []
-        if len("\n".join([*out, line, *tail])) > limit:
-            out.append(f"…and {len(lines) - i} more")
-            break
-        out.append(line)
-    return "\n".join(out) or empty
-
-
-def _md(text: str) -> str:
-    return discord.utils.escape_markdown(text)
-
-
-def _quote(text: str, limit: int = 80) -> str:
-    return f"“{_md(one_line(text, limit))}”"
-
-
-def _thread_name(question: Question) -> str:
-    name = one_line(question.question, 90)
-    return name or f"Question {question.id}"
-
-
-def _is_feature_missing(service: object) -> bool:
-    return service is None or not hasattr(service, "capture_from_office_hours")
-
-
-def render_board(view: QueueView) -> discord.Embed:
-    session = view.session
-    embed = discord.Embed(
-        title=f"🙋 Office hours: {session.title}",
-        colour=discord.Colour.green() if session.status == "live" else discord.Colour.dark_grey(),
-    )
-    if session.status != "live":
-        embed.description = "This session has ended. Thanks for coming!"
-        return embed
-    now_answering = [
-        f"{user_ref(q.user_id)} {_quote(q.question)}"
-        + (f" in <#{q.thread_id}>" if q.thread_id else "")
-        for q in view.in_progress
-    ]
-    up_next = [
-        f"{i}. {user_ref(q.user_id)} {_quote(q.question, 60)}"
-        for i, q in enumerate(view.waiting, 1)
-    ]
-    embed.add_field(
-        name="Now answering", value=fit_lines(now_answering, 1024, "Nobody yet"), inline=False
-    )
-    embed.add_field(
-        name="Up next", value=fit_lines(up_next, 1024, "The queue is empty"), inline=False
-    )
-    embed.add_field(name="In the queue", value=str(len(view.waiting)), inline=True)
-    embed.add_field(name="Ends", value=discord_timestamp(session.ends_at, "R"), inline=True)
-    if session.location_channel_id:
-        embed.add_field(name="Voice", value=f"<#{session.location_channel_id}>", inline=True)
-    embed.set_footer(text="Press Join queue or use /officehours ask to ask a question.")
-    return embed
-
-
-def render_recap(recap: Recap) -> discord.Embed:
-    session = recap.session
-    embed = discord.Embed(title=f"📋 Recap: {session.title}", colour=discord.Colour.blurple())
-    answered = [
-        f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}"
-        + (f" in <#{q.thread_id}>" if q.thread_id else "")
-        + (f", answered by {user_ref(q.host_id)}" if q.host_id else "")
-        for q in recap.answered
-    ]
-    skipped = [f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}" for q in recap.skipped]
-    leftover = [
-        f"• {_quote(q.question, 60)} from {user_ref(q.user_id)}"
-        for q in recap.carried + recap.dropped
-    ]
-    embed.add_field(
-        name=f"Answered ({len(recap.answered)})",
-        value=fit_lines(answered, 1024),
-        inline=False,
-    )
-    embed.add_field(
-        name=f"Skipped ({len(recap.skipped)})",
-        value=fit_lines(skipped, 1024),
-        inline=False,
-    )
-    if recap.carried:
-        assert recap.next_session is not None
-        title = f"Carried over to {both(recap.next_session.starts_at)} ({len(recap.carried)})"
-    else:
-        title = f"Unanswered ({len(recap.dropped)})"
-    embed.add_field(name=title[:256], value=fit_lines(leftover, 1024), inline=False)
-    embed.add_field(name="Unique askers", value=str(recap.unique_askers), inline=True)
-    embed.add_field(name="Median wait", value=_wait(recap.median_wait_seconds), inline=True)
-    embed.add_field(name="Duration", value=_duration(recap.actual_duration), inline=True)
-    return embed
-
-
-def render_figures(session: Session, figures: OfficeHoursFigures) -> str:
-    started = session.started_at or session.starts_at
-    duration = (session.ended_at - started) if session.ended_at else session.duration
-    hosts = ", ".join(user_ref(h) for h in figures.host_ids) or "n/a"
-    return (
-        f"**{_md(session.title)}** {discord_timestamp(started, 'f')}, "
-        f"{_duration(duration)}: {figures.asked} asked, {figures.answered} answered, "
-        f"{figures.skipped} skipped, {figures.carried_over} carried over; "
-        f"{figures.unique_askers} askers, median wait {_wait(figures.median_wait_seconds)}; "
-        f"hosts {hosts}"
-    )
 
 
 class OfficeHoursCog(commands.Cog, name=COG_NAME):
@@ -411,7 +286,8 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         # Discord pings at most 100 users per message; 50 keeps the text short too.
         askers = waiting[:MAX_REMINDER_MENTIONS]
         lines = [
-            f"⏰ **{_md(session.title)}** starts {both(session.starts_at)} in {_where(session)}."
+            f"⏰ **{escape_md(session.title)}** starts {both(session.starts_at)} "
+            f"in {where_text(session)}."
         ]
         if askers:
             mentions = " ".join(f"<@{u}>" for u in askers)
@@ -524,7 +400,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         """The question's public thread with its card; returns " in <thread>" for the reply."""
         try:
             thread = await channel.create_thread(
-                name=_thread_name(question),
+                name=thread_name(question),
                 type=discord.ChannelType.public_thread,
                 auto_archive_duration=1440,
             )
@@ -620,7 +496,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     ) -> None:
         assert interaction.guild_id is not None
         feedback = self.bot.services.feedback
-        if _is_feature_missing(feedback):
+        if feedback_missing(feedback):
             await send_ephemeral(
                 interaction,
                 "Feedback capture isn't available on this bot yet, so nothing was saved.",
@@ -656,7 +532,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         when = (
             "The session is live"
             if session.status == "live"
-            else f"It waits for **{_md(session.title)}**, {both(session.starts_at)}"
+            else f"It waits for **{escape_md(session.title)}**, {both(session.starts_at)}"
         )
         minutes = round(result.estimated_wait.total_seconds() / 60)
         wait = "you're next" if minutes == 0 else f"about {minutes} min"
@@ -755,9 +631,9 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             raise
         await self.schedule_jobs(session)
         lines = [
-            f"✅ Scheduled **{_md(session.title)}** (#{session.id}) "
+            f"✅ Scheduled **{escape_md(session.title)}** (#{session.id}) "
             f"for {both(session.starts_at)}, "
-            f"{_duration(session.duration)} in {_where(session)}. The Discord event is up.",
+            f"{duration_text(session.duration)} in {where_text(session)}. The Discord event is up.",
         ]
         if plan.repeat_text:
             dates = ", ".join(discord_timestamp(d, "F") for d in plan.next_dates)
@@ -787,8 +663,9 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             s = entry.session
             live = " 🔴 live now" if s.status == "live" else ""
             lines.append(
-                f"• **{_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
-                f"host {user_ref(s.host_id)}, in {_where(s)}, {entry.waiting} question(s) waiting"
+                f"• **{escape_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
+                f"host {user_ref(s.host_id)}, in {where_text(s)}, "
+                f"{entry.waiting} question(s) waiting"
             )
         await send_ephemeral(interaction, fit_lines(lines, 2000))
 
@@ -809,7 +686,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         await self.apply_cancel(result)
         title = result.cancelled[0].title
         when = both(result.cancelled[0].starts_at)
-        text = f"🗑️ Cancelled **{_md(title)}** on {when}."
+        text = f"🗑️ Cancelled **{escape_md(title)}** on {when}."
         if result.next_session is not None:
             text += f" The series continues {both(result.next_session.starts_at)}."
         elif scope == "series":
@@ -847,13 +724,13 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         view = await self.service.queue_view(interaction.guild_id)
         s = view.session
         state = "live now" if s.status == "live" else f"starts {both(s.starts_at)}"
-        lines = [f"**{_md(s.title)}** ({state})"]
+        lines = [f"**{escape_md(s.title)}** ({state})"]
         for q in view.in_progress:
-            lines.append(f"Now answering: {user_ref(q.user_id)} {_quote(q.question, 60)}")
+            lines.append(f"Now answering: {user_ref(q.user_id)} {quoted(q.question, 60)}")
         for i, q in enumerate(view.waiting, 1):
             wait = round(view.wait_for(i).total_seconds() / 60)
             mine = " ← you" if q.user_id == interaction.user.id else ""
-            lines.append(f"{i}. {user_ref(q.user_id)} {_quote(q.question, 60)} (~{wait} min){mine}")
+            lines.append(f"{i}. {user_ref(q.user_id)} {quoted(q.question, 60)} (~{wait} min){mine}")
         if not view.waiting:
             lines.append("Nobody is waiting. Ask with `/officehours ask`.")
         await send_ephemeral(interaction, fit_lines(lines, 2000))
@@ -878,7 +755,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             board = f"The queue board is in <#{started.text_channel_id}>"
         await send_ephemeral(
             interaction,
-            f"🟢 **{_md(started.title)}** is live. {board}; take questions with "
+            f"🟢 **{escape_md(started.title)}** is live. {board}; take questions with "
             "`/officehours next`.",
         )
 
@@ -913,7 +790,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             else f"I couldn't post the recap in <#{ended.text_channel_id}> (check that I can "
             "send messages there); `/officehours history` has its figures"
         )
-        text = f"🏁 Ended **{_md(recap.session.title)}**; {posted}."
+        text = f"🏁 Ended **{escape_md(recap.session.title)}**; {posted}."
         if recap.next_session is not None:
             text += f" Next session: {both(recap.next_session.starts_at)}."
         await send_ephemeral(interaction, text)

@@ -653,7 +653,7 @@ async def test_session_missed_while_offline_is_cancelled_and_series_continues(
 
 
 def test_fit_lines_keeps_whole_lines_within_the_limit() -> None:
-    from cogs.office_hours import fit_lines
+    from cogs.office_hours_render import fit_lines
 
     lines = [f"{i}. " + "x" * 95 for i in range(1, 31)]
     text = fit_lines(lines, 1024)
