@@ -23,6 +23,17 @@ from cogs._common import (
     send_ephemeral,
     user_ref,
 )
+from cogs.feedback_render import (
+    STATUS_EMOJI,
+    capture_reply,
+    escape_md,
+    render_card,
+    render_page,
+    render_trends,
+    status_message,
+    tag_list,
+    vote_count,
+)
 from cogs.feedback_views import (
     COG_NAME,
     CaptureModal,
@@ -36,14 +47,10 @@ from services.feedback import (
     MAX_MESSAGE_TEXT,
     CaptureResult,
     FeedbackService,
-    ItemCard,
-    Page,
-    Trends,
     parse_tag_list,
     summary_from_text,
 )
 from services.feedback_export import export_records, parse_since, render
-from services.timefmt import discord_timestamp
 from storage.feedback import FeedbackItem
 
 if TYPE_CHECKING:
@@ -55,167 +62,8 @@ StatusChoice = Literal["new", "acknowledged", "planned", "in-progress", "shipped
 ListStatus = Literal[
     "new", "acknowledged", "planned", "in-progress", "shipped", "declined", "duplicate"
 ]
-STATUS_EMOJI = {
-    "new": "🆕",
-    "acknowledged": "👀",
-    "planned": "🗓️",
-    "in-progress": "🔧",
-    "shipped": "🚢",
-    "declined": "🚫",
-    "duplicate": "🔁",
-}
-STATUS_COLOUR = {
-    "new": discord.Colour.blurple(),
-    "acknowledged": discord.Colour.gold(),
-    "planned": discord.Colour.teal(),
-    "in-progress": discord.Colour.orange(),
-    "shipped": discord.Colour.green(),
-    "declined": discord.Colour.dark_grey(),
-    "duplicate": discord.Colour.light_grey(),
-}
 MAX_FORUM_TAGS = 20
 MAX_APPLIED_TAGS = 5
-
-
-def _md(text: str, limit: int = 100) -> str:
-    """User text shown inline: no markdown tricks, bounded length."""
-    text = discord.utils.escape_markdown(text.replace("\n", " "))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tags(item: FeedbackItem) -> str:
-    if not item.tags:
-        return "none yet (advocates can add some with `/feedback tag`)"
-    return ", ".join(f"`{t}`" for t in item.tag_names)
-
-
-def _votes(n: int) -> str:
-    return f"{n} vote{'s' if n != 1 else ''}"
-
-
-def capture_reply(result: CaptureResult) -> str:
-    item = result.item
-    if not result.created:
-        counted = "your +1 is counted" if result.vote_added else "you had already voted for it"
-        return (
-            f"📝 That message is already feedback **#{item.id}**: {_md(item.summary)} "
-            f"— {counted} ({_votes(item.votes)})."
-        )
-    lines = [
-        f"📝 Saved as feedback **#{item.id}**: {_md(item.summary)}",
-        f"Tags: {_tags(item)}",
-    ]
-    if result.similar:
-        lines.append("Similar open items:")
-        lines += [
-            f"• #{s.id} {_md(s.summary, 80)} ({s.status}, {_votes(s.votes)})"
-            for s in result.similar
-        ]
-        lines.append("If it's the same thing, add your +1 there instead.")
-    lines.append(f"See it with `/feedback show item:{item.id}`.")
-    return "\n".join(lines)
-
-
-def render_card(card: ItemCard) -> discord.Embed:
-    item = card.item
-    embed = discord.Embed(
-        title=f"#{item.id} {item.summary}"[:256],
-        description=(item.details[:1500] + ("…" if len(item.details) > 1500 else ""))
-        or "*No details.*",
-        colour=STATUS_COLOUR.get(item.status, discord.Colour.blurple()),
-        timestamp=item.created_at,
-    )
-    status = f"{STATUS_EMOJI.get(item.status, '')} {item.status}"
-    if item.duplicate_of:
-        status += f" of #{item.duplicate_of}"
-    embed.add_field(name="Status", value=status)
-    embed.add_field(name="Votes", value=str(item.votes))
-    embed.add_field(name="Tags", value=_tags(item)[:1024], inline=False)
-    if item.product_area:
-        embed.add_field(name="Product area", value=_md(item.product_area, 40))
-    reporters = ", ".join(user_ref(r.user_id) for r in card.reporters[:10]) or user_ref(
-        item.reporter_id
-    )
-    embed.add_field(name="Reported by", value=reporters[:1024])
-    facts = []
-    fields = item.fields
-    if fields.get("language"):
-        facts.append(f"language `{fields['language']}`")
-    if fields.get("sdk"):
-        facts.append(f"SDK `{fields['sdk']}`")
-    if fields.get("versions"):
-        facts.append("versions " + ", ".join(f"`{v}`" for v in fields["versions"][:5]))
-    if fields.get("error_codes"):
-        facts.append("errors " + ", ".join(f"`{c}`" for c in fields["error_codes"][:5]))
-    if facts:
-        embed.add_field(name="Details found", value="; ".join(facts)[:1024], inline=False)
-    if item.source_url:
-        embed.add_field(name="Source", value=f"[Jump to the message]({item.source_url})")
-    if item.link_url:
-        embed.add_field(name="Linked issue", value=item.link_url[:1024])
-    if item.attachments:
-        embed.add_field(
-            name="Attachments",
-            value="\n".join(item.attachments[:5])[:1024],
-            inline=False,
-        )
-    history = [
-        f"{discord_timestamp(h.created_at, 'd')} **{h.status}** by {user_ref(h.actor_id)}"
-        + (f" — {_md(h.note, 120)}" if h.note else "")
-        for h in card.history[-6:]
-    ]
-    embed.add_field(name="History", value="\n".join(history)[:1024] or "—", inline=False)
-    embed.set_footer(text=f"Captured via {item.source}")
-    return embed
-
-
-def render_page(page: Page, sort: str, status: str, tag: str) -> str:
-    filters = []
-    if tag:
-        filters.append(f"tag `{tag}`")
-    if status:
-        filters.append(f"status {status}")
-    head = f"**Feedback** ({', '.join(filters) or 'all open and closed'}; by {sort})"
-    if not page.items:
-        return f"{head}\nNothing matches. Try another tag or status, or `/feedback submit`."
-    lines = [head]
-    lines += [
-        f"**#{i.id}** {STATUS_EMOJI.get(i.status, '')} {_md(i.summary, 80)} — {_votes(i.votes)}"
-        for i in page.items
-    ]
-    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} items")
-    return "\n".join(lines)
-
-
-def render_trends(t: Trends) -> str:
-    lines = [
-        f"**Feedback trends: last {t.days} days** vs the {t.days} days before",
-        f"New items: **{t.new_items}** (before: {t.previous_items})",
-    ]
-    if t.tags:
-        for tag in t.tags:
-            pct = tag.change_pct
-            change = "new" if pct is None else f"{pct:+.0f}%"
-            lines.append(f"`{tag.tag}` {tag.count} (before {tag.previous}, {change})")
-    else:
-        lines.append("No tagged feedback in either period.")
-    if t.top:
-        lines.append("**Most-voted items this period:**")
-        lines += [f"#{i.id} {_md(i.summary, 80)} — {_votes(i.votes)}" for i in t.top]
-    return "\n".join(lines)
-
-
-def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> str:
-    lines = [
-        f"📣 Update on feedback **#{item.id}** ({_md(item.summary)}) in **{_md(guild_name, 60)}**:",
-        f"{STATUS_EMOJI.get(item.status, '')} it's now **{item.status}** (was {old}).",
-    ]
-    if note:
-        lines.append(f"Note: {_md(note, 500)}")
-    if item.link_url:
-        lines.append(f"Follow it here: {item.link_url}")
-    lines.append("Thanks for telling us about it!")
-    return "\n".join(lines)
 
 
 class FeedbackCog(commands.Cog, name=COG_NAME):
@@ -447,8 +295,8 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             gid, item_id, target, interaction.user.id, advocate=advocate
         )
         await interaction.response.edit_message(
-            content=f"👍 Folded #{item_id} into **#{item.id}** {_md(item.summary)} — "
-            f"{_votes(item.votes)} now.",
+            content=f"👍 Folded #{item_id} into **#{item.id}** {escape_md(item.summary)} — "
+            f"{vote_count(item.votes)} now.",
             view=None,
             allowed_mentions=NO_PINGS,
         )
@@ -492,9 +340,10 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     def _vote_text(item: FeedbackItem, added: bool, asked: int) -> str:
         moved = f" (#{asked} was merged into #{item.id})" if asked != item.id else ""
         if added:
-            return f"👍 Your +1 on **#{item.id}** is counted{moved}: {_votes(item.votes)}."
+            return f"👍 Your +1 on **#{item.id}** is counted{moved}: {vote_count(item.votes)}."
         return (
-            f"You already voted for **#{item.id}**{moved} ({_votes(item.votes)}); once is enough."
+            f"You already voted for **#{item.id}**{moved} ({vote_count(item.votes)}); "
+            "once is enough."
         )
 
     async def vote_button(self, interaction: discord.Interaction, item_id: int) -> None:
@@ -593,8 +442,8 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         kept = await self.service.merge(interaction.guild_id, duplicate, into, interaction.user.id)
         await send_ephemeral(
             interaction,
-            f"🔁 #{duplicate} is now a duplicate of **#{kept.id}** {_md(kept.summary)} "
-            f"({_votes(kept.votes)}).",
+            f"🔁 #{duplicate} is now a duplicate of **#{kept.id}** {escape_md(kept.summary)} "
+            f"({vote_count(kept.votes)}).",
         )
         await self.update_forum(interaction.guild_id, duplicate)
 
@@ -626,7 +475,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         )
         await send_ephemeral(
             interaction,
-            f"🏷️ #{updated.id} tags: {_tags(updated)}. Thanks — the tagger learns from this.",
+            f"🏷️ #{updated.id} tags: {tag_list(updated)}. Thanks — the tagger learns from this.",
         )
 
     tag.autocomplete("item")(_item_choices)
@@ -677,9 +526,10 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
                 interaction, "No feedback matches that. Try other words, or `/feedback list`."
             )
             return
-        lines = [f"**Feedback matching** “{_md(query, 60)}”:"]
+        lines = [f"**Feedback matching** “{escape_md(query, 60)}”:"]
         lines += [
-            f"**#{i.id}** {STATUS_EMOJI.get(i.status, '')} {_md(i.summary, 80)} — {_votes(i.votes)}"
+            f"**#{i.id}** {STATUS_EMOJI.get(i.status, '')} {escape_md(i.summary, 80)} — "
+            f"{vote_count(i.votes)}"
             for i, _ in found
         ]
         await send_ephemeral(interaction, "\n".join(lines))
@@ -729,9 +579,9 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         lines = ["**Pain-point tags** (items · open)"]
         for info in infos:
             extra = f" — keywords: {', '.join(info.keywords)}" if info.keywords else ""
-            kind = "custom" if info.custom else _md(info.description, 60)
+            kind = "custom" if info.custom else escape_md(info.description, 60)
             lines.append(
-                f"`{info.name}` {info.items} · {info.open_items} — {kind}{_md(extra, 120)}"
+                f"`{info.name}` {info.items} · {info.open_items} — {kind}{escape_md(extra, 120)}"
             )
         await send_ephemeral(interaction, "\n".join(lines)[:2000])
 
@@ -746,7 +596,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         words = await self.service.add_custom_tag(interaction.guild_id, name, keywords)
         await send_ephemeral(
             interaction,
-            f"🏷️ `{name.strip().lower()}` now matches: {_md(', '.join(words), 500)}. "
+            f"🏷️ `{name.strip().lower()}` now matches: {escape_md(', '.join(words), 500)}. "
             "New feedback is tagged with it.",
         )
 
@@ -757,7 +607,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Remove a custom tag (items keep the tags they have)."""
         assert interaction.guild_id is not None
         await self.service.remove_custom_tag(interaction.guild_id, name)
-        await send_ephemeral(interaction, f"🗑️ Removed the custom tag `{_md(name, 32)}`.")
+        await send_ephemeral(interaction, f"🗑️ Removed the custom tag `{escape_md(name, 32)}`.")
 
     @areas_group.command(name="set")
     @app_commands.describe(areas="Comma-separated, e.g. Dashboard, CLI, Python SDK; 'none' clears")
@@ -768,7 +618,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         raw = "" if areas.strip().lower() in ("none", "-", "clear") else areas
         names = await self.service.set_areas(interaction.guild_id, raw)
         text = ", ".join(names) if names else "none: any area text is accepted"
-        await send_ephemeral(interaction, f"✅ Product areas: {_md(text, 1500)}.")
+        await send_ephemeral(interaction, f"✅ Product areas: {escape_md(text, 1500)}.")
 
     @areas_group.command(name="list")
     async def areas_list(self, interaction: discord.Interaction) -> None:
@@ -776,7 +626,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         names = await self.service.areas(interaction.guild_id)
         text = ", ".join(names) if names else "none set: the product area is free text"
-        await send_ephemeral(interaction, f"Product areas: {_md(text, 1500)}")
+        await send_ephemeral(interaction, f"Product areas: {escape_md(text, 1500)}")
 
     # ------------------------------------------------------------------ forum
 
@@ -808,7 +658,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         # below and /feedback show have the live count.
         lines = [
             f"**Status:** {STATUS_EMOJI.get(item.status, '')} {item.status}",
-            f"**Tags:** {_tags(item)}",
+            f"**Tags:** {tag_list(item)}",
             f"**Reported by:** {user_ref(item.reporter_id)}",
         ]
         if item.source_url:
