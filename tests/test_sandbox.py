@@ -50,29 +50,40 @@ class PreviewPage:
         return self.state
 
     async def run(self, invocation: str, **options: Any) -> dict[str, Any]:
-        """Run a slash command from the page's composer; returns the action receipt."""
+        """Run a slash command from the page's composer; returns the action receipt.
+
+        Like the bundled client, it reads the page just before acting and, if the bot
+        published something in between (the preview answers "stale-revision"), reads
+        it again and retries: background posts may land at any moment.
+        """
         async with self.http.get(f"{self.base}/api/commands", headers=self.headers) as response:
             catalog = await response.json()
         entry = next(e for e in catalog["entries"] if e["invocation"] == invocation)
-        self.sequence += 1
-        body = {
-            "protocol_version": 3,
-            "sequence": self.sequence,
-            "request_id": str(uuid.uuid4()),
-            "generation": self.state["context"]["generation"],
-            "bot_generation": self.state["botGeneration"],
-            "published_revision": self.state["publishedRevision"],
-            "kind": "run_command",
-            "command_id": entry["commandId"],
-            "path": entry["path"],
-            "schema_fingerprint": entry["schemaFingerprint"],
-            "options": options,
-        }
-        async with self.http.post(
-            f"{self.base}/api/action", headers=self.headers, json=body
-        ) as response:
-            receipt = await response.json()
+        for _ in range(20):
+            await self.refresh_state()
+            body = {
+                "protocol_version": 3,
+                "sequence": self.sequence + 1,
+                "request_id": str(uuid.uuid4()),
+                "generation": self.state["context"]["generation"],
+                "bot_generation": self.state["botGeneration"],
+                "published_revision": self.state["publishedRevision"],
+                "kind": "run_command",
+                "command_id": entry["commandId"],
+                "path": entry["path"],
+                "schema_fingerprint": entry["schemaFingerprint"],
+                "options": options,
+            }
+            async with self.http.post(
+                f"{self.base}/api/action", headers=self.headers, json=body
+            ) as response:
+                receipt = await response.json()
+            codes = [d["code"] for d in receipt["diagnostics"]] if receipt["rejected"] else []
+            if codes != ["stale-revision"]:
+                break  # a rejection never consumes the sequence; anything else does
+            await asyncio.sleep(0.05)
         assert not receipt["rejected"], receipt["diagnostics"]
+        self.sequence += 1
         await self.refresh_state()
         return receipt
 
