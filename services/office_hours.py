@@ -23,6 +23,7 @@ from services.text import is_blank, strip_invisible
 from services.timeparse import parse_when
 from services.timezones import resolve_zone
 from storage.office_hours import (
+    AskContext,
     NewSession,
     OfficeHoursFigures,
     OfficeHoursRepository,
@@ -480,6 +481,15 @@ class OfficeHoursService:
                 f"Your question is {len(question)} characters; the limit is {MAX_QUESTION}. "
                 "Shorten it (you can add detail in the thread once you're up)."
             )
+        if session_id is None:
+            # The common case, a new question for the default session, is one atomic
+            # statement; anything else (none scheduled, one already open) goes the long way.
+            fast = await self.repo.ask_new(
+                guild_id, user_id, question, self._clock.now(), ASK_PRIORITY, RECENT_ANSWERS
+            )
+            if fast is not None:
+                saved, context = fast
+                return self._ask_result(context.session, saved, context, replaced=False)
         async with self.repo.db.transaction():
             context = None
             if session_id is None:
@@ -506,21 +516,23 @@ class OfficeHoursService:
                 saved = await self.repo.add_question(
                     guild_id, session.id, user_id, question, now, priority=ASK_PRIORITY
                 )
-        # Counts instead of the whole queue view: the reply needs only the place in line.
-        if context is not None:
-            # Read before the insert, in the same transaction, and counting the new question.
-            position, in_progress, recent = (
-                context.position,
-                context.in_progress,
-                context.answer_seconds,
-            )
-        else:
+        if context is None:
             position, in_progress, recent = await self.repo.ask_estimate(
                 guild_id, saved, session.series_id, RECENT_ANSWERS
             )
+            context = AskContext(session, saved, position, in_progress, recent)
+        # Else read before the insert, in the same transaction, and counting the new question.
+        return self._ask_result(session, saved, context, replaced=existing is not None)
+
+    @staticmethod
+    def _ask_result(
+        session: Session, saved: Question, context: AskContext, *, replaced: bool
+    ) -> AskResult:
+        # Counts instead of the whole queue view: the reply needs only the place in line.
+        recent = context.answer_seconds
         per_question = statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
-        wait = timedelta(seconds=(position - 1 + in_progress) * per_question)
-        return AskResult(session, saved, position, wait, existing is not None)
+        wait = timedelta(seconds=(context.position - 1 + context.in_progress) * per_question)
+        return AskResult(session, saved, context.position, wait, replaced)
 
     async def leave(
         self, guild_id: int, user_id: int, *, session_id: int | None = None

@@ -154,26 +154,69 @@ _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
 _QUESTION_IN_JOIN = ", ".join(f"q.{c} AS q_{c}" for c in _QUESTION_NAMES)
 
 
-# Only the recent answers matter, so the cost stays flat as history grows.
-_RECENT_ANSWERS = (
-    "SELECT q.taken_at, q.finished_at FROM oh_questions q "
-    "JOIN oh_sessions s ON s.id = q.session_id "
-    "WHERE q.guild_id = ? AND s.guild_id = ? AND s.series_id = ? "
-    "AND q.outcome = 'answered' AND q.taken_at IS NOT NULL "
-    "ORDER BY q.finished_at DESC LIMIT ?"
-)
+def _recent_answers(guild: str, series: str) -> str:
+    """The series' latest answers as (taken_at, finished_at), newest first; its last
+    parameter is the limit. ``guild`` and ``series`` are SQL: placeholders, or columns of
+    an enclosing query. Only the recent answers matter, so the cost stays flat as history
+    grows."""
+    return (
+        "SELECT a.taken_at, a.finished_at FROM oh_questions a "
+        "JOIN oh_sessions b ON b.id = a.session_id "
+        f"WHERE a.guild_id = {guild} AND b.guild_id = {guild} AND b.series_id = {series} "
+        "AND a.outcome = 'answered' AND a.taken_at IS NOT NULL "
+        "ORDER BY a.finished_at DESC LIMIT ?"
+    )
 
 
-# The same, correlated with the session ``s`` of the enclosing query; its one parameter is
-# the limit.
-_RECENT_ANSWERS_OF_SERIES = (
-    "SELECT a.taken_at, a.finished_at FROM oh_questions a "
-    "JOIN oh_sessions b ON b.id = a.session_id "
-    "WHERE a.guild_id = s.guild_id AND b.guild_id = s.guild_id "
-    "AND b.series_id = COALESCE(s.series_id, s.id) "
-    "AND a.outcome = 'answered' AND a.taken_at IS NOT NULL "
-    "ORDER BY a.finished_at DESC LIMIT ?"
-)
+def _answers_json(guild: str, series: str) -> str:
+    return (
+        "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
+        f"{_recent_answers(guild, series)}))"
+    )
+
+
+def _waiting_count(guild: str, session: str) -> str:
+    """Questions not yet taken in the session, before any further condition on ``w``."""
+    return (
+        f"SELECT COUNT(*) FROM oh_questions w WHERE w.guild_id = {guild} "
+        f"AND w.session_id = {session} AND w.outcome IS NULL AND w.taken_at IS NULL "
+    )
+
+
+def _in_progress_count(guild: str, session: str) -> str:
+    return (
+        f"(SELECT COUNT(*) FROM oh_questions t WHERE t.guild_id = {guild} "
+        f"AND t.session_id = {session} AND t.outcome IS NULL AND t.taken_at IS NOT NULL)"
+    )
+
+
+def _ask_new_sql() -> str:
+    new = "oh_questions"  # in RETURNING, the inserted row
+    series = (
+        f"(SELECT COALESCE(c.series_id, c.id) FROM oh_sessions c WHERE c.id = {new}.session_id)"
+    )
+    session_json = ", ".join(f"'{c}', s.{c}" for c in _SESSION_NAMES)
+    return (
+        "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
+        "priority, queue_key) "
+        "SELECT s.guild_id, s.id, ?, ?, ?, ?, (SELECT COALESCE(MAX(k.queue_key), 0) + 1 "
+        "FROM oh_questions k WHERE k.guild_id = s.guild_id AND k.session_id = s.id) "
+        f"FROM (SELECT s.id, s.guild_id FROM oh_sessions s WHERE s.guild_id = ? AND "
+        f"{_ASK_TARGET}) s "
+        "WHERE NOT EXISTS (SELECT 1 FROM oh_questions o WHERE o.session_id = s.id "
+        "AND o.user_id = ? AND o.outcome IS NULL) "
+        f"RETURNING {_QUESTION_COLUMNS}, "
+        f"(SELECT json_object({session_json}) FROM oh_sessions s "
+        f"WHERE s.id = {new}.session_id) AS session, "
+        f"({_waiting_count(new + '.guild_id', new + '.session_id')} "
+        f"AND (w.priority, w.queue_key, w.id) < ({new}.priority, {new}.queue_key, {new}.id)) "
+        "+ 1 AS position, "
+        f"{_in_progress_count(new + '.guild_id', new + '.session_id')} AS in_progress, "
+        f"{_answers_json(new + '.guild_id', series)} AS answers"
+    )
+
+
+_ASK_NEW = _ask_new_sql()
 
 
 def _durations(newest_first: list[Any]) -> list[float]:
@@ -463,10 +506,7 @@ class OfficeHoursRepository:
         ask_target picks, the user's open question there, the place in line (of that question,
         else of a new one asked at ``priority``), how many are being answered and the series'
         recent answer durations. Call it inside the transaction that saves the question."""
-        waiting = (
-            "SELECT COUNT(*) FROM oh_questions w WHERE w.guild_id = s.guild_id "
-            "AND w.session_id = s.id AND w.outcome IS NULL AND w.taken_at IS NULL "
-        )
+        waiting = _waiting_count("s.guild_id", "s.id")
         row = await self._db.fetchone(
             f"SELECT {_SESSION_IN_JOIN}, {_QUESTION_IN_JOIN}, "
             # A new question gets the next queue key, so it goes after every waiting
@@ -474,11 +514,8 @@ class OfficeHoursRepository:
             f"CASE WHEN q.id IS NULL THEN ({waiting} AND w.priority <= ?) + 1 "
             f"ELSE ({waiting} AND (w.priority, w.queue_key, w.id) "
             "<= (q.priority, q.queue_key, q.id)) END AS position, "
-            "(SELECT COUNT(*) FROM oh_questions t WHERE t.guild_id = s.guild_id "
-            "AND t.session_id = s.id AND t.outcome IS NULL AND t.taken_at IS NOT NULL) "
-            "AS in_progress, "
-            "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
-            f"{_RECENT_ANSWERS_OF_SERIES})) AS answers "
+            f"{_in_progress_count('s.guild_id', 's.id')} AS in_progress, "
+            f"{_answers_json('s.guild_id', 'COALESCE(s.series_id, s.id)')} AS answers "
             "FROM oh_sessions s "
             "LEFT JOIN oh_questions q ON q.guild_id = s.guild_id AND q.session_id = s.id "
             f"AND q.user_id = ? AND q.outcome IS NULL WHERE s.guild_id = ? AND {_ASK_TARGET}",
@@ -497,6 +534,34 @@ class OfficeHoursRepository:
             row["in_progress"],
             _durations(json.loads(row["answers"])),
         )
+
+    async def ask_new(
+        self, guild_id: int, user_id: int, text: str, now: datetime, priority: int, limit: int = 30
+    ) -> tuple[Question, AskContext] | None:
+        """The common `/officehours ask` as one statement, so one round trip and atomic
+        without BEGIN/COMMIT: a new question for a member with none open in the session
+        ask_target picks, with what the reply needs computed in its RETURNING clause.
+
+        None when that is not the case (no session, or the member already has an open
+        question there): the caller then takes the general path through ``ask_context``.
+        The place in line counts only rows strictly ahead, so it holds whether or not
+        SQLite's RETURNING subqueries see the new row.
+        """
+        rows = await self._db.fetchall(
+            _ASK_NEW,
+            (user_id, text, to_db(now), priority, guild_id, to_db(now), user_id, limit),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        context = AskContext(
+            _session(json.loads(row["session"])),
+            None,
+            row["position"],
+            row["in_progress"],
+            _durations(json.loads(row["answers"])),
+        )
+        return _question(row), context
 
     async def get_question(self, guild_id: int, question_id: int) -> Question | None:
         row = await self._db.fetchone(
@@ -578,13 +643,10 @@ class OfficeHoursRepository:
         """A waiting question's place in line, how many are being answered, and the
         series' recent answer durations (as answer_durations): one round trip, not three."""
         row = await self._db.fetchone(
-            "SELECT (SELECT COUNT(*) FROM oh_questions WHERE guild_id = ? AND session_id = ? "
-            "AND outcome IS NULL AND taken_at IS NULL "
-            "AND (priority, queue_key, id) <= (?, ?, ?)) AS position, "
-            "(SELECT COUNT(*) FROM oh_questions WHERE guild_id = ? AND session_id = ? "
-            "AND outcome IS NULL AND taken_at IS NOT NULL) AS in_progress, "
-            "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
-            f"{_RECENT_ANSWERS})) AS answers",
+            f"SELECT ({_waiting_count('?', '?')} "
+            "AND (w.priority, w.queue_key, w.id) <= (?, ?, ?)) AS position, "
+            f"{_in_progress_count('?', '?')} AS in_progress, "
+            f"{_answers_json('?', '?')} AS answers",
             (
                 guild_id,
                 question.session_id,
@@ -686,7 +748,9 @@ class OfficeHoursRepository:
 
     async def answer_durations(self, guild_id: int, series_id: int, limit: int = 30) -> list[float]:
         """Seconds the series' last ``limit`` answered questions took, oldest first."""
-        rows = await self._db.fetchall(_RECENT_ANSWERS, (guild_id, guild_id, series_id, limit))
+        rows = await self._db.fetchall(
+            _recent_answers("?", "?"), (guild_id, guild_id, series_id, limit)
+        )
         return _durations([(r["taken_at"], r["finished_at"]) for r in rows])
 
     # -- reminders --------------------------------------------------------

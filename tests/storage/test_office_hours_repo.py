@@ -135,3 +135,51 @@ async def test_digest_figures_and_upcoming_between(repo: OfficeHoursRepository) 
     upcoming = await repo.upcoming_between(GUILD, T0, T0 + timedelta(days=8))
     assert [s.id for s in upcoming] == [nxt.id]  # the held one has ended
     assert await repo.upcoming_between(GUILD, T0, T0 + timedelta(days=1)) == []
+
+
+async def test_ask_new_is_one_statement_that_agrees_with_the_general_path(
+    repo: OfficeHoursRepository,
+) -> None:
+    now = T0 - timedelta(days=1)
+    assert await repo.ask_new(GUILD, 2, "nothing scheduled?", now, 1) is None
+    first = await repo.insert_session(new_session(start=T0 - timedelta(days=7)), now)
+    # Two answers in the series' earlier session: 5 and 15 minutes.
+    for user, minutes in ((7, 5), (8, 15)):
+        q = await repo.add_question(GUILD, first.id, user, "old", now)
+        await repo.mark_taken(GUILD, q.id, 100, T0 - timedelta(days=7))
+        await repo.finish(
+            GUILD, q.id, "answered", T0 - timedelta(days=7) + timedelta(minutes=minutes)
+        )
+    await repo.mark_ended(GUILD, first.id, now)
+    session = await repo.insert_session(new_session(series_id=first.id), now)
+    carried = await repo.add_question(GUILD, session.id, 4, "carried", now, priority=0)
+    taken = await repo.add_question(GUILD, session.id, 5, "being answered", now)
+    await repo.mark_taken(GUILD, taken.id, 100, now)
+    await repo.add_question(GUILD, session.id, 6, "waiting", now)
+
+    expected = await repo.ask_context(GUILD, 2, now, 1)
+    assert expected is not None
+    made = await repo.ask_new(GUILD, 2, "How do I paginate?", now, 1)
+    assert made is not None
+    question, context = made
+    assert context.session == await repo.get_session(GUILD, session.id)
+    assert question == await repo.get_question(GUILD, question.id)
+    assert (question.user_id, question.question, question.session_id) == (
+        2,
+        "How do I paginate?",
+        session.id,
+    )
+    assert (
+        (context.position, context.in_progress)
+        == (expected.position, expected.in_progress)
+        == (3, 1)
+    )
+    assert context.answer_seconds == expected.answer_seconds == [300.0, 900.0]
+    waiting = await repo.waiting(GUILD, session.id)
+    assert [q.id for q in waiting].index(question.id) + 1 == context.position
+    assert waiting[0].id == carried.id
+
+    # Already in line, or asked from another guild: not this path.
+    assert await repo.ask_new(GUILD, 2, "again", now, 1) is None
+    assert await repo.ask_new(OTHER, 3, "elsewhere", now, 1) is None
+    assert len(await repo.waiting(GUILD, session.id)) == 3
