@@ -23,7 +23,6 @@ from services.tagging import Tagger, Taxonomy, load_taxonomy
 from services.text import BIDI_CONTROLS, is_blank
 from storage.feedback import (
     OPEN_STATUSES,
-    ROW_BUDGET,
     AlreadyCaptured,
     Candidates,
     FeedbackItem,
@@ -51,8 +50,10 @@ MAX_AREA_CHARS = 40
 PAGE_SIZE = 10
 SEARCH_LIMIT = 10
 SEARCH_THRESHOLD = 0.1
-# A search is typed by a person, not on the capture path: it can afford more candidates.
+# A search is typed by a person, not on the capture path: it can afford more candidates,
+# and reaches further back in each term's history.
 SEARCH_CANDIDATES = 40
+SEARCH_POSTINGS_PER_TERM = 200
 # Candidate lookup for dedupe and search: the query's rarest terms, bounded item count.
 RARE_TERMS = 8
 CANDIDATE_LIMIT = 4
@@ -349,7 +350,7 @@ class FeedbackService:
         ]
 
         terms = similarity.terms(text)
-        rare, df, n_docs = await self._lookup_terms(guild_id, terms, search=False)
+        rare, df, n_docs = await self._lookup_terms(guild_id, terms)
         now = self.clock.now()
         new = NewItem(
             guild_id=guild_id,
@@ -442,27 +443,15 @@ class FeedbackService:
         )
 
     async def _lookup_terms(
-        self, guild_id: int, terms: dict[str, int], *, search: bool
+        self, guild_id: int, terms: dict[str, int]
     ) -> tuple[list[str], dict[str, int], int]:
-        """The terms to fetch candidates by, and the guild's document frequencies."""
+        """The terms to fetch candidates by (the rarest the guild has seen: a duplicate
+        shares its distinctive words), and the guild's document frequencies."""
         df, n_docs = await self._index_counts(guild_id)
         if not terms or n_docs == 0:
             return [], df, n_docs
-        usable = [t for t in similarity.rarest_terms(terms, df, k=len(terms)) if df.get(t, 0) > 0]
-        # Rarest terms first, while the index rows they cover stay within a fixed budget:
-        # a duplicate shares its distinctive words, and common ones would turn the lookup
-        # into a scan of much of a large guild's index.
-        rare: list[str] = []
-        budget = ROW_BUDGET
-        for term in usable:
-            if df[term] > budget or len(rare) >= RARE_TERMS:
-                break
-            rare.append(term)
-            budget -= df[term]
-        if not rare and search:
-            # A search someone typed may be only common words; it is rare enough to afford.
-            rare = usable[:3]
-        return rare, df, n_docs
+        rarest = similarity.rarest_terms(terms, df, k=RARE_TERMS)
+        return [t for t in rarest if df.get(t, 0) > 0], df, n_docs
 
     @staticmethod
     def _ranked(
@@ -773,10 +762,16 @@ class FeedbackService:
         terms = similarity.terms(query)
         if not terms:
             raise InvalidInput("That search has no words to look for. Try more specific words.")
-        rare, df, n_docs = await self._lookup_terms(guild_id, terms, search=True)
+        rare, df, n_docs = await self._lookup_terms(guild_id, terms)
         if not rare:
             return []
-        found = await self.repo.candidates(guild_id, rare, open_only=False, limit=SEARCH_CANDIDATES)
+        found = await self.repo.candidates(
+            guild_id,
+            rare,
+            open_only=False,
+            limit=SEARCH_CANDIDATES,
+            per_term=SEARCH_POSTINGS_PER_TERM,
+        )
         ranked = self._ranked(
             query, found, df, n_docs, threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
         )

@@ -14,8 +14,9 @@ from storage.timeutil import from_db, to_db
 
 OPEN_STATUSES = ("new", "acknowledged", "planned", "in-progress")
 _OPEN_SQL = "('new', 'acknowledged', 'planned', 'in-progress')"
-# Index rows (the chosen terms' document frequencies, summed) one dedupe lookup may read.
-ROW_BUDGET = 600
+# A similarity lookup reads, for each of its terms, only the term's most recent items:
+# its cost stays bounded however common the term, and a duplicate is usually recent.
+POSTINGS_PER_TERM = 32
 
 
 class AlreadyCaptured(Exception):
@@ -212,54 +213,33 @@ class FeedbackRepository:
         *,
         limit: int,
     ) -> tuple[int, Candidates]:
-        """``create_item`` that also reads the open items sharing most of ``similar_terms``.
+        """Insert an item with its tags and index terms, and read the open items that share
+        most of ``similar_terms`` as they were just before it (so it is not its own candidate).
 
-        The read happens first, in the same transaction, so the new item is not among its
-        own candidates and a capture takes the database lock once.
+        All of it is one statement through the ``feedback_capture`` view (migration 0007):
+        atomic on its own, and one round trip to the SQLite thread. Triggers (0003) add the
+        reporter, the reporter's vote, the "new" history entry and the document-frequency
+        counts.
         """
-        """Insert an item with its tags and index rows.
-
-        Triggers (migration 0003) add the reporter, the reporter's vote, the "new" history
-        entry and the document-frequency counts in the same transaction.
-        """
-        try:
-            return await self._insert_item(item, tags, terms, similar_terms, limit)
-        except sqlite3.IntegrityError:
-            if item.message_id is None:
-                raise
-            existing = await self._db.fetchval(
-                "SELECT id FROM feedback_items WHERE guild_id = ? AND message_id = ?",
-                (item.guild_id, item.message_id),
+        lookup, lookup_params = "NULL", ()
+        if similar_terms and limit > 0:
+            sql, lookup_params = _candidates_query(
+                item.guild_id, similar_terms, open_only=True, limit=limit
             )
-            if existing is None:
-                raise
-            raise AlreadyCaptured(existing) from None
-
-    async def _insert_item(
-        self,
-        item: NewItem,
-        tags: Sequence[tuple[str, float, str]],
-        terms: Mapping[str, int],
-        similar_terms: Sequence[str],
-        limit: int,
-    ) -> tuple[int, Candidates]:
-        now = to_db(item.created_at)
-        g = item.guild_id
-        found = Candidates({}, {})
-        async with self._db.transaction():
-            # Inside the transaction this task holds the database lock, so the connection's
-            # one-round-trip helpers are safe and save thread hops on the capture path.
-            conn = self._db.conn
-            if similar_terms and limit > 0:
-                sql, params = _candidates_query(g, similar_terms, open_only=True, limit=limit)
-                found = _candidates(await conn.execute_fetchall(sql, params))
-            row = await conn.execute_insert(
-                "INSERT INTO feedback_items (guild_id, summary, details, product_area, source, "
-                "reporter_id, reporter_name, captured_by_id, channel_id, message_id, source_url, "
-                "attachments, fields, votes, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            lookup = (
+                "(SELECT json_group_array(json_array(id, summary, status, votes, created_at, "
+                f"term, tf, shared)) FROM ({sql}))"
+            )
+        try:
+            rows = await self._db.fetchall(
+                "INSERT INTO feedback_capture (id, guild_id, summary, details, product_area, "
+                "source, reporter_id, reporter_name, captured_by_id, channel_id, message_id, "
+                "source_url, attachments, fields, created_at, tags, terms, candidates) "
+                "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM feedback_items), "
+                f"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {lookup}) "
+                "RETURNING id, candidates",
                 (
-                    g,
+                    item.guild_id,
                     item.summary,
                     item.details,
                     item.product_area,
@@ -272,24 +252,26 @@ class FeedbackRepository:
                     item.source_url,
                     json.dumps(item.attachments),
                     json.dumps(item.fields, sort_keys=True),
-                    now,
-                    now,
+                    to_db(item.created_at),
+                    json.dumps(tags),
+                    json.dumps(dict(terms)),
+                    *lookup_params,
                 ),
             )
-            assert row is not None
-            item_id = int(row[0])
-            if tags:
-                await self._db.executemany(
-                    "INSERT INTO feedback_tags (item_id, guild_id, tag, score, source) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(item_id, g, t, s, src) for t, s, src in tags],
-                )
-            if terms:
-                await self._db.executemany(
-                    "INSERT INTO feedback_terms (guild_id, item_id, term, tf) VALUES (?, ?, ?, ?)",
-                    [(g, item_id, t, n) for t, n in terms.items()],
-                )
-        return item_id, found
+        except sqlite3.IntegrityError:
+            if item.message_id is None:
+                raise
+            existing = await self._db.fetchval(
+                "SELECT id FROM feedback_items WHERE guild_id = ? AND message_id = ?",
+                (item.guild_id, item.message_id),
+            )
+            if existing is None:
+                raise
+            raise AlreadyCaptured(existing) from None
+        found = json.loads(rows[0][1]) if rows[0][1] is not None else []
+        # Best first, as the lookup ranked them (JSON aggregation promises no order).
+        found.sort(key=lambda r: (-r[7], -r[0]))
+        return int(rows[0][0]), _candidates(r[:7] for r in found)
 
     async def get(self, guild_id: int, item_id: int) -> FeedbackItem | None:
         row = await self._db.fetchone(
@@ -718,14 +700,18 @@ class FeedbackRepository:
         *,
         open_only: bool,
         limit: int,
+        per_term: int = POSTINGS_PER_TERM,
     ) -> Candidates:
         """Items sharing the most of ``query_terms``: their term vectors and summaries.
 
-        Bounded: at most ``limit`` items, picked by an indexed lookup on the given terms.
+        Bounded: at most ``limit`` items, picked from each term's ``per_term`` most recent
+        items by an indexed lookup.
         """
         if not query_terms:
             return Candidates({}, {})
-        sql, params = _candidates_query(guild_id, query_terms, open_only=open_only, limit=limit)
+        sql, params = _candidates_query(
+            guild_id, query_terms, open_only=open_only, limit=limit, per_term=per_term
+        )
         return _candidates(await self._db.fetchall(sql, params))
 
     # ------------------------------------------------------------------ trends, digest
@@ -810,31 +796,45 @@ def _summary(row: Any) -> ItemSummary:
 
 
 def _candidates_query(
-    guild_id: int, query_terms: Sequence[str], *, open_only: bool, limit: int
+    guild_id: int,
+    query_terms: Sequence[str],
+    *,
+    open_only: bool,
+    limit: int,
+    per_term: int = POSTINGS_PER_TERM,
 ) -> tuple[str, tuple[Any, ...]]:
     status = f" AND i.status IN {_OPEN_SQL}" if open_only else ""
-    # One statement: rank on the covering term index alone, let only the best few meet the
-    # items table (for the status filter), then read their whole term vectors.
+    # One statement: each term's newest postings from the covering term index, ranked by
+    # how many terms an item shares; only the best few meet the items table (for the
+    # status filter), and then their whole term vectors are read.
+    postings = " UNION ALL ".join(
+        "SELECT * FROM (SELECT item_id FROM feedback_terms WHERE guild_id = ? AND term = ? "
+        "ORDER BY item_id DESC LIMIT ?)"
+        for _ in query_terms
+    )
     sql = (
-        "WITH ranked AS (SELECT item_id, count(*) AS shared FROM feedback_terms "
-        f"WHERE guild_id = ? AND term IN ({_marks(query_terms)}) "
+        f"WITH hits(item_id) AS ({postings}), "
+        "ranked AS (SELECT item_id, count(*) AS shared FROM hits "
         "GROUP BY item_id ORDER BY shared DESC, item_id DESC LIMIT ?), "
         "best AS (SELECT i.id, i.summary, i.status, i.votes, i.created_at, r.shared "
         "FROM ranked r JOIN feedback_items i ON i.id = r.item_id "
         f"WHERE i.guild_id = ?{status} ORDER BY r.shared DESC, i.id DESC LIMIT ?) "
-        "SELECT b.id, b.summary, b.status, b.votes, b.created_at, t.term, t.tf "
+        "SELECT b.id, b.summary, b.status, b.votes, b.created_at, t.term, t.tf, b.shared "
         # The unary + keeps SQLite on the (item_id, term) key instead of the guild index.
         "FROM best b JOIN feedback_terms t ON t.item_id = b.id AND +t.guild_id = ? "
         "ORDER BY b.shared DESC, b.id DESC"
     )
+    params: list[Any] = []
+    for term in query_terms:
+        params += [guild_id, term, per_term]
     # Twice the limit meet the items table, so closed items rarely leave the list short.
-    return sql, (guild_id, *query_terms, limit * 2, guild_id, limit, guild_id)
+    return sql, (*params, limit * 2, guild_id, limit, guild_id)
 
 
 def _candidates(rows: Iterable[Any]) -> Candidates:
     vectors: dict[int, dict[str, int]] = {}
     info: dict[int, tuple[str, str, int, str]] = {}
-    for item_id, summary, status, votes, created_at, term, tf in rows:
+    for item_id, summary, status, votes, created_at, term, tf, *_ in rows:
         vec = vectors.get(item_id)
         if vec is None:
             vec = vectors[item_id] = {}

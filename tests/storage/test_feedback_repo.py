@@ -146,3 +146,19 @@ async def test_create_item_finding_similar_reads_before_inserting(repo) -> None:
     assert found.vectors[a] == {"shared": 1, "x": 2}
     df, n = await repo.doc_freqs(G)
     assert df["shared"] == 3 and n == 3 and item_id == 3
+
+
+async def test_lookup_reads_each_terms_newest_postings_and_ranks_by_terms_shared(repo) -> None:
+    both = await repo.create_item(new("both"), [], {"alpha": 1, "beta": 1})
+    newer = [await repo.create_item(new(f"n{n}"), [], {"alpha": 1}) for n in range(3)]
+    # Sharing two of the terms beats being newer; then newest first.
+    found = await repo.candidates(G, ["alpha", "beta"], open_only=True, limit=3)
+    assert list(found.rows) == [both, newer[2], newer[1]]
+    # Each term contributes only its newest postings: "both" is too old under alpha alone.
+    capped = await repo.candidates(G, ["alpha"], open_only=True, limit=5, per_term=3)
+    assert set(capped.rows) == set(newer)
+    item_id, similar = await repo.create_item_finding_similar(
+        new("again"), [("docs", 0.5, "rule")], {"alpha": 1, "beta": 2}, ["beta", "alpha"], limit=2
+    )
+    assert list(similar.rows) == [both, newer[2]] and item_id not in similar.rows
+    assert await repo.tags_of(G, item_id) == [("docs", 0.5, "rule")]
