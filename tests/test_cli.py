@@ -155,3 +155,55 @@ async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
     bad = run_cli("export", "--guild", "1", "--since", "someday", tmp_path=tmp_path)
     assert bad.returncode == 1
     assert "isn't a date" in bad.stderr
+
+
+async def test_sigterm_flushes_buffered_counters_and_closes_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python bot.py` on SIGTERM: the handler `serve` installs closes the bot cleanly.
+
+    Discord is unreachable here, so `start` is replaced by the start-up that needs no
+    network (setup_hook without the command sync) and a wait for the bot to close.
+    """
+    import asyncio
+    import signal
+    import sqlite3
+
+    import bot as bot_module
+    from config.settings import load_settings
+
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "HALLWAY_DATABASE": str(tmp_path / "h.db")})
+    made: list[bot_module.HallwayBot] = []
+    running, closed = asyncio.Event(), asyncio.Event()
+    real_close = bot_module.HallwayBot.close
+
+    async def noted_close(self: bot_module.HallwayBot) -> None:
+        await real_close(self)
+        closed.set()
+
+    async def no_sync(self: bot_module.HallwayBot) -> None:
+        return None
+
+    async def offline_start(self: bot_module.HallwayBot, token: str, **_: object) -> None:
+        assert token == TOKEN
+        await self.setup_hook()
+        made.append(self)
+        running.set()
+        await closed.wait()
+
+    monkeypatch.setattr(bot_module.HallwayBot, "sync_commands_if_changed", no_sync)
+    monkeypatch.setattr(bot_module.HallwayBot, "start", offline_start)
+    monkeypatch.setattr(bot_module.HallwayBot, "close", noted_close)
+    serving = asyncio.create_task(bot_module.serve(settings))
+    await asyncio.wait_for(running.wait(), 10)
+    [bot] = made
+    assert bot.activity_recorder is not None
+    bot.activity_recorder.message(1, 2, 3)  # counted in memory, not yet written
+    assert bot.activity_recorder.pending
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(serving, 10)
+    assert bot.is_closed() and not bot.db.is_open
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        rows = conn.execute("SELECT guild_id, channel_id FROM activity_channel_day").fetchall()
+    assert rows == [(1, 2)]
