@@ -223,12 +223,8 @@ class FeedbackRepository:
         """
         lookup, lookup_params = "NULL", ()
         if similar_terms and limit > 0:
-            sql, lookup_params = _candidates_query(
+            lookup, lookup_params = _candidates_lookup(
                 item.guild_id, similar_terms, open_only=True, limit=limit
-            )
-            lookup = (
-                "(SELECT json_group_array(json_array(id, summary, status, votes, created_at, "
-                f"term, tf, shared)) FROM ({sql}))"
             )
         try:
             rows = await self._db.fetchall(
@@ -268,10 +264,7 @@ class FeedbackRepository:
             if existing is None:
                 raise
             raise AlreadyCaptured(existing) from None
-        found = json.loads(rows[0][1]) if rows[0][1] is not None else []
-        # Best first, as the lookup ranked them (JSON aggregation promises no order).
-        found.sort(key=lambda r: (-r[7], -r[0]))
-        return int(rows[0][0]), _candidates(r[:7] for r in found)
+        return int(rows[0][0]), _candidates(rows[0][1])
 
     async def get(self, guild_id: int, item_id: int) -> FeedbackItem | None:
         row = await self._db.fetchone(
@@ -709,10 +702,10 @@ class FeedbackRepository:
         """
         if not query_terms:
             return Candidates({}, {})
-        sql, params = _candidates_query(
+        lookup, params = _candidates_lookup(
             guild_id, query_terms, open_only=open_only, limit=limit, per_term=per_term
         )
-        return _candidates(await self._db.fetchall(sql, params))
+        return _candidates(await self._db.fetchval(f"SELECT {lookup}", params))
 
     # ------------------------------------------------------------------ trends, digest
 
@@ -795,7 +788,7 @@ def _summary(row: Any) -> ItemSummary:
     )
 
 
-def _candidates_query(
+def _candidates_lookup(
     guild_id: int,
     query_terms: Sequence[str],
     *,
@@ -803,26 +796,29 @@ def _candidates_query(
     limit: int,
     per_term: int = POSTINGS_PER_TERM,
 ) -> tuple[str, tuple[Any, ...]]:
+    """A scalar SQL expression (and its parameters) for the items sharing the most of
+    ``query_terms``: one JSON array of [id, summary, status, votes, created_at, shared,
+    {term: tf}], read by ``_candidates``."""
     status = f" AND i.status IN {_OPEN_SQL}" if open_only else ""
-    # One statement: each term's newest postings from the covering term index, ranked by
-    # how many terms an item shares; only the best few meet the items table (for the
-    # status filter), and then their whole term vectors are read.
+    # Each term's newest postings from the covering term index, ranked by how many terms
+    # an item shares; only the best few meet the items table (for the status filter), and
+    # only those have their whole term vectors read.
     postings = " UNION ALL ".join(
         "SELECT * FROM (SELECT item_id FROM feedback_terms WHERE guild_id = ? AND term = ? "
         "ORDER BY item_id DESC LIMIT ?)"
         for _ in query_terms
     )
     sql = (
-        f"WITH hits(item_id) AS ({postings}), "
+        f"(WITH hits(item_id) AS ({postings}), "
         "ranked AS (SELECT item_id, count(*) AS shared FROM hits "
         "GROUP BY item_id ORDER BY shared DESC, item_id DESC LIMIT ?), "
         "best AS (SELECT i.id, i.summary, i.status, i.votes, i.created_at, r.shared "
         "FROM ranked r JOIN feedback_items i ON i.id = r.item_id "
         f"WHERE i.guild_id = ?{status} ORDER BY r.shared DESC, i.id DESC LIMIT ?) "
-        "SELECT b.id, b.summary, b.status, b.votes, b.created_at, t.term, t.tf, b.shared "
+        "SELECT json_group_array(json_array(b.id, b.summary, b.status, b.votes, "
+        "b.created_at, b.shared, (SELECT json_group_object(t.term, t.tf) FROM feedback_terms t "
         # The unary + keeps SQLite on the (item_id, term) key instead of the guild index.
-        "FROM best b JOIN feedback_terms t ON t.item_id = b.id AND +t.guild_id = ? "
-        "ORDER BY b.shared DESC, b.id DESC"
+        "WHERE t.item_id = b.id AND +t.guild_id = ?))) FROM best b)"
     )
     params: list[Any] = []
     for term in query_terms:
@@ -831,13 +827,11 @@ def _candidates_query(
     return sql, (*params, limit * 2, guild_id, limit, guild_id)
 
 
-def _candidates(rows: Iterable[Any]) -> Candidates:
-    vectors: dict[int, dict[str, int]] = {}
-    info: dict[int, tuple[str, str, int, str]] = {}
-    for item_id, summary, status, votes, created_at, term, tf, *_ in rows:
-        vec = vectors.get(item_id)
-        if vec is None:
-            vec = vectors[item_id] = {}
-            info[item_id] = (summary, status, votes, created_at)
-        vec[term] = tf
-    return Candidates(vectors, info)
+def _candidates(found: str | None) -> Candidates:
+    """Candidates from ``_candidates_lookup``'s JSON, best first (more terms shared, then
+    newer): JSON aggregation promises no order, so it is restored here."""
+    entries = json.loads(found) if found else []
+    entries.sort(key=lambda e: (-e[5], -e[0]))
+    return Candidates(
+        {e[0]: e[6] for e in entries}, {e[0]: (e[1], e[2], e[3], e[4]) for e in entries}
+    )
