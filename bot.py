@@ -25,6 +25,7 @@ from discord.ext import commands
 from cogs._common import HallwayTree
 from cogs.activity import ActivityCog
 from cogs.announcements import AnnouncementsCog
+from cogs.announcements_delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback import FeedbackCog
 from cogs.feedback_views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
@@ -144,7 +145,7 @@ class HallwayBot(commands.Bot):
         self.add_dynamic_items(BoardButton, CardButton)
         # Auto start/end and reminders come back from the database; reminders
         # whose time passed while the bot was down are not rescheduled.
-        await cog.rebuild_jobs()
+        await cog.lifecycle.rebuild_jobs()
 
     async def wire_feedback(self) -> None:
         def display_name(guild_id: int, user_id: int) -> str | None:
@@ -172,9 +173,9 @@ class HallwayBot(commands.Bot):
             office_hours=lambda: self.services.office_hours,
         )
         self.services.announcements = service
-        cog = AnnouncementsCog(self, service)
-        await self.add_cog(cog)
-        await cog.rebuild_jobs()
+        delivery = AnnouncementDelivery(self, service)
+        await self.add_cog(AnnouncementsCog(service, delivery))
+        await delivery.rebuild_jobs()
 
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)

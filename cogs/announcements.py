@@ -1,74 +1,39 @@
-"""/announce: scheduled posts, and their delivery when the alarm fires.
+"""/announce: the commands that schedule and manage posts, their forms and previews.
 
-Delivery protocol (see services/announcements.py): claim in the database, send with
-a nonce derived from the delivery id, then record the message id and the next run
-in one transaction. A claim found at start-up was interrupted by a restart: we look
-for the post in the channel (the bot's recent messages, or its forum posts, matched
-on the rendered text stored with the claim) and record it if it is there; only if
-it is not do we send it, again with the same nonce so Discord drops a duplicate.
+Posting itself, when the alarm fires or on send-now, is AnnouncementDelivery's job
+(cogs/announcements_delivery.py); every command that changes a schedule tells it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral, user_ref
+from cogs.announcements_delivery import AnnouncementDelivery
 from cogs.announcements_views import (
     BODY_ID,
     EDIT_PREFIX,
     IMAGE_ID,
     NEW_PREFIX,
     TITLE_ID,
-    allowed_mentions,
     edit_modal,
-    matches_post,
     message_kwargs,
     schedule_modal,
     submitted_values,
 )
-from services.alarm import JobCallback
-from services.announcements import (
-    AnnouncementService,
-    Claim,
-    RenderedPost,
-    late_policy_text,
-)
+from services.announcement_text import late_policy_text
+from services.announcements import AnnouncementService
 from services.errors import InvalidInput, NotAllowed
 from services.timefmt import both, discord_timestamp
 from services.timezones import suggest_zones
 from storage.announcements import Announcement, Delivery
 
-if TYPE_CHECKING:
-    from bot import HallwayBot
-
-log = logging.getLogger(__name__)
-
-MAX_TRIES = 3
-# Seconds to wait before the 2nd and 3rd tries.
-BACKOFF = (5.0, 30.0)
-RECOUNT_AFTER_ERROR = timedelta(hours=1)
-ALREADY_CROSSPOSTED = 40033
-# How far back to look for a post a restart interrupted.
-RESUME_HISTORY_LIMIT = 50
-
 StatusChoice = Literal["scheduled", "paused", "completed", "cancelled", "failed"]
 REPEAT_SUGGESTIONS = ("none", "daily", "weekdays", "weekly", "monthly", "cron:0 9 * * mon-fri")
-
-PERMISSION_WORDS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "embed_links": "Embed Links",
-    "mention_everyone": "Mention @everyone, @here, and All Roles",
-    "manage_messages": "Manage Messages",
-}
 
 
 def channel_kind(channel: discord.abc.GuildChannel) -> str:
@@ -98,285 +63,9 @@ class AnnouncementsCog(commands.Cog):
         name="announce", description="Schedule announcements and manage them", guild_only=True
     )
 
-    def __init__(self, bot: HallwayBot, service: AnnouncementService) -> None:
-        self.bot = bot
+    def __init__(self, service: AnnouncementService, delivery: AnnouncementDelivery) -> None:
         self.service = service
-
-    # ------------------------------------------------------------------ alarm jobs
-
-    async def rebuild_jobs(self) -> None:
-        """Start-up: wake scheduled announcements, finish interrupted sends, count reactions."""
-        for announcement in await self.service.scheduled():
-            self.sync_alarm(announcement)
-        now = self.bot.clock.now()
-        for claim in await self.service.claimed_deliveries():
-            self.bot.alarm.schedule(
-                f"announce-claim:{claim.delivery_id}", now, self._resume_job(claim.delivery_id)
-            )
-        for delivery in await self.service.unpublished_deliveries():
-            self.bot.alarm.schedule(
-                f"announce-publish:{delivery.id}", now, self._publish_job(delivery.id)
-            )
-        for delivery, due in await self.service.reaction_jobs():
-            self.schedule_reactions(delivery.id, due)
-
-    def sync_alarm(self, announcement: Announcement) -> None:
-        name = f"announce:{announcement.id}"
-        if announcement.status == "scheduled" and announcement.next_run_at is not None:
-            self.bot.alarm.schedule(
-                name, announcement.next_run_at, self._occurrence_job(announcement.id)
-            )
-        else:
-            self.bot.alarm.cancel(name)
-
-    def schedule_reactions(self, delivery_id: int, due: datetime) -> None:
-        async def job() -> None:
-            await self.count_reactions(delivery_id)
-
-        self.bot.alarm.schedule(f"announce-reactions:{delivery_id}", due, job)
-
-    def _occurrence_job(self, announcement_id: int) -> JobCallback:
-        async def job() -> None:
-            await self.run_occurrence(announcement_id)
-
-        return job
-
-    def _publish_job(self, delivery_id: int) -> JobCallback:
-        async def job() -> None:
-            delivery = await self.service.delivery(delivery_id)
-            if delivery is None or delivery.published_at is not None:
-                return
-            assert delivery.channel_id is not None and delivery.message_id is not None
-            channel = await self._channel(delivery.channel_id)
-            announcement = await self.service.current(delivery.announcement_id)
-            if isinstance(channel, discord.TextChannel) and announcement is not None:
-                await self._publish(channel, delivery.message_id, delivery.id, announcement)
-
-        return job
-
-    def _resume_job(self, delivery_id: int) -> JobCallback:
-        async def job() -> None:
-            for claim in await self.service.claimed_deliveries():
-                if claim.delivery_id == delivery_id:
-                    await self.deliver(claim)
-
-        return job
-
-    async def run_occurrence(self, announcement_id: int) -> None:
-        occurrence = await self.service.start_occurrence(announcement_id)
-        if occurrence is not None and occurrence.in_flight:
-            # Rescheduling now would wake this job again at once; the claim's holder
-            # moves the schedule on when it records the send.
-            return
-        if occurrence is not None:
-            if occurrence.missed:
-                await self._tell_missed(occurrence.announcement, occurrence.missed)
-            if occurrence.claim is not None:
-                await self.deliver(occurrence.claim)
-        current = await self.service.current(announcement_id)
-        if current is not None:
-            self.sync_alarm(current)
-
-    # ------------------------------------------------------------------ delivery
-
-    async def deliver(self, claim: Claim) -> None:
-        """Send a claimed occurrence (retrying server errors), then record what happened."""
-        announcement = claim.announcement
-        channel = await self._channel(announcement.channel_id)
-        if channel is None:
-            await self._give_up(
-                claim, f"#{announcement.channel_id} no longer exists (or I can't see it)"
-            )
-            return
-        if claim.resumed:
-            found = await self._find_post(channel, claim)
-            if found is not None:
-                log.info("Delivery %s was already posted before a restart", claim.delivery_id)
-                await self._finish(claim, channel, *found)
-                return
-        for attempt in range(1, MAX_TRIES + 1):
-            try:
-                message_id, where_id = await self._post(channel, claim.post, claim.nonce)
-            except discord.Forbidden as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                await self._give_up(claim, self._forbidden_reason(channel, claim.post))
-                return
-            except discord.NotFound as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                await self._give_up(claim, f"#{channel.name} no longer exists (or I can't see it)")
-                return
-            except discord.HTTPException as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                if (error.status >= 500 or error.status == 429) and attempt < MAX_TRIES:
-                    log.warning(
-                        "Delivery %s attempt %s failed (%s); retrying",
-                        claim.delivery_id,
-                        attempt,
-                        error.status,
-                    )
-                    await asyncio.sleep(BACKOFF[attempt - 1])
-                    continue
-                await self._give_up(
-                    claim,
-                    f"Discord kept failing when I posted in #{channel.name} "
-                    f"({error.status}, after {attempt} tries)",
-                )
-                return
-            await self._finish(claim, channel, message_id, where_id)
-            return
-
-    async def _finish(
-        self,
-        claim: Claim,
-        channel: discord.abc.GuildChannel,
-        message_id: int,
-        where_id: int,
-    ) -> None:
-        recorded = await self.service.record_sent(claim, message_id=message_id, channel_id=where_id)
-        if recorded.delivery.sent_at is not None:
-            self.schedule_reactions(
-                recorded.delivery.id, recorded.delivery.sent_at + timedelta(hours=24)
-            )
-        self.sync_alarm(recorded.announcement)
-        if isinstance(channel, discord.TextChannel) and channel.is_news():
-            await self._publish(channel, message_id, claim.delivery_id, claim.announcement)
-
-    async def _publish(
-        self,
-        channel: discord.TextChannel,
-        message_id: int,
-        delivery_id: int,
-        announcement: Announcement,
-    ) -> None:
-        try:
-            await channel.get_partial_message(message_id).publish()
-        except discord.Forbidden:
-            await self._dm(
-                announcement.author_id,
-                f"I posted announcement #{announcement.id} in #{channel.name} but couldn't "
-                "publish it to following servers: Discord refused (check my permissions there).",
-            )
-        except discord.HTTPException as error:
-            if error.code != ALREADY_CROSSPOSTED:
-                log.warning("Could not publish message %s: %s", message_id, error)
-                return
-        await self.service.record_published(delivery_id)
-
-    async def _post(
-        self, channel: discord.abc.GuildChannel, post: RenderedPost, nonce: str
-    ) -> tuple[int, int]:
-        kwargs = message_kwargs(post)
-        mentions = allowed_mentions(post)
-        if isinstance(channel, discord.ForumChannel):
-            created = await channel.create_thread(
-                name=post.thread_name or "Announcement", allowed_mentions=mentions, **kwargs
-            )
-            return created.message.id, created.thread.id
-        assert isinstance(channel, discord.TextChannel)
-        message = await channel.send(nonce=nonce, allowed_mentions=mentions, **kwargs)
-        return message.id, channel.id
-
-    async def _find_post(
-        self, channel: discord.abc.GuildChannel, claim: Claim
-    ) -> tuple[int, int] | None:
-        me = self.bot.user
-        since = claim.claimed_at - timedelta(seconds=1)
-        try:
-            if isinstance(channel, discord.ForumChannel):
-                for thread in channel.threads:
-                    if (
-                        thread.owner_id == (me.id if me else None)
-                        and thread.name == claim.post.thread_name
-                        and thread.created_at is not None
-                        and thread.created_at >= since
-                    ):
-                        return thread.id, thread.id
-                return None
-            if isinstance(channel, discord.TextChannel):
-                async for message in channel.history(limit=RESUME_HISTORY_LIMIT, after=since):
-                    if message.author.id == (me.id if me else None) and (
-                        message.nonce == claim.nonce or matches_post(message, claim.post)
-                    ):
-                        return message.id, channel.id
-        except discord.HTTPException as error:
-            # Can't look: sending again with the same nonce is the best remaining guard.
-            log.warning(
-                "Could not check #%s for delivery %s: %s", channel, claim.delivery_id, error
-            )
-        return None
-
-    def _forbidden_reason(self, channel: discord.abc.GuildChannel, post: RenderedPost) -> str:
-        me = channel.guild.me
-        missing: list[str] = []
-        if me is not None:
-            perms = channel.permissions_for(me)
-            needed = ["view_channel", "send_messages"]
-            if post.has_embed:
-                needed.append("embed_links")
-            if post.ping_everyone:
-                needed.append("mention_everyone")
-            missing = [PERMISSION_WORDS[p] for p in needed if not getattr(perms, p)]
-        if missing:
-            return f"I can't post in #{channel.name}: missing {', '.join(missing)}"
-        return f"I can't post in #{channel.name}: Discord refused it (missing access)"
-
-    async def _give_up(self, claim: Claim, reason: str) -> None:
-        recorded = await self.service.record_failed(claim, reason)
-        self.sync_alarm(recorded.announcement)
-        what = f"announcement #{claim.announcement.id} ({claim.announcement.label})"
-        after = (
-            f"The next one is due {both(recorded.announcement.next_run_at)}."
-            if recorded.announcement.next_run_at
-            else f"Fix it, then use `/announce send-now id:{claim.announcement.id}` to post it."
-        )
-        await self._dm(claim.announcement.author_id, f"⚠️ I couldn't post {what}. {reason}. {after}")
-
-    async def _tell_missed(self, announcement: Announcement, missed: list[datetime]) -> None:
-        when = ", ".join(discord_timestamp(m, "f") for m in missed[:5])
-        more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
-        await self._dm(
-            announcement.author_id,
-            f"I was offline when announcement #{announcement.id} ({announcement.label}) was due "
-            f"({when}{more}), so I skipped it (late policy: "
-            f"{late_policy_text(announcement.late_policy)}). Use `/announce send-now "
-            f"id:{announcement.id}` to post it now.",
-        )
-
-    async def _dm(self, user_id: int, text: str) -> None:
-        try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as error:
-            log.info("Could not DM user %s: %s", user_id, error)
-
-    async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | None:
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.HTTPException:
-                return None
-        return channel if isinstance(channel, discord.TextChannel | discord.ForumChannel) else None
-
-    async def count_reactions(self, delivery_id: int) -> None:
-        delivery = await self.service.delivery(delivery_id)
-        if delivery is None or delivery.status != "sent" or delivery.reactions_recorded_at:
-            return
-        assert delivery.channel_id is not None and delivery.message_id is not None
-        count = 0
-        try:
-            channel = self.bot.get_channel(delivery.channel_id) or await self.bot.fetch_channel(
-                delivery.channel_id
-            )
-            message = await channel.fetch_message(delivery.message_id)  # type: ignore[union-attr]
-            count = sum(reaction.count for reaction in message.reactions)
-        except (discord.NotFound, discord.Forbidden):
-            pass  # deleted, or hidden from us: nobody can react to it either
-        except discord.HTTPException as error:
-            log.warning("Could not count reactions of delivery %s: %s", delivery_id, error)
-            self.schedule_reactions(delivery_id, self.bot.clock.now() + RECOUNT_AFTER_ERROR)
-            return
-        await self.service.record_reactions(delivery_id, count)
+        self.delivery = delivery
 
     # ------------------------------------------------------------------ commands
 
@@ -483,7 +172,7 @@ class AnnouncementsCog(commands.Cog):
             body=values.get(BODY_ID, ""),
             image_url=values.get(IMAGE_ID),
         )
-        self.sync_alarm(created)
+        self.delivery.sync_alarm(created)
         await self._send_preview(interaction, created, "✅ Scheduled")
 
     async def _submit_edit(self, interaction: discord.Interaction, draft_text: str) -> None:
@@ -498,7 +187,7 @@ class AnnouncementsCog(commands.Cog):
             body=values.get(BODY_ID, ""),
             image_url=values.get(IMAGE_ID),
         )
-        self.sync_alarm(updated)
+        self.delivery.sync_alarm(updated)
         await self._send_preview(interaction, updated, "✅ Updated")
 
     async def _send_preview(
@@ -618,7 +307,7 @@ class AnnouncementsCog(commands.Cog):
         """Pause a scheduled announcement."""
         assert interaction.guild_id is not None
         paused = await self.service.pause(interaction.guild_id, id)
-        self.sync_alarm(paused)
+        self.delivery.sync_alarm(paused)
         await send_ephemeral(
             interaction,
             f"⏸️ Paused #{paused.id}. `/announce resume id:{paused.id}` starts it again.",
@@ -635,7 +324,7 @@ class AnnouncementsCog(commands.Cog):
         """Resume a paused announcement from now on."""
         assert interaction.guild_id is not None
         resumed = await self.service.resume(interaction.guild_id, id, when)
-        self.sync_alarm(resumed)
+        self.delivery.sync_alarm(resumed)
         await send_ephemeral(interaction, f"▶️ Resumed #{resumed.id}: {_status_line(resumed)}.")
 
     @announce.command(name="cancel")
@@ -645,7 +334,7 @@ class AnnouncementsCog(commands.Cog):
         """Cancel an announcement for good."""
         assert interaction.guild_id is not None
         cancelled = await self.service.cancel(interaction.guild_id, id)
-        self.sync_alarm(cancelled)
+        self.delivery.sync_alarm(cancelled)
         await send_ephemeral(interaction, f"🗑️ Cancelled #{cancelled.id}. Its history is kept.")
 
     @announce.command(name="send-now")
@@ -656,7 +345,7 @@ class AnnouncementsCog(commands.Cog):
         assert interaction.guild_id is not None
         claim = await self.service.claim_now(interaction.guild_id, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.deliver(claim)
+        await self.delivery.deliver(claim)
         delivery = await self.service.delivery(claim.delivery_id)
         assert delivery is not None
         if delivery.status == "sent":
@@ -708,7 +397,3 @@ def _draft_id(text: str) -> int:
         return int(text)
     except ValueError:
         raise InvalidInput("That form is broken. Run the command again.") from None
-
-
-def _http_text(error: discord.HTTPException) -> str:
-    return f"{error.status}: {error.text or 'no details'}"[:300]

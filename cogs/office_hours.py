@@ -1,9 +1,10 @@
 """/officehours: scheduling, the question queue, live sessions, reminders and recaps.
 
-The cog is the adapter between Discord and OfficeHoursService: it renders what
-the service decided (events, the queue board, question threads, recaps) and
-owns the alarm jobs (auto start/end and reminders), which it rebuilds from the
-database at start-up.
+The cog is the adapter between Discord and OfficeHoursService: it answers the
+commands, buttons and modal and renders what the service decided (the queue
+board, question threads). Starting, ending and cancelling sessions, their
+Discord events and their alarm jobs belong to SessionLifecycle
+(cogs/office_hours_jobs.py), which the cog holds and calls.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
+from cogs.office_hours_jobs import SessionLifecycle, find_channel, tell
 from cogs.office_hours_render import (
     duration_text,
     escape_md,
@@ -28,37 +29,27 @@ from cogs.office_hours_render import (
     quoted,
     render_board,
     render_figures,
-    render_recap,
     thread_name,
     where_text,
 )
 from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
-from services.errors import Conflict, HallwayError, InvalidInput, NotAllowed, NotFound
+from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.office_hours import (
     DEFAULT_DURATION,
     MAX_DURATION,
     MIN_DURATION,
     AskResult,
-    CancelResult,
     OfficeHoursService,
-    Recap,
     format_offset,
 )
 from services.timefmt import both, discord_timestamp
 from services.timezones import suggest_zones
-from storage.office_hours import (
-    NewSession,
-    OfficeHoursSettings,
-    Question,
-    Session,
-)
+from storage.office_hours import Question, Session
 
 if TYPE_CHECKING:
     from bot import HallwayBot
 
 log = logging.getLogger(__name__)
-
-MAX_REMINDER_MENTIONS = 50
 
 
 class OfficeHoursCog(commands.Cog, name=COG_NAME):
@@ -70,90 +61,9 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         self.bot = bot
         self.service = service
         self._board_locks: dict[int, asyncio.Lock] = {}
-        self._reminder_jobs: dict[int, set[str]] = {}
+        self.lifecycle = SessionLifecycle(bot, service, self.refresh_board)
 
-    # -- helpers ----------------------------------------------------------
-
-    async def _channel(self, channel_id: int | None) -> discord.abc.Messageable | None:
-        if channel_id is None:
-            return None
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.HTTPException:
-                log.warning("Office-hours channel %s is gone or hidden", channel_id)
-                return None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
-
-    def _guild(self, guild_id: int) -> discord.Guild | None:
-        return self.bot.get_guild(guild_id)
-
-    async def _tell(self, user_ids: list[int], text: str) -> None:
-        """Direct messages; members who closed their DMs simply don't get one."""
-        for user_id in user_ids:
-            try:
-                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-                await user.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:
-                log.info("Could not DM %s about office hours: %s", user_id, exc)
-
-    async def _create_event(
-        self, session_like: Session | NewSession, guild: discord.Guild
-    ) -> discord.ScheduledEvent:
-        kwargs: dict[str, object] = {
-            "name": session_like.title,
-            "start_time": session_like.starts_at,
-            "end_time": session_like.ends_at,
-            "privacy_level": discord.PrivacyLevel.guild_only,
-        }
-        if session_like.description:
-            kwargs["description"] = session_like.description
-        if session_like.location_channel_id and session_like.location_kind == "stage":
-            kwargs["entity_type"] = discord.EntityType.stage_instance
-            kwargs["channel"] = discord.Object(session_like.location_channel_id)
-        elif session_like.location_channel_id:
-            kwargs["entity_type"] = discord.EntityType.voice
-            kwargs["channel"] = discord.Object(session_like.location_channel_id)
-        else:
-            text = guild.get_channel(session_like.text_channel_id)
-            kwargs["entity_type"] = discord.EntityType.external
-            kwargs["location"] = f"#{text.name}" if text is not None else "Discord text channel"
-        return await guild.create_scheduled_event(**kwargs)  # type: ignore[arg-type]
-
-    async def _set_event(
-        self, session: Session, target: Literal["active", "completed", "cancelled"]
-    ) -> None:
-        """Move the Discord event along with the session; a lost event is only logged."""
-        guild = self._guild(session.guild_id)
-        if guild is None or session.event_id is None:
-            return
-        try:
-            event = await guild.fetch_scheduled_event(session.event_id)
-            status = event.status
-            if target == "active" and status is discord.EventStatus.scheduled:
-                await event.start()
-            elif target == "completed" and status is discord.EventStatus.active:
-                await event.end()
-            elif target in ("completed", "cancelled") and status is discord.EventStatus.scheduled:
-                await event.cancel()
-            elif target == "cancelled" and status is discord.EventStatus.active:
-                await event.end()
-        except (discord.HTTPException, ValueError) as exc:
-            log.warning("Could not move event %s to %s: %s", session.event_id, target, exc)
-
-    async def _new_occurrence_event(self, session: Session | None) -> None:
-        """Give a freshly created occurrence its Discord event and its jobs."""
-        if session is None:
-            return
-        guild = self._guild(session.guild_id)
-        if guild is not None:
-            try:
-                event = await self._create_event(session, guild)
-                await self.service.set_event_id(session.guild_id, session.id, event.id)
-            except discord.HTTPException as exc:
-                log.warning("Could not create the event for session %s: %s", session.id, exc)
-        await self.schedule_jobs(session)
+    # -- the queue board and taking questions -----------------------------
 
     async def refresh_board(self, guild_id: int, session_id: int) -> None:
         lock = self._board_locks.setdefault(session_id, asyncio.Lock())
@@ -162,7 +72,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             session = await self.service.get(guild_id, session_id)
             if session.board_message_id is None:
                 return
-            channel = await self._channel(session.text_channel_id)
+            channel = await find_channel(self.bot, session.text_channel_id)
             if channel is None:
                 return
             view = await self.service.queue_view(guild_id, session_id)
@@ -174,198 +84,6 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
                 )
             except discord.HTTPException as exc:
                 log.warning("Could not update the board of session %s: %s", session_id, exc)
-
-    # -- jobs -------------------------------------------------------------
-
-    def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            # A job due at start-up must wait for the guild cache.
-            await self.bot.wait_until_ready()
-            try:
-                await fn()
-            except HallwayError as exc:
-                # The session moved on since the job was planned (e.g. an advocate ended
-                # it, or the start and end jobs of a missed session raced at start-up).
-                log.info("Office-hours job skipped: %s", exc)
-
-        return run
-
-    def cancel_jobs(self, session_id: int) -> None:
-        self.bot.alarm.cancel(f"oh-start:{session_id}")
-        self.bot.alarm.cancel(f"oh-end:{session_id}")
-        # Remembered per session: scanning every alarm job here made start-up
-        # quadratic in the number of sessions.
-        for name in self._reminder_jobs.pop(session_id, ()):
-            self.bot.alarm.cancel(name)
-
-    async def schedule_jobs(
-        self, session: Session, settings: OfficeHoursSettings | None = None
-    ) -> None:
-        settings = settings or await self.service.settings(session.guild_id)
-        self.cancel_jobs(session.id)
-        alarm = self.bot.alarm
-        guild_id, session_id = session.guild_id, session.id
-        if session.status == "scheduled":
-            if settings.auto_start:
-                alarm.schedule(
-                    f"oh-start:{session_id}",
-                    self.service.start_due(session),
-                    self._job(lambda: self.auto_start(guild_id, session_id)),
-                )
-            for reminder in self.service.reminders_due(session, settings):
-                offset = reminder.offset_minutes
-                name = f"oh-remind:{session_id}:{offset}"
-                self._reminder_jobs.setdefault(session_id, set()).add(name)
-                alarm.schedule(
-                    name,
-                    reminder.due,
-                    self._job(
-                        lambda offset=offset: self.send_reminder(guild_id, session_id, offset)
-                    ),
-                )
-        if session.status in ("scheduled", "live") and settings.auto_end:
-            alarm.schedule(
-                f"oh-end:{session_id}",
-                self.service.end_due(session, settings),
-                self._job(lambda: self.auto_end(guild_id, session_id)),
-            )
-
-    async def rebuild_jobs(self, guild_id: int | None = None) -> None:
-        """Re-create every alarm job from the database (start-up, settings changes)."""
-        settings: dict[int, OfficeHoursSettings] = {}
-        for session in await self.service.active_sessions():
-            if guild_id is None or session.guild_id == guild_id:
-                if session.guild_id not in settings:
-                    settings[session.guild_id] = await self.service.settings(session.guild_id)
-                await self.schedule_jobs(session, settings[session.guild_id])
-
-    async def auto_start(self, guild_id: int, session_id: int) -> None:
-        session = await self.service.repo.get_session(guild_id, session_id)
-        settings = await self.service.settings(guild_id)
-        if session is None or session.status != "scheduled" or not settings.auto_start:
-            return
-        if self.bot.clock.now() >= session.ends_at:
-            # Missed entirely while offline: opening it now would help nobody.
-            await self.skip_missed(session)
-            return
-        await self.start_session(guild_id, session_id)
-
-    async def auto_end(self, guild_id: int, session_id: int) -> None:
-        session = await self.service.repo.get_session(guild_id, session_id)
-        settings = await self.service.settings(guild_id)
-        if session is None or not settings.auto_end:
-            return
-        if session.status == "scheduled":
-            # Nobody started it (auto start off): keep the series and its queue going.
-            await self.skip_missed(session)
-        elif session.status == "live":
-            await self.end_session(guild_id, session_id)
-
-    async def skip_missed(self, session: Session) -> None:
-        """A session that never ran is cancelled; a series continues with its queue."""
-        log.info("Session %s was never started; cancelling that occurrence", session.id)
-        await self.apply_cancel(await self.service.cancel(session.guild_id, session.id, "this"))
-
-    async def apply_cancel(self, result: CancelResult) -> None:
-        for cancelled in result.cancelled:
-            self.cancel_jobs(cancelled.id)
-            await self._set_event(cancelled, "cancelled")
-        await self._new_occurrence_event(result.next_session)
-        title = result.cancelled[0].title
-        await self._tell_leftovers(title, result.carried, result.dropped, result.next_session)
-
-    async def send_reminder(self, guild_id: int, session_id: int, offset: int) -> None:
-        session = await self.service.claim_reminder(guild_id, session_id, offset)
-        if session is None:
-            return
-        settings = await self.service.settings(guild_id)
-        channel = await self._channel(session.text_channel_id)
-        if channel is None:
-            return
-        waiting = await self.service.waiting_askers(guild_id, session_id)
-        # Discord pings at most 100 users per message; 50 keeps the text short too.
-        askers = waiting[:MAX_REMINDER_MENTIONS]
-        lines = [
-            f"⏰ **{escape_md(session.title)}** starts {both(session.starts_at)} "
-            f"in {where_text(session)}."
-        ]
-        if askers:
-            mentions = " ".join(f"<@{u}>" for u in askers)
-            extra = f" and {len(waiting) - len(askers)} more" if len(waiting) > len(askers) else ""
-            lines.append(f"Questions waiting ({len(waiting)}): {mentions}{extra}")
-        lines.append("Got a question? Queue it now with `/officehours ask`.")
-        role_id = settings.reminder_role_id
-        if role_id is not None:
-            lines.insert(0, f"<@&{role_id}>")
-        allowed = discord.AllowedMentions(
-            everyone=False,
-            users=[discord.Object(u) for u in askers],
-            roles=[discord.Object(role_id)] if role_id is not None else False,
-            replied_user=False,
-        )
-        try:
-            message = await channel.send("\n".join(lines), allowed_mentions=allowed)
-        except discord.HTTPException as exc:
-            # Claimed but not delivered: sending later would be the "late" we promise not to do.
-            log.warning("Reminder for session %s could not be posted: %s", session_id, exc)
-            return
-        await self.service.record_reminder_message(guild_id, session_id, offset, message.id)
-
-    # -- lifecycle shared by commands and jobs ---------------------------
-
-    async def start_session(self, guild_id: int, session_id: int | None) -> Session:
-        session = await self.service.start(guild_id, session_id)
-        await self._set_event(session, "active")
-        channel = await self._channel(session.text_channel_id)
-        if channel is not None:
-            view = await self.service.queue_view(guild_id, session.id)
-            try:
-                board = await channel.send(
-                    embed=render_board(view), view=board_view(session.id), allowed_mentions=NO_PINGS
-                )
-                await self.service.set_board_message(guild_id, session.id, board.id)
-            except discord.HTTPException as exc:
-                log.warning("Could not post the board for session %s: %s", session.id, exc)
-        await self.schedule_jobs(session)
-        return session
-
-    async def end_session(self, guild_id: int, session_id: int | None) -> Recap:
-        recap = await self.service.end(guild_id, session_id)
-        session = recap.session
-        self.cancel_jobs(session.id)
-        await self._set_event(session, "completed")
-        await self.refresh_board(guild_id, session.id)
-        channel = await self._channel(session.text_channel_id)
-        if channel is not None:
-            try:
-                message = await channel.send(embed=render_recap(recap), allowed_mentions=NO_PINGS)
-                await self.service.set_recap_message(guild_id, session.id, message.id)
-            except discord.HTTPException as exc:
-                log.warning("Could not post the recap for session %s: %s", session.id, exc)
-        await self._new_occurrence_event(recap.next_session)
-        await self._tell_leftovers(session.title, recap.carried, recap.dropped, recap.next_session)
-        return recap
-
-    async def _tell_leftovers(
-        self,
-        title: str,
-        carried: list[Question],
-        dropped: list[Question],
-        next_session: Session | None,
-    ) -> None:
-        if carried and next_session is not None:
-            await self._tell(
-                [q.user_id for q in carried],
-                f"Your office-hours question wasn't reached in **{title}**. It's carried over and "
-                f"first in line at the next session, {both(next_session.starts_at)}. "
-                "Use `/officehours leave` if you no longer need it.",
-            )
-        if dropped:
-            await self._tell(
-                [q.user_id for q in dropped],
-                f"**{title}** ended before your question was reached, and no further session "
-                "is planned. Ask again with `/officehours ask` when the next one is announced.",
-            )
 
     async def take_next(self, interaction: discord.Interaction, session_id: int | None) -> None:
         assert interaction.guild_id is not None
@@ -379,13 +97,14 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             await self.refresh_board(interaction.guild_id, session.id)
             await send_ephemeral(interaction, "The queue is empty. 🎉 Nothing to take right now.")
             return
-        channel = await self._channel(session.text_channel_id)
+        channel = await find_channel(self.bot, session.text_channel_id)
         thread_link = ""
         if isinstance(channel, discord.TextChannel):
             thread_link = await self._open_thread(channel, session, question, host_id)
         await self.refresh_board(interaction.guild_id, session.id)
         if result.up_next is not None:
-            await self._tell(
+            await tell(
+                self.bot,
                 [result.up_next.user_id],
                 f"You're up next in **{session.title}**: watch <#{session.text_channel_id}> "
                 "for your thread.",
@@ -430,7 +149,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     async def _close_card(self, question: Question, note: str) -> None:
         if question.thread_id is None or question.card_message_id is None:
             return
-        thread = await self._channel(question.thread_id)
+        thread = await find_channel(self.bot, question.thread_id)
         if thread is None:
             return
         try:
@@ -610,7 +329,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            event = await self._create_event(plan.new, interaction.guild)
+            event = await self.lifecycle.create_event(plan.new, interaction.guild)
         except discord.Forbidden as error:
             raise NotAllowed(
                 "Discord refused to create the event: give my role the Manage Events "
@@ -629,7 +348,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             with contextlib.suppress(discord.HTTPException):
                 await event.delete()
             raise
-        await self.schedule_jobs(session)
+        await self.lifecycle.schedule_jobs(session)
         lines = [
             f"✅ Scheduled **{escape_md(session.title)}** (#{session.id}) "
             f"for {both(session.starts_at)}, "
@@ -683,7 +402,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         """Cancel a scheduled session or its whole series."""
         assert interaction.guild_id is not None
         result = await self.service.cancel(interaction.guild_id, session, scope)
-        await self.apply_cancel(result)
+        await self.lifecycle.apply_cancel(result)
         title = result.cancelled[0].title
         when = both(result.cancelled[0].starts_at)
         text = f"🗑️ Cancelled **{escape_md(title)}** on {when}."
@@ -742,7 +461,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         """Start office hours now and post the queue board."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        started = await self.start_session(interaction.guild_id, session)
+        started = await self.lifecycle.start_session(interaction.guild_id, session)
         current = await self.service.get(interaction.guild_id, started.id)
         if current.board_message_id is None:
             # start_session logged why; the host must not be told a board exists.
@@ -782,7 +501,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         """End the live session and post the recap."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        recap = await self.end_session(interaction.guild_id, session)
+        recap = await self.lifecycle.end_session(interaction.guild_id, session)
         ended = await self.service.get(interaction.guild_id, recap.session.id)
         posted = (
             "the recap is posted"
@@ -847,7 +566,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             reminder_role_id=reminder_role.id if reminder_role else None,
             clear_reminder_role=clear_reminder_role,
         )
-        await self.rebuild_jobs(interaction.guild_id)
+        await self.lifecycle.rebuild_jobs(interaction.guild_id)
         offsets = ", ".join(format_offset(o) for o in settings.reminder_offsets) or "none"
         role = f"<@&{settings.reminder_role_id}>" if settings.reminder_role_id else "none"
         await send_ephemeral(

@@ -1,26 +1,32 @@
-"""Scheduled announcements: validation, templates, and the claim → record delivery cycle.
+"""Scheduled announcements: schedules, rendering, and the claim → record delivery cycle.
 
 Delivery state lives in the database. An occurrence is *claimed* (a delivery row,
 unique per announcement and time) before anything is sent, and *recorded* (message
 id, and the announcement's next run) in one transaction afterwards. A claim that a
-restart interrupted is found again by ``claimed_deliveries()``; the cog then looks
-for the post in the channel before sending it again.
+restart interrupted is found again by ``claimed_deliveries()``; the delivery
+(cogs/announcements_delivery.py) then looks for the post in the channel before
+sending it again. Checking the text itself is in services/announcement_text.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import string
-import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from services.announcement_text import (
+    RenderedPost,
+    check_body,
+    check_image_url,
+    check_late,
+    check_title,
+    defuse_mass_mentions,
+    first_line,
+)
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.recurrence import (
@@ -44,9 +50,6 @@ from storage.announcements import (
 log = logging.getLogger(__name__)
 
 MAX_ACTIVE = 200
-MAX_BODY = 4000
-MAX_TITLE = 256
-MAX_IMAGE_URL = 1000
 MAX_CONTENT = 2000  # Discord's limit for a plain message; longer bodies go in an embed
 MAX_EMBED_DESCRIPTION = 4096
 MAX_THREAD_NAME = 100
@@ -61,48 +64,11 @@ REACTIONS_AFTER = timedelta(hours=24)
 # Publishing is retried at start-up for posts at most this old; later it is news no more.
 PUBLISH_WITHIN = timedelta(hours=24)
 DRAFT_LIFETIME = timedelta(days=1)
-LATE_POLICIES = ("send", "skip", "default")
 CHANNEL_KINDS = ("text", "news", "forum")
-
-VARIABLES = {
-    "server": "the server's name",
-    "date": "the date of this post",
-    "next_office_hours": "the next office-hours session, or “none scheduled”",
-}
-_VARIABLE_LIST = ", ".join(f"`{{{name}}}` ({text})" for name, text in VARIABLES.items())
-_MENTION_ALL = re.compile(r"@(everyone|here)")
 
 
 class OfficeHoursLookup(Protocol):
     async def next_session(self, guild_id: int) -> Any: ...
-
-
-@dataclass(frozen=True)
-class RenderedPost:
-    """Exactly what goes to Discord, decided here so preview and post can't differ."""
-
-    content: str | None
-    embed_title: str | None
-    embed_description: str | None
-    image_url: str | None
-    thread_name: str | None  # forum channels only
-    ping_role_id: int | None
-    ping_everyone: bool
-
-    @property
-    def has_embed(self) -> bool:
-        return (
-            self.embed_title is not None
-            or self.embed_description is not None
-            or bool(self.image_url)
-        )
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> RenderedPost:
-        return cls(**json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -156,98 +122,6 @@ class Recorded:
     delivery: Delivery
 
 
-def late_policy_text(policy: str) -> str:
-    if policy == "send":
-        return "send even if late"
-    if policy == "skip":
-        return "skip if late"
-    return "send if at most 1 h late, else skip"
-
-
-def find_variables(text: str) -> list[str]:
-    """Names used as ``{name}``; ``{{`` and ``}}`` are literal braces."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise InvalidInput(
-            f"The text has a stray brace ({exc}). Template variables look like `{{server}}`; "
-            f"write `{{{{` or `}}}}` for a literal brace. Variables: {_VARIABLE_LIST}."
-        ) from None
-    return [name for _, name, _, _ in parsed if name is not None]
-
-
-def check_template(text: str) -> None:
-    for name in find_variables(text):
-        if name not in VARIABLES:
-            shown = name.replace("`", "'")[:40] or "{}"
-            raise InvalidInput(
-                f"`{{{shown}}}` isn't a template variable. The ones that exist are "
-                f"{_VARIABLE_LIST}. Write `{{{{` or `}}}}` for a literal brace."
-            )
-
-
-def defuse_mass_mentions(text: str) -> str:
-    # allowed_mentions already blocks these, but with an @everyone ping the body's
-    # own "@here" would be allowed too: break it with a zero-width space.
-    return _MENTION_ALL.sub("@\u200b\\1", text)
-
-
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        cleaned = line.strip().lstrip("#>*-_ ").strip()
-        if cleaned:
-            return cleaned
-    return ""
-
-
-def check_image_url(url: str | None) -> str | None:
-    if url is None or not url.strip():
-        return None
-    url = url.strip()
-    parsed = urlparse(url)
-    if len(url) > MAX_IMAGE_URL or parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidInput(
-            "The image URL must be a web address starting with `https://` (or `http://`), "
-            "such as `https://example.com/banner.png`. Leave it empty for no image."
-        )
-    return url
-
-
-def _visible(text: str) -> bool:
-    """Whether any character shows: zero-width and direction marks alone post as nothing."""
-    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
-
-
-def check_body(body: str) -> str:
-    text = body.strip()
-    if not text or not _visible(text):
-        raise InvalidInput("The announcement needs some text. Write the body in the form.")
-    if len(text) > MAX_BODY:
-        raise InvalidInput(
-            f"The body is {len(text)} characters; the limit is {MAX_BODY}. Shorten it."
-        )
-    check_template(text)
-    return text
-
-
-def check_title(title: str | None) -> str | None:
-    if title is None or not title.strip():
-        return None
-    title = " ".join(title.split())
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(f"The title is {len(title)} characters; the limit is {MAX_TITLE}.")
-    check_template(title)
-    return title
-
-
-def check_late(late: str | None) -> str:
-    if late is None:
-        return "default"
-    if late not in ("send", "skip"):
-        raise InvalidInput("`late` must be `send` or `skip` (or left out for the default).")
-    return late
-
-
 class AnnouncementService:
     def __init__(
         self,
@@ -299,7 +173,7 @@ class AnnouncementService:
         use_embed = bool(title or announcement.image_url) or len(plain) > MAX_CONTENT
         thread_name = None
         if announcement.channel_kind == "forum":
-            thread_name = (title or _first_line(body) or "Announcement")[:MAX_THREAD_NAME]
+            thread_name = (title or first_line(body) or "Announcement")[:MAX_THREAD_NAME]
         if use_embed:
             description = body[:MAX_EMBED_DESCRIPTION]
             return RenderedPost(

@@ -1,4 +1,4 @@
-"""The weekly digest: figures, sections, Discord-sized text, and the weekly schedule.
+"""The weekly digest service: figures from each feature, periods, and the weekly schedule.
 
 Periods are whole local days in the guild's zone. Activity counters are kept per
 UTC day, so each UTC day is counted in the local day that holds its midpoint
@@ -7,7 +7,8 @@ Pacific/Auckland (UTC+13) the UTC day Sunday counts as the local Monday. Other
 features' figures are asked for with exact UTC instants.
 
 Each section comes from a small provider protocol, so the digest works (minus
-that section) when a feature isn't installed or its provider fails.
+that section) when a feature isn't installed or its provider fails. Turning the
+figures into sections and embeds is services/digest_render.py.
 """
 
 from __future__ import annotations
@@ -23,10 +24,22 @@ from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
 from services.clock import Clock
+from services.digest_render import (
+    Digest,
+    Health,
+    Section,
+    clean,
+    coming_up_section,
+    content_section,
+    health_section,
+    office_hours_section,
+    pain_section,
+    shipped_section,
+    tag_order,
+)
 from services.errors import InvalidInput
 from services.guild_settings import GuildSettingsService
 from services.recurrence import next_after, parse_repeat
-from services.timefmt import discord_timestamp
 from services.timezones import resolve_zone
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
@@ -38,19 +51,6 @@ WEEK = 7
 # Posting later than this after the scheduled time (e.g. the bot was offline) skips the week.
 LATE_LIMIT = timedelta(hours=24)
 RETRY_AFTER = timedelta(minutes=15)
-# A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
-SPIKE_FACTOR = 2
-SPIKE_MIN = 5
-TOP_OPEN = 3
-BEST_CONTENT = 3
-MAX_ITEMS = 10
-MAX_ITEM_CHARS = 200
-MAX_NAMES = 5
-# Discord: 6000 characters over all embeds of a message, 4096 per description.
-EMBED_TOTAL = 6000
-EMBED_DESCRIPTION = 4096
-EMBED_SAFETY = 100
-CHART_FILENAME = "digest.png"
 
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 
@@ -139,49 +139,7 @@ def week_before(local_day: date, zone: ZoneInfo) -> Period:
     return Period(local_day - timedelta(days=WEEK), local_day, zone)
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def change(current: int, previous: int) -> str:
-    """Week-over-week change as ▲/▼ percent."""
-    if current == previous:
-        return "±0%" if current else "–"
-    if previous == 0:
-        return "▲ new"
-    percent = round(abs(current - previous) * 100 / previous)
-    return f"▲ {percent}%" if current > previous else f"▼ {percent}%"
-
-
-_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#@<:])")
-
-
-def clean(text: str, limit: int = 100) -> str:
-    """User text made safe for an embed line: one line, no markdown or mentions, short."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return _MARKDOWN.sub(r"\\\1", flat)
-
-
-def names(values: Sequence[str]) -> str:
-    shown = [clean(v, 40) for v in values[:MAX_NAMES]]
-    hidden = len(values) - len(shown)
-    if hidden:
-        return ", ".join(shown) + f" and {hidden} more"
-    if len(shown) <= 1:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
-
-
-def duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+# --------------------------------------------------------------------------- input
 
 
 def parse_post_time(text: str) -> str:
@@ -201,148 +159,6 @@ def parse_post_time(text: str) -> str:
     if hour > 23 or minute > 59:
         raise bad
     return f"{hour:02d}:{minute:02d}"
-
-
-# --------------------------------------------------------------------------- the digest
-
-
-@dataclass
-class Block:
-    """A heading and a list of items; trimming drops items and says "and N more"."""
-
-    heading: str | None
-    items: list[str]
-    hidden: int = 0  # items left out before trimming (beyond a count cap)
-
-    def render(self, shown: int | None = None) -> list[str]:
-        count = len(self.items) if shown is None else shown
-        lines = [self.heading] if self.heading else []
-        lines += [item[:MAX_ITEM_CHARS] for item in self.items[:count]]
-        more = self.hidden + len(self.items) - count
-        if more:
-            lines.append(f"…and {more} more")
-        return lines
-
-
-def capped(heading: str | None, items: list[str], cap: int = MAX_ITEMS) -> Block:
-    return Block(heading, items[:cap], max(0, len(items) - cap))
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    blocks: list[Block]
-    # False for standing information (coming up, open items) that alone isn't news.
-    news: bool = True
-
-    def text(self, shown: dict[int, int] | None = None) -> str:
-        lines: list[str] = []
-        for i, block in enumerate(self.blocks):
-            lines += block.render(None if shown is None else shown.get(i))
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Health:
-    active: int
-    prev_active: int
-    new: int
-    prev_new: int
-    returning: int
-    prev_returning: int
-    messages: int
-    prev_messages: int
-    left: int
-    prev_left: int
-
-    @property
-    def any_now(self) -> bool:
-        return any((self.active, self.new, self.returning, self.messages, self.left))
-
-    @property
-    def any_at_all(self) -> bool:
-        return self.any_now or any(
-            (self.prev_active, self.prev_new, self.prev_returning, self.prev_messages)
-        )
-
-
-@dataclass(frozen=True)
-class EmbedText:
-    title: str
-    description: str
-    footer: str | None = None
-
-
-@dataclass
-class Digest:
-    guild_id: int
-    period: Period
-    title: str
-    sections: list[Section]
-    health: Health
-    chart: ChartData
-    marker: str  # footer that identifies this digest in the channel
-    chart_png: bytes | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(s.news for s in self.sections)
-
-    def header(self) -> str:
-        return f"📬 **{self.title}** · {self.period.label()} ({self.period.zone.key})"
-
-    def embeds(self) -> list[EmbedText]:
-        """One embed per section, trimmed to fit Discord's limits together."""
-        sections = [s for s in self.sections if s.text()]
-        if not sections:
-            return [EmbedText("A quiet week", "Nothing to report this time.", self.marker)]
-        overhead = sum(len(s.title) for s in sections) + len(self.marker) + EMBED_SAFETY
-        budgets = _share(
-            [len(s.text()) for s in sections], max(0, EMBED_TOTAL - overhead), EMBED_DESCRIPTION
-        )
-        out = []
-        for i, (section, budget) in enumerate(zip(sections, budgets, strict=True)):
-            footer = self.marker if i == len(sections) - 1 else None
-            out.append(EmbedText(section.title, _fit(section, budget), footer))
-        return out
-
-
-def _share(lengths: list[int], total: int, cap: int) -> list[int]:
-    """Split ``total`` characters: short sections keep all they need, long ones share the rest."""
-    budgets = [0] * len(lengths)
-    remaining = total
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    for position, i in enumerate(order):
-        fair = remaining // (len(order) - position)
-        budgets[i] = min(lengths[i], fair, cap)
-        remaining -= budgets[i]
-    return budgets
-
-
-def _fit(section: Section, budget: int) -> str:
-    shown = {i: len(b.items) for i, b in enumerate(section.blocks)}
-    text = section.text(shown)
-    while len(text) > budget:
-        # Drop one item from the block that shows the most.
-        candidates = [i for i, n in shown.items() if n > 0]
-        if not candidates:
-            return text[: max(0, budget - 1)] + "…"
-        biggest = max(candidates, key=lambda i: shown[i])
-        shown[biggest] -= 1
-        text = section.text(shown)
-    return text
-
-
-def _figure_line(label: str, current: int, previous: int, versus: str) -> str:
-    return f"{label}: **{current}** {change(current, previous)} ({versus}: {previous})"
-
-
-def _unpack_upcoming(item: Any, *, title_attr: str, time_attr: str) -> tuple[str, datetime]:
-    if isinstance(item, tuple):
-        # announcements: (id, title, next_run_at)
-        return str(item[1]), item[2]
-    return str(getattr(item, title_attr)), getattr(item, time_attr)
 
 
 # --------------------------------------------------------------------------- schedule view
@@ -589,7 +405,7 @@ class DigestService:
         health = await self.health(guild_id, period)
         sections: list[Section] = []
         if health.any_at_all:
-            sections.append(self._health_section(health, versus))
+            sections.append(health_section(health, versus))
         oh = await self._call(
             "office hours",
             self.office_hours,
@@ -599,7 +415,7 @@ class DigestService:
             period.end_utc,
         )
         if oh is not None:
-            section = self._office_hours_section(oh)
+            section = office_hours_section(oh)
             if section:
                 sections.append(section)
         fb = await self._call(
@@ -613,17 +429,17 @@ class DigestService:
         )
         tags: list[TagPoint] = []
         if fb is not None:
-            pain = self._pain_section(fb, versus)
+            pain = pain_section(fb, versus)
             if pain:
                 sections.append(pain)
-            shipped = self._shipped_section(fb)
+            shipped = shipped_section(fb)
             if shipped:
                 sections.append(shipped)
             this_counts: dict[str, int] = dict(getattr(fb, "tag_counts", {}) or {})
             last_counts: dict[str, int] = dict(getattr(fb, "prev_tag_counts", {}) or {})
             tags = [
                 TagPoint(tag, this_counts.get(tag, 0), last_counts.get(tag, 0))
-                for tag in _tag_order(this_counts, last_counts)
+                for tag in tag_order(this_counts, last_counts)
             ]
         content = await self._call(
             "announcements",
@@ -634,7 +450,7 @@ class DigestService:
             period.end_utc,
         )
         if content is not None:
-            section = self._content_section(content)
+            section = content_section(content)
             if section:
                 sections.append(section)
         if upcoming is not None:
@@ -711,127 +527,15 @@ class DigestService:
             )
         return points
 
-    # ----------------------------------------------------------------- sections
-
-    @staticmethod
-    def _health_section(h: Health, versus: str) -> Section:
-        lines = [
-            _figure_line("👥 Active members", h.active, h.prev_active, versus),
-            _figure_line("🆕 New members", h.new, h.prev_new, versus),
-            _figure_line("🔁 Returning members", h.returning, h.prev_returning, versus),
-            _figure_line("💬 Messages", h.messages, h.prev_messages, versus),
-        ]
-        if h.left or h.prev_left:
-            lines.append(_figure_line("👋 Left", h.left, h.prev_left, versus))
-        return Section("health", "Community health", [Block(None, lines)], news=h.any_now)
-
-    @staticmethod
-    def _office_hours_section(f: Any) -> Section | None:
-        if not f.sessions_held and not f.asked:
-            return None
-        lines = [
-            f"Sessions held: **{f.sessions_held}**",
-            f"Questions: **{f.asked}** asked · **{f.answered}** answered · "
-            f"**{f.skipped}** skipped · **{f.carried_over}** carried over",
-        ]
-        if f.median_wait_seconds is not None:
-            lines.append(f"Median wait: **{duration(f.median_wait_seconds)}**")
-        lines.append(f"Unique askers: **{f.unique_askers}**")
-        blocks = [Block(None, lines)]
-        hosts = list(f.host_ids or [])
-        if hosts:
-            blocks.append(capped("Hosts:", [f"<@{int(h)}>" for h in hosts]))
-        return Section("office_hours", "🎙️ Office hours", blocks)
-
-    @staticmethod
-    def _pain_section(f: Any, versus: str) -> Section | None:
-        this_counts: dict[str, int] = dict(f.tag_counts or {})
-        last_counts: dict[str, int] = dict(f.prev_tag_counts or {})
-        top_open = list(f.top_open or [])
-        if not f.new_items and not any(this_counts.values()) and not top_open:
-            return None
-        blocks = [Block(None, [f"New feedback items: **{f.new_items}**"])]
-        spikes = [
-            f"🔺 **Spike:** `{clean(tag, 40)}` {count} vs {last_counts.get(tag, 0)} {versus}"
-            for tag, count in sorted(this_counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if is_spike(count, last_counts.get(tag, 0))
-        ]
-        if spikes:
-            blocks.append(capped(None, spikes))
-        tag_lines = [
-            f"`{clean(tag, 40)}` {this_counts.get(tag, 0)} "
-            f"{change(this_counts.get(tag, 0), last_counts.get(tag, 0))} "
-            f"({versus}: {last_counts.get(tag, 0)})"
-            for tag in _tag_order(this_counts, last_counts)
-        ]
-        if tag_lines:
-            blocks.append(capped(f"**By tag** ({versus} in brackets):", tag_lines))
-        if top_open:
-            blocks.append(
-                Block(
-                    "**Most-voted open items:**",
-                    [
-                        f"#{item_id} {clean(summary)} — {votes} vote{'s' if votes != 1 else ''}"
-                        for item_id, summary, votes in top_open[:TOP_OPEN]
-                    ],
-                )
-            )
-        news = bool(f.new_items) or any(this_counts.values())
-        return Section("pain_points", "🧭 Pain points", blocks, news=news)
-
-    @staticmethod
-    def _shipped_section(f: Any) -> Section | None:
-        shipped = list(f.shipped or [])
-        if not shipped:
-            return None
-        lines = []
-        for item_id, summary, reporters in shipped:
-            thanks = f" — thanks {names(list(reporters))}" if reporters else ""
-            lines.append(f"✅ #{item_id} {clean(summary)}{thanks}")
-        return Section("shipped", "🚢 You asked, we shipped", [capped(None, lines)])
-
-    @staticmethod
-    def _content_section(f: Any) -> Section | None:
-        best = list(f.best or [])
-        if not f.sent and not best:
-            return None
-        blocks = [Block(None, [f"Announcements sent: **{f.sent}**"])]
-        lines = []
-        for _id, title, reactions, jump_url in best[:BEST_CONTENT]:
-            label = clean(title, 80)
-            linked = f"[{label}]({jump_url})" if jump_url else label
-            lines.append(f"{linked} — {reactions} reaction{'s' if reactions != 1 else ''}")
-        if lines:
-            blocks.append(Block("**Best by reactions:**", lines))
-        return Section("content", "📣 Content", blocks, news=bool(f.sent))
+    # ----------------------------------------------------------------- coming up
 
     async def _coming_up_section(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Section | None:
-        entries: list[tuple[datetime, str]] = []
         sessions = await self._call(
             "upcoming office hours", self.office_hours, "upcoming_between", guild_id, start, end
         )
-        for item in sessions or []:
-            title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")
-            entries.append((at, f"🎙️ Office hours: **{clean(title, 80)}**"))
         posts = await self._call(
             "upcoming announcements", self.announcements, "upcoming_between", guild_id, start, end
         )
-        for item in posts or []:
-            title, at = _unpack_upcoming(item, title_attr="title", time_attr="next_run_at")
-            entries.append((at, f"📣 {clean(title, 80)}"))
-        if not entries:
-            return None
-        entries.sort(key=lambda e: e[0])
-        lines = [f"{discord_timestamp(at, 'f')} · {text}" for at, text in entries]
-        return Section("coming_up", "🗓️ Coming up", [capped(None, lines)], news=False)
-
-
-def is_spike(current: int, previous: int) -> bool:
-    return current >= SPIKE_MIN and current >= SPIKE_FACTOR * previous
-
-
-def _tag_order(this_counts: dict[str, int], last_counts: dict[str, int]) -> list[str]:
-    tags = {t for t, n in this_counts.items() if n} | {t for t, n in last_counts.items() if n}
-    return sorted(tags, key=lambda t: (-this_counts.get(t, 0), -last_counts.get(t, 0), t))
+        return coming_up_section(sessions or [], posts or [])

@@ -248,7 +248,7 @@ async def test_crash_after_send_before_record_does_not_send_twice(world, bots, r
     news, claim = await _claim_without_sending(world, bots)
     cog = bots.current.get_cog("AnnouncementsCog")
     channel = bots.current.get_channel(news.id)
-    message_id, _ = await cog._post(channel, claim.post, claim.nonce)  # sent, never recorded
+    message_id, _ = await cog.delivery._post(channel, claim.post, claim.nonce)  # sent, not recorded
     sent = [r for r in message_posts(world.env) if f"/channels/{news.id}/" in r.path]
     assert sent[-1].json["nonce"] == f"hallway-ann-{claim.delivery_id}"
     assert sent[-1].json["enforce_nonce"] is True

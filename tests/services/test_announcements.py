@@ -5,12 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.announcements import (
-    AnnouncementService,
-    check_image_url,
-    check_template,
-    defuse_mass_mentions,
-)
+from services.announcement_text import check_image_url, check_template, defuse_mass_mentions
+from services.announcements import AnnouncementService
 from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotFound
 from storage.announcements import AnnouncementRepository

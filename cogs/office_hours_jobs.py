@@ -1,0 +1,321 @@
+"""The office-hours session lifecycle that runs on the alarm clock.
+
+SessionLifecycle moves a session through its life on both paths, an advocate's
+command and an alarm job: it keeps the native Discord scheduled event in step,
+plans the auto start/end and reminder jobs (rebuilt from the database at
+start-up), and posts the board, the recap, reminders and the carried-over DMs.
+It is kept apart from the cog so the slash commands and buttons read on their
+own; it is a plain class the cog holds, not a Cog. The board refresher is passed
+in because the cog, which also redraws the board after queue changes, owns it.
+find_channel and tell are the two deliveries both of them need, kept here so
+the cog imports this module and never the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Literal
+
+import discord
+
+from cogs._common import NO_PINGS
+from cogs.office_hours_render import escape_md, render_board, render_recap, where_text
+from cogs.office_hours_views import board_view
+from services.errors import HallwayError
+from services.office_hours import CancelResult, OfficeHoursService, Recap
+from services.timefmt import both
+from storage.office_hours import NewSession, OfficeHoursSettings, Question, Session
+
+if TYPE_CHECKING:
+    from bot import HallwayBot
+
+log = logging.getLogger(__name__)
+
+MAX_REMINDER_MENTIONS = 50
+
+
+async def find_channel(bot: HallwayBot, channel_id: int | None) -> discord.abc.Messageable | None:
+    if channel_id is None:
+        return None
+    channel = bot.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(channel_id)
+        except discord.HTTPException:
+            log.warning("Office-hours channel %s is gone or hidden", channel_id)
+            return None
+    return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+async def tell(bot: HallwayBot, user_ids: list[int], text: str) -> None:
+    """Direct messages; members who closed their DMs simply don't get one."""
+    for user_id in user_ids:
+        try:
+            user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+            await user.send(text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            log.info("Could not DM %s about office hours: %s", user_id, exc)
+
+
+class SessionLifecycle:
+    def __init__(
+        self,
+        bot: HallwayBot,
+        service: OfficeHoursService,
+        refresh_board: Callable[[int, int], Awaitable[None]],
+    ) -> None:
+        self.bot = bot
+        self.service = service
+        self._refresh_board = refresh_board
+        self._reminder_jobs: dict[int, set[str]] = {}
+
+    def _guild(self, guild_id: int) -> discord.Guild | None:
+        return self.bot.get_guild(guild_id)
+
+    async def create_event(
+        self, session_like: Session | NewSession, guild: discord.Guild
+    ) -> discord.ScheduledEvent:
+        kwargs: dict[str, object] = {
+            "name": session_like.title,
+            "start_time": session_like.starts_at,
+            "end_time": session_like.ends_at,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        if session_like.description:
+            kwargs["description"] = session_like.description
+        if session_like.location_channel_id and session_like.location_kind == "stage":
+            kwargs["entity_type"] = discord.EntityType.stage_instance
+            kwargs["channel"] = discord.Object(session_like.location_channel_id)
+        elif session_like.location_channel_id:
+            kwargs["entity_type"] = discord.EntityType.voice
+            kwargs["channel"] = discord.Object(session_like.location_channel_id)
+        else:
+            text = guild.get_channel(session_like.text_channel_id)
+            kwargs["entity_type"] = discord.EntityType.external
+            kwargs["location"] = f"#{text.name}" if text is not None else "Discord text channel"
+        return await guild.create_scheduled_event(**kwargs)  # type: ignore[arg-type]
+
+    async def _set_event(
+        self, session: Session, target: Literal["active", "completed", "cancelled"]
+    ) -> None:
+        """Move the Discord event along with the session; a lost event is only logged."""
+        guild = self._guild(session.guild_id)
+        if guild is None or session.event_id is None:
+            return
+        try:
+            event = await guild.fetch_scheduled_event(session.event_id)
+            status = event.status
+            if target == "active" and status is discord.EventStatus.scheduled:
+                await event.start()
+            elif target == "completed" and status is discord.EventStatus.active:
+                await event.end()
+            elif target in ("completed", "cancelled") and status is discord.EventStatus.scheduled:
+                await event.cancel()
+            elif target == "cancelled" and status is discord.EventStatus.active:
+                await event.end()
+        except (discord.HTTPException, ValueError) as exc:
+            log.warning("Could not move event %s to %s: %s", session.event_id, target, exc)
+
+    async def _new_occurrence_event(self, session: Session | None) -> None:
+        """Give a freshly created occurrence its Discord event and its jobs."""
+        if session is None:
+            return
+        guild = self._guild(session.guild_id)
+        if guild is not None:
+            try:
+                event = await self.create_event(session, guild)
+                await self.service.set_event_id(session.guild_id, session.id, event.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not create the event for session %s: %s", session.id, exc)
+        await self.schedule_jobs(session)
+
+    def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            # A job due at start-up must wait for the guild cache.
+            await self.bot.wait_until_ready()
+            try:
+                await fn()
+            except HallwayError as exc:
+                # The session moved on since the job was planned (e.g. an advocate ended
+                # it, or the start and end jobs of a missed session raced at start-up).
+                log.info("Office-hours job skipped: %s", exc)
+
+        return run
+
+    def cancel_jobs(self, session_id: int) -> None:
+        self.bot.alarm.cancel(f"oh-start:{session_id}")
+        self.bot.alarm.cancel(f"oh-end:{session_id}")
+        # Remembered per session: scanning every alarm job here made start-up
+        # quadratic in the number of sessions.
+        for name in self._reminder_jobs.pop(session_id, ()):
+            self.bot.alarm.cancel(name)
+
+    async def schedule_jobs(
+        self, session: Session, settings: OfficeHoursSettings | None = None
+    ) -> None:
+        settings = settings or await self.service.settings(session.guild_id)
+        self.cancel_jobs(session.id)
+        alarm = self.bot.alarm
+        guild_id, session_id = session.guild_id, session.id
+        if session.status == "scheduled":
+            if settings.auto_start:
+                alarm.schedule(
+                    f"oh-start:{session_id}",
+                    self.service.start_due(session),
+                    self._job(lambda: self.auto_start(guild_id, session_id)),
+                )
+            for reminder in self.service.reminders_due(session, settings):
+                offset = reminder.offset_minutes
+                name = f"oh-remind:{session_id}:{offset}"
+                self._reminder_jobs.setdefault(session_id, set()).add(name)
+                alarm.schedule(
+                    name,
+                    reminder.due,
+                    self._job(
+                        lambda offset=offset: self.send_reminder(guild_id, session_id, offset)
+                    ),
+                )
+        if session.status in ("scheduled", "live") and settings.auto_end:
+            alarm.schedule(
+                f"oh-end:{session_id}",
+                self.service.end_due(session, settings),
+                self._job(lambda: self.auto_end(guild_id, session_id)),
+            )
+
+    async def rebuild_jobs(self, guild_id: int | None = None) -> None:
+        """Re-create every alarm job from the database (start-up, settings changes)."""
+        settings: dict[int, OfficeHoursSettings] = {}
+        for session in await self.service.active_sessions():
+            if guild_id is None or session.guild_id == guild_id:
+                if session.guild_id not in settings:
+                    settings[session.guild_id] = await self.service.settings(session.guild_id)
+                await self.schedule_jobs(session, settings[session.guild_id])
+
+    async def auto_start(self, guild_id: int, session_id: int) -> None:
+        session = await self.service.repo.get_session(guild_id, session_id)
+        settings = await self.service.settings(guild_id)
+        if session is None or session.status != "scheduled" or not settings.auto_start:
+            return
+        if self.bot.clock.now() >= session.ends_at:
+            # Missed entirely while offline: opening it now would help nobody.
+            await self.skip_missed(session)
+            return
+        await self.start_session(guild_id, session_id)
+
+    async def auto_end(self, guild_id: int, session_id: int) -> None:
+        session = await self.service.repo.get_session(guild_id, session_id)
+        settings = await self.service.settings(guild_id)
+        if session is None or not settings.auto_end:
+            return
+        if session.status == "scheduled":
+            # Nobody started it (auto start off): keep the series and its queue going.
+            await self.skip_missed(session)
+        elif session.status == "live":
+            await self.end_session(guild_id, session_id)
+
+    async def skip_missed(self, session: Session) -> None:
+        """A session that never ran is cancelled; a series continues with its queue."""
+        log.info("Session %s was never started; cancelling that occurrence", session.id)
+        await self.apply_cancel(await self.service.cancel(session.guild_id, session.id, "this"))
+
+    async def apply_cancel(self, result: CancelResult) -> None:
+        for cancelled in result.cancelled:
+            self.cancel_jobs(cancelled.id)
+            await self._set_event(cancelled, "cancelled")
+        await self._new_occurrence_event(result.next_session)
+        title = result.cancelled[0].title
+        await self._tell_leftovers(title, result.carried, result.dropped, result.next_session)
+
+    async def send_reminder(self, guild_id: int, session_id: int, offset: int) -> None:
+        session = await self.service.claim_reminder(guild_id, session_id, offset)
+        if session is None:
+            return
+        settings = await self.service.settings(guild_id)
+        channel = await find_channel(self.bot, session.text_channel_id)
+        if channel is None:
+            return
+        waiting = await self.service.waiting_askers(guild_id, session_id)
+        # Discord pings at most 100 users per message; 50 keeps the text short too.
+        askers = waiting[:MAX_REMINDER_MENTIONS]
+        lines = [
+            f"⏰ **{escape_md(session.title)}** starts {both(session.starts_at)} "
+            f"in {where_text(session)}."
+        ]
+        if askers:
+            mentions = " ".join(f"<@{u}>" for u in askers)
+            extra = f" and {len(waiting) - len(askers)} more" if len(waiting) > len(askers) else ""
+            lines.append(f"Questions waiting ({len(waiting)}): {mentions}{extra}")
+        lines.append("Got a question? Queue it now with `/officehours ask`.")
+        role_id = settings.reminder_role_id
+        if role_id is not None:
+            lines.insert(0, f"<@&{role_id}>")
+        allowed = discord.AllowedMentions(
+            everyone=False,
+            users=[discord.Object(u) for u in askers],
+            roles=[discord.Object(role_id)] if role_id is not None else False,
+            replied_user=False,
+        )
+        try:
+            message = await channel.send("\n".join(lines), allowed_mentions=allowed)
+        except discord.HTTPException as exc:
+            # Claimed but not delivered: sending later would be the "late" we promise not to do.
+            log.warning("Reminder for session %s could not be posted: %s", session_id, exc)
+            return
+        await self.service.record_reminder_message(guild_id, session_id, offset, message.id)
+
+    async def start_session(self, guild_id: int, session_id: int | None) -> Session:
+        session = await self.service.start(guild_id, session_id)
+        await self._set_event(session, "active")
+        channel = await find_channel(self.bot, session.text_channel_id)
+        if channel is not None:
+            view = await self.service.queue_view(guild_id, session.id)
+            try:
+                board = await channel.send(
+                    embed=render_board(view), view=board_view(session.id), allowed_mentions=NO_PINGS
+                )
+                await self.service.set_board_message(guild_id, session.id, board.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not post the board for session %s: %s", session.id, exc)
+        await self.schedule_jobs(session)
+        return session
+
+    async def end_session(self, guild_id: int, session_id: int | None) -> Recap:
+        recap = await self.service.end(guild_id, session_id)
+        session = recap.session
+        self.cancel_jobs(session.id)
+        await self._set_event(session, "completed")
+        await self._refresh_board(guild_id, session.id)
+        channel = await find_channel(self.bot, session.text_channel_id)
+        if channel is not None:
+            try:
+                message = await channel.send(embed=render_recap(recap), allowed_mentions=NO_PINGS)
+                await self.service.set_recap_message(guild_id, session.id, message.id)
+            except discord.HTTPException as exc:
+                log.warning("Could not post the recap for session %s: %s", session.id, exc)
+        await self._new_occurrence_event(recap.next_session)
+        await self._tell_leftovers(session.title, recap.carried, recap.dropped, recap.next_session)
+        return recap
+
+    async def _tell_leftovers(
+        self,
+        title: str,
+        carried: list[Question],
+        dropped: list[Question],
+        next_session: Session | None,
+    ) -> None:
+        if carried and next_session is not None:
+            await tell(
+                self.bot,
+                [q.user_id for q in carried],
+                f"Your office-hours question wasn't reached in **{title}**. It's carried over and "
+                f"first in line at the next session, {both(next_session.starts_at)}. "
+                "Use `/officehours leave` if you no longer need it.",
+            )
+        if dropped:
+            await tell(
+                self.bot,
+                [q.user_id for q in dropped],
+                f"**{title}** ended before your question was reached, and no further session "
+                "is planned. Ask again with `/officehours ask` when the next one is announced.",
+            )
