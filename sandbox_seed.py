@@ -1,0 +1,284 @@
+"""The sandbox's demo server and its seeded week: the part to edit to change the demo.
+
+`build_world` makes the simulated guild (channels, the Advocates role, the
+visitor and three developers), `seed_week` sets up a week of activity through
+the bot's own commands, and `post_guide` leaves the welcome note in #general.
+They live apart from sandbox.py, which starts, drives and serves the sandbox,
+so changing what the demo shows never means reading the server's lifecycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simcord import Env
+    from simcord.actors import MemberActor
+    from simcord.builders import ChannelHandle, GuildHandle, RoleHandle
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "Hallway Sandbox"
+TIMEZONE = "Europe/Berlin"
+DEVELOPERS = ("priya", "marco", "sam")
+
+
+@dataclass
+class World:
+    guild: GuildHandle
+    general: ChannelHandle
+    staff: ChannelHandle  # #advocates, where the seeding advocate runs admin commands
+    office_hours: ChannelHandle
+    announcements: ChannelHandle
+    digest: ChannelHandle
+    stage: ChannelHandle
+    advocates: RoleHandle
+    you: MemberActor
+    developers: list[MemberActor]
+
+
+def build_world(env: Env) -> World:
+    """The demo server; ids come out the same on every run, so --database stays valid."""
+    import discord
+
+    you_user = env.create_user("you", global_name="You (advocate)")
+    guild = env.create_guild(SERVER_NAME, owner=you_user)
+    advocates = guild.create_role("Advocates", hoist=True, mentionable=True)
+    general = guild.create_text_channel("general", topic="Say hi! Try /officehours upcoming")
+    staff = guild.create_text_channel(
+        "advocates",
+        topic="The DevRel team's channel: the sandbox's week was set up here",
+        overwrites={
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            advocates: discord.PermissionOverwrite(view_channel=True),
+        },
+    )
+    office_hours = guild.create_text_channel("office-hours", topic="Queue up with /officehours ask")
+    announcements = guild.create_news_channel("announcements")
+    digest = guild.create_text_channel("digest")
+    stage = guild.create_stage_channel("office-hours-stage")
+    you = guild.add_member(you_user, roles=[advocates])
+    developers = [guild.add_member(env.create_user(name)) for name in DEVELOPERS]
+    return World(
+        guild=guild,
+        general=general,
+        staff=staff,
+        office_hours=office_hours,
+        announcements=announcements,
+        digest=digest,
+        stage=stage,
+        advocates=advocates,
+        you=you,
+        developers=developers,
+    )
+
+
+_ITEM = re.compile(r"feedback \*\*#(\d+)\*\*")
+
+
+def _content(result: Any) -> str:
+    response = getattr(result, "response", None)
+    return (getattr(response, "content", None) or "") if response is not None else ""
+
+
+async def seed_week(env: Env, world: World) -> list[str]:
+    """Set up a week of activity through the bot's commands; returns the steps that failed.
+
+    A feature that misbehaves must not keep the sandbox from opening, so each
+    step is tried on its own and a failure is logged and skipped.
+    """
+    you, (priya, marco, sam) = world.you, world.developers
+    # Developers talk in #general; the advocate's admin commands go to #advocates,
+    # so their replies read as a log of how the week was set up.
+    general, staff = world.general, world.staff
+    failures: list[str] = []
+    items: list[int] = []
+
+    async def step(name: str, action: Callable[[], Awaitable[Any]]) -> Any:
+        cursor = env.error_cursor
+        try:
+            result = await action()
+        except Exception as exc:
+            log.warning("Sandbox seeding: %s failed: %s", name, exc)
+            failures.append(name)
+            return None
+        errors = env.errors_since(cursor)
+        if errors:
+            log.warning("Sandbox seeding: %s raised in the bot: %r", name, errors[-1])
+            failures.append(name)
+        return result
+
+    async def submit_feedback(actor: MemberActor, summary: str, details: str, area: str) -> Any:
+        shown = await actor.slash(general, "feedback submit")
+        if shown.modal is None:
+            raise RuntimeError(f"no modal: {_content(shown)}")
+        done = await actor.submit_modal(
+            shown, {"summary": summary, "details": details, "area": area}
+        )
+        match = _ITEM.search(_content(done))
+        if match is None:
+            raise RuntimeError(f"unexpected reply: {_content(done)[:200]}")
+        items.append(int(match.group(1)))
+        return done
+
+    async def schedule_announcement() -> Any:
+        shown = await you.slash(
+            staff,
+            "announce schedule",
+            channel=world.announcements,
+            when="tomorrow 09:00",
+            title="Office hours today",
+        )
+        if shown.modal is None:
+            raise RuntimeError(f"no modal: {_content(shown)}")
+        return await you.submit_modal(
+            shown,
+            {
+                "body": "Bring your API questions to office hours today at 17:00 "
+                "(Berlin time). Queue up early with /officehours ask!",
+                "image_url": "",
+            },
+        )
+
+    # -- /setup: the owner makes the Advocates role the advocates, then picks channels.
+    await step(
+        "/setup advocate-role",
+        lambda: you.slash(staff, "setup advocate-role", role=world.advocates),
+    )
+    await step("/setup timezone", lambda: you.slash(staff, "setup timezone", name=TIMEZONE))
+    for kind, channel in (
+        ("office-hours", world.office_hours),
+        ("announcements", world.announcements),
+        ("digest", world.digest),
+    ):
+        await step(
+            f"/setup channel {kind}",
+            lambda kind=kind, channel=channel: you.slash(
+                staff, "setup channel", kind=kind, channel=channel
+            ),
+        )
+
+    # -- Office hours: a weekly session tomorrow evening with two questions queued.
+    await step(
+        "/officehours schedule",
+        lambda: you.slash(
+            staff,
+            "officehours schedule",
+            title="Weekly API office hours",
+            start="tomorrow 17:00",
+            duration=60,
+            repeat="weekly",
+            location=world.stage,
+            description="Live Q&A with the developer-relations team.",
+        ),
+    )
+    await step(
+        "/officehours ask (priya)",
+        lambda: priya.slash(
+            general,
+            "officehours ask",
+            question="How do I refresh an OAuth token without logging the user out?",
+        ),
+    )
+    await step(
+        "/officehours ask (marco)",
+        lambda: marco.slash(
+            general,
+            "officehours ask",
+            question="Is there a sandbox for testing webhooks locally?",
+        ),
+    )
+
+    # -- Feedback: a few items, tagged by the bot's tagger, with votes.
+    for actor, summary, details, area in (
+        (
+            priya,
+            "Python SDK throws 401 after token refresh",
+            "acme-sdk 2.3.1 returns HTTP 401 unauthorized right after the OAuth token refreshes.",
+            "SDK",
+        ),
+        (
+            marco,
+            "Webhook retries are not documented",
+            "The docs don't say how often or how long webhook deliveries are retried.",
+            "Docs",
+        ),
+        (
+            sam,
+            "Search API rate limit is too low for batch jobs",
+            "We hit 429 Too Many Requests after 100 calls a minute on /v2/search.",
+            "API",
+        ),
+        (
+            priya,
+            "Dashboard needs a dark mode",
+            "The developer dashboard is very bright at night; a dark theme would help.",
+            "",
+        ),
+    ):
+        await step(
+            f"/feedback submit ({summary[:30]})",
+            lambda actor=actor, summary=summary, details=details, area=area: submit_feedback(
+                actor, summary, details, area
+            ),
+        )
+    votes = [(marco, 0), (sam, 0), (you, 0), (priya, 1), (sam, 1), (marco, 2)]
+    for voter, index in votes:
+        if index < len(items):
+            await step(
+                f"/feedback vote #{items[index]}",
+                lambda voter=voter, item=items[index]: voter.slash(
+                    staff if voter is you else general, "feedback vote", item=item
+                ),
+            )
+    if len(items) > 3:
+        # The tagger found nothing in the last one; the advocate tags it by hand.
+        await step(
+            f"/feedback tag #{items[3]}",
+            lambda: you.slash(staff, "feedback tag", item=items[3], add="feature-request"),
+        )
+
+    # -- Announcements and the weekly digest.
+    await step("/announce schedule", schedule_announcement)
+    await step(
+        "/digest configure",
+        lambda: you.slash(
+            staff,
+            "digest configure",
+            channel=world.digest,
+            day="monday",
+            time="09:00",
+        ),
+    )
+    await env.settle()
+    return failures
+
+
+GUIDE = """\
+👋 **Welcome to the Hallway sandbox.** This is the real bot in a simulated Discord on your \
+own machine: no token, and nothing leaves 127.0.0.1.
+• You are **You (advocate)**. Pick **priya**, **marco** or **sam** under *Viewing as* to be a \
+developer instead.
+• A week is set up: weekly office hours tomorrow at 17:00 (Berlin) with two questions queued, \
+four feedback items with tags and votes, an announcement for tomorrow 09:00, and a Monday digest. \
+The advocate's commands that did it are in {staff}.
+• Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
+`/announce list` or `/digest preview`.
+• `/sandbox advance hours:24` moves the clock, so reminders, announcements and the digest fire. \
+`/sandbox show channel:#office-hours` looks at another channel ({announcements}, {digest}, ...)."""
+
+
+async def post_guide(world: World) -> None:
+    """A note in #general telling the visitor where they are and what to try."""
+    guide = world.guild.create_webhook(world.general, "Sandbox guide")
+    await guide.send(
+        GUIDE.format(
+            staff=world.staff.mention,
+            announcements=world.announcements.mention,
+            digest=world.digest.mention,
+        )
+    )
