@@ -253,7 +253,11 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             await self._tell_capturer(member, message, f"Nothing was captured: {exc}")
             return
         if result.created:
-            await message.add_reaction(emoji)
+            try:
+                await message.add_reaction(emoji)
+            except discord.HTTPException:
+                # The item is saved; the acknowledgement is a courtesy, the DM below is not.
+                log.warning("Could not add the capture reaction in %s", payload.channel_id)
         text = capture_reply(result)
         view = None
         if result.created and result.similar:

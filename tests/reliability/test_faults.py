@@ -326,6 +326,22 @@ async def test_feedback_forum_post_failure_keeps_the_item(world, bots, status) -
     assert len(forum.threads) == 1  # the next one posts: nothing is stuck
 
 
+@pytest.mark.parametrize("status", [403, 500])
+async def test_a_failed_acknowledgement_reaction_still_tells_the_advocate(
+    world, bots, status
+) -> None:
+    env = world.env
+    await make_advocates(world)
+    message = await world.bob.send(world.general, "Webhook retries are not documented")
+    env.inject_error("PUT", "/channels/*/messages/*/reactions/*", status=status, times=1)
+    await world.alice.react(message, "📝")
+    await env.settle()
+    item = await bots.current.services.feedback.repo.by_message(world.guild.id, message.id)
+    assert item is not None
+    dm = world.alice.user.dm_channel.last_message
+    assert dm is not None and f"**#{item.id}**" in dm.content
+
+
 @pytest.mark.parametrize("status", [403, 404, 500])
 async def test_reaction_capture_survives_reaction_and_dm_faults(world, bots, status) -> None:
     env = world.env
