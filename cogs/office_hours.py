@@ -20,6 +20,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
+from cogs.feedback_render import capture_reply
+from cogs.feedback_views import dedupe_view
 from cogs.office_hours_jobs import SessionLifecycle, find_channel, tell
 from cogs.office_hours_render import (
     duration_text,
@@ -230,17 +232,24 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             if question.thread_id
             else None
         )
-        item = await feedback.capture_from_office_hours(
+        result = await feedback.capture_from_office_hours(
             guild_id=interaction.guild_id,
             reporter_id=question.user_id,
             captured_by_id=interaction.user.id,
             text=question.question,
             source_url=source,
         )
+        item = result.item
         await self.service.attach_feedback(interaction.guild_id, question_id, item.id)
+        # In the thread, for everyone in it: the same reply as any other capture (id, tags,
+        # similar open items with their +1 buttons), and who captured it.
+        kwargs: dict[str, object] = {}
+        if result.similar:
+            kwargs["view"] = dedupe_view(item.id, [s.id for s in result.similar])
         await interaction.response.send_message(
-            f"📝 Saved as feedback #{item.id} by <@{interaction.user.id}>.",
+            f"{capture_reply(result)}\nCaptured by <@{interaction.user.id}>.",
             allowed_mentions=NO_PINGS,
+            **kwargs,
         )
 
     # -- presenters -------------------------------------------------------

@@ -402,8 +402,8 @@ class FeedbackService:
         captured_by_id: int,
         text: str,
         source_url: str | None,
-    ) -> FeedbackItem:
-        """The office-hours "Convert to feedback" seam."""
+    ) -> CaptureResult:
+        """The office-hours "Convert to feedback" seam: the capture, with its similar items."""
         name = None
         if self._name_lookup is not None:
             name = self._name_lookup(guild_id, reporter_id)
@@ -423,7 +423,7 @@ class FeedbackService:
                 await self.on_created(result.item)
             except Exception:  # the item is saved; a failed forum post must not undo that
                 log.exception("after-capture hook failed for feedback #%s", result.item.id)
-        return result.item
+        return result
 
     async def _check_area(self, guild_id: int, area: str | None) -> str | None:
         value = clean_summary(area or "")

@@ -139,13 +139,14 @@ async def test_reaction_capture_is_idempotent_and_acknowledged(world, bots) -> N
 
 async def test_office_hours_seam_creates_an_item(world, bots) -> None:
     await make_advocates(world)
-    item = await items(bots.current).capture_from_office_hours(
+    result = await items(bots.current).capture_from_office_hours(
         guild_id=world.guild.id,
         reporter_id=world.bob.id,
         captured_by_id=world.alice.id,
         text="How do I paginate the list endpoint? The docs don't say.",
         source_url=None,
     )
+    item = result.item
     assert item.id == 1 and item.reporter_name == "bob" and "docs" in item.tag_names
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import discord
 import pytest
 from simcord import OptionError
 
+from services.feedback import CaptureResult
 from storage.office_hours import OfficeHoursSettings
 from tests.conftest import make_advocates
 
@@ -255,11 +258,12 @@ async def test_convert_to_feedback_seam(world, bots) -> None:
     class FakeFeedback:
         async def capture_from_office_hours(self, **kwargs):
             captured.append(kwargs)
-            return type("Item", (), {"id": 41})()
+            item = SimpleNamespace(id=41, summary="Question 1", tags=[], tag_names=[], votes=1)
+            return CaptureResult(item, created=True)  # type: ignore[arg-type]
 
     bots.current.services.feedback = FakeFeedback()
     r = await world.alice.click(card, label="Convert to feedback")
-    assert "Saved as feedback #41" in r.response.content
+    assert "Saved as feedback **#41**" in r.response.content
     assert captured == [
         {
             "guild_id": world.guild.id,
@@ -672,8 +676,9 @@ async def test_convert_to_feedback_with_the_real_feedback_service(world, bots) -
     await world.alice.slash(world.general, "officehours next")
     [thread] = office.threads
     r = await world.alice.click(card_in(thread), label="Convert to feedback")
-    assert "Saved as feedback #" in r.response.content
-    item_id = int(r.response.content.split("#")[1].split()[0])
+    match = re.search(r"Saved as feedback \*\*#(\d+)\*\*", r.response.content)
+    assert match, r.response.content
+    item_id = int(match.group(1))
     item = await bots.current.services.feedback.item(world.guild.id, item_id)
     assert (item.reporter_id, item.captured_by_id) == (world.bob.id, world.alice.id)
     assert item.source_url == f"https://discord.com/channels/{world.guild.id}/{thread.id}"

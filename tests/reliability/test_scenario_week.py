@@ -306,7 +306,7 @@ async def test_a_busy_week_survives_25_restarts(world, bots, restart) -> None:
     admin_card = card_in(w.newest_thread())
     await w.restart()  # 10: the card converts the question to feedback
     r = await alice.click(admin_card, label="Convert to feedback")
-    match = re.search(r"Saved as feedback #(\d+)", r.response.content)
+    match = re.search(r"Saved as feedback \*\*#(\d+)\*\*", r.response.content)
     assert match, r.response.content
     w.ledger.feedback[int(match.group(1))] = {
         "summary": "Can I self-host the dashboard?",

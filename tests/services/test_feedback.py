@@ -263,9 +263,11 @@ async def test_plus_one_instead_permission(svc) -> None:
 
 
 async def test_office_hours_seam(svc) -> None:
-    item = await svc.capture_from_office_hours(
+    result = await svc.capture_from_office_hours(
         guild_id=G, reporter_id=42, captured_by_id=1, text="How do I paginate?", source_url=None
     )
+    item = result.item
+    assert result.created and result.similar == []
     assert item.id and item.source == "office-hours" and item.reporter_name == "user42"
 
 
