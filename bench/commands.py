@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock starts here
 TARGET_P50_RATIO = 2.0
 TARGET_P99_MS = 10.0
 WAITING_QUESTIONS = 20
+REPLY_TIMEOUT_S = 30
 
 
 class SimClock:
@@ -90,6 +92,36 @@ class Probe:
         self.arrived.clear()
 
 
+class Watchdog:
+    """A real-time guard, so a command that never replies can't hang the run (the loop's
+    timers are virtual under SimCord). One thread for the whole run that wakes once a
+    second: arming it costs an assignment, not a thread start inside the timed window."""
+
+    def __init__(self, on_timeout: Any) -> None:
+        self._on_timeout = on_timeout
+        self._deadline: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="bench-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, seconds: float) -> None:
+        self._deadline = time.monotonic() + seconds
+
+    def disarm(self) -> None:
+        self._deadline = None
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            deadline = self._deadline
+            if deadline is not None and time.monotonic() > deadline:
+                self._deadline = None
+                self._on_timeout()
+
+
 class Bench:
     def __init__(self, env: Env, bot: Any, channel_id: int) -> None:
         self.env = env
@@ -97,6 +129,8 @@ class Bench:
         self.channel_id = channel_id
         self.probe = Probe()
         self.probe.install()
+        loop = asyncio.get_running_loop()
+        self.watchdog = Watchdog(lambda: loop.call_soon_threadsafe(self.probe.arrived.set))
         self.parse = bot._connection.parsers["INTERACTION_CREATE"]
         self._ids: dict[str, str] = {}
 
@@ -119,16 +153,13 @@ class Bench:
             data=data,
         )
         self.probe.expect(payload["token"])
-        # A real-time guard (the loop's timers are virtual here): never wait forever.
-        loop = asyncio.get_running_loop()
-        guard = threading.Timer(30, lambda: loop.call_soon_threadsafe(self.probe.arrived.set))
-        guard.start()
+        self.watchdog.arm(REPLY_TIMEOUT_S)
         start = now_ns()
         self.parse(payload)
         await self.probe.arrived.wait()
-        guard.cancel()
+        self.watchdog.disarm()
         if self.probe.reply_at is None:
-            raise RuntimeError(f"no reply within 30 s to {data.get('name') or data}")
+            raise RuntimeError(f"no reply within {REPLY_TIMEOUT_S} s to {data.get('name') or data}")
         elapsed = self.probe.reply_at - start
         # Whatever the command does after replying finishes before the next one, untimed.
         # SimCord's settle, not asyncio.wait: the bot's timers run on its virtual clock,
@@ -217,6 +248,7 @@ async def _run(quick: bool) -> Result:
     _add_floor_command(bot)
     logging.getLogger("hallway").setLevel(logging.WARNING)
     env = Env(bot, check_errors=False)
+    bench: Bench | None = None
     await env.start()
     try:
         guild = env.create_guild("Bench guild", id=GUILD_ID)
@@ -302,6 +334,8 @@ async def _run(quick: bool) -> Result:
         if created != rounds + warmup:
             raise RuntimeError(f"expected {rounds + warmup} captures, the database has {created}")
     finally:
+        if bench is not None:
+            bench.watchdog.stop()
         with contextlib.suppress(Exception):
             await env.shutdown()
         await bot.close()
