@@ -22,7 +22,7 @@ from discord.ext import commands
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
 from cogs.feedback_render import capture_reply
 from cogs.feedback_views import dedupe_view
-from cogs.office_hours_jobs import SessionLifecycle, find_channel, tell
+from cogs.office_hours_jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours_render import (
     duration_text,
     escape_md,
@@ -208,6 +208,8 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             else:
                 note = "⏭️ Skipped: the question moves to the end of the queue (once)."
             await interaction.followup.send(note, allowed_mentions=NO_PINGS)
+            # A no-show's thread is done with: if they come back, their next turn opens a new one.
+            await archive_thread(interaction.channel)
             await self.refresh_board(guild_id, result.session.id)
         else:
             await self._convert_to_feedback(interaction, question_id)

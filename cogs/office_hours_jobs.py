@@ -7,7 +7,7 @@ start-up), and posts the board, the recap, reminders and the carried-over DMs.
 It is kept apart from the cog so the slash commands and buttons read on their
 own; it is a plain class the cog holds, not a Cog. The board refresher is passed
 in because the cog, which also redraws the board after queue changes, owns it.
-find_channel and tell are the two deliveries both of them need, kept here so
+find_channel, tell and archive_thread are what both of them need, kept here so
 the cog imports this module and never the other way round.
 """
 
@@ -46,6 +46,18 @@ async def find_channel(bot: HallwayBot, channel_id: int | None) -> discord.abc.M
             log.warning("Office-hours channel %s is gone or hidden", channel_id)
             return None
     return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+async def archive_thread(thread: object) -> None:
+    """Close a question's thread once it is done with, as help forums do, so the channel's
+    thread list shows only live questions. Archived, not locked: a reply reopens it, and the
+    recap's links still work."""
+    if not isinstance(thread, discord.Thread) or thread.archived:
+        return
+    try:
+        await thread.edit(archived=True)
+    except discord.HTTPException as exc:
+        log.warning("Could not archive question thread %s: %s", thread.id, exc)
 
 
 async def tell(bot: HallwayBot, user_ids: list[int], text: str) -> None:
@@ -295,7 +307,12 @@ class SessionLifecycle:
                 log.warning("Could not post the recap for session %s: %s", session.id, exc)
         await self._new_occurrence_event(recap.next_session)
         await self._tell_leftovers(session.title, recap.carried, recap.dropped, recap.next_session)
+        await self._archive_threads(guild_id, session.id)
         return recap
+
+    async def _archive_threads(self, guild_id: int, session_id: int) -> None:
+        for thread_id in await self.service.question_threads(guild_id, session_id):
+            await archive_thread(self.bot.get_channel(thread_id))
 
     async def _tell_leftovers(
         self,

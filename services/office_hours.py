@@ -654,6 +654,11 @@ class OfficeHoursService:
                 result = SkipResult(session, replace(question, skip_count=1, taken_at=None), False)
         return result
 
+    async def question_threads(self, guild_id: int, session_id: int) -> list[int]:
+        """The threads opened for the session's questions, oldest first."""
+        questions = await self.repo.session_questions(guild_id, session_id)
+        return sorted(q.thread_id for q in questions if q.thread_id is not None)
+
     async def attach_feedback(self, guild_id: int, question_id: int, feedback_id: int) -> None:
         await self.repo.set_feedback(guild_id, question_id, feedback_id)
 

@@ -289,6 +289,7 @@ async def test_end_posts_recap_carries_over_and_completes_the_event(world, bots)
     await world.alice.slash(world.general, "officehours next")  # bob answered, carol taken
     [_, carol_thread] = sorted(office.threads, key=lambda t: t.id)
     await world.alice.click(card_in(carol_thread), label="Skip")  # back in line behind admin
+    assert carol_thread._channel.thread_metadata.archived  # a no-show's thread is done with
     await env.advance_time(600)
     r = await world.alice.slash(world.general, "officehours end")
     assert "Ended **EMEA office hours**" in r.response.content
@@ -308,6 +309,8 @@ async def test_end_posts_recap_carries_over_and_completes_the_event(world, bots)
     # Only bob was taken for good (after 1 min); carol's skipped turn isn't a wait served.
     assert fields["Median wait"] == "1 min"
     assert fields["Duration"] == "15 min"
+    # Its question threads are archived (a reply would reopen them); the recap links to them.
+    assert threads[0]._channel.thread_metadata.archived
     # The board shows the session has ended and its buttons are gone.
     board = next(m for m in office.history() if m.embeds and m.embeds[0].title.startswith("🙋"))
     assert "ended" in board.embeds[0].description and not board.components

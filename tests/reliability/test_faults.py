@@ -279,6 +279,19 @@ async def test_closed_dms_do_not_break_next_or_end(world, bots, status) -> None:
     assert any(m.embeds and m.embeds[0].title.startswith("📋") for m in channels.office.history())
 
 
+@pytest.mark.parametrize("status", [403, 500])
+async def test_a_thread_that_cannot_be_archived_does_not_stop_the_end(world, bots, status) -> None:
+    channels = await _live_session(world, bots)
+    await world.alice.slash(world.general, "officehours start")
+    await world.alice.slash(world.general, "officehours next")
+    [thread] = channels.office.threads
+    world.env.inject_error("PATCH", f"/channels/{thread.id}", status=status, times=1)
+    r = await world.alice.slash(world.general, "officehours end")
+    assert r.ephemeral and "Ended **Office hours**" in r.response.content
+    assert any(m.embeds and m.embeds[0].title.startswith("📋") for m in channels.office.history())
+    assert not thread._channel.thread_metadata.archived  # refused, logged, and left open
+
+
 async def test_reminder_post_failure_is_not_sent_late(world, bots) -> None:
     env = world.env
     channels = await configure_guild(world)
