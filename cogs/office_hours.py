@@ -119,31 +119,38 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         self, channel: discord.TextChannel, session: Session, question: Question, host_id: int
     ) -> str:
         """The question's public thread with its card; returns " in <thread>" for the reply."""
+        voice = (
+            f"\nPlease join <#{session.location_channel_id}> so we can talk it through."
+            if session.location_channel_id
+            else ""
+        )
+        text = (
+            f"<@{question.user_id}>, you're up! <@{host_id}> is taking your question."
+            f"{voice}\n>>> {discord.utils.escape_mentions(question.question)}"
+        )
+        ping_asker = discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(question.user_id)]
+        )
         try:
             thread = await channel.create_thread(
                 name=thread_name(question),
                 type=discord.ChannelType.public_thread,
                 auto_archive_duration=1440,
             )
-            voice = (
-                f"\nPlease join <#{session.location_channel_id}> so we can talk it through."
-                if session.location_channel_id
-                else ""
-            )
             card = await thread.send(
-                f"<@{question.user_id}>, you're up! <@{host_id}> is taking your question."
-                f"{voice}\n>>> {discord.utils.escape_mentions(question.question)}",
-                view=card_view(session.id, question.id),
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(question.user_id)]
-                ),
+                text, view=card_view(session.id, question.id), allowed_mentions=ping_asker
             )
         except discord.HTTPException as exc:
-            # The question stays taken: the host can still answer it by voice or in the channel.
+            # The question stays taken: the host can still answer it by voice or in the
+            # channel, so the asker must still hear that it's their turn.
             log.warning("Could not open a thread for question %s: %s", question.id, exc)
+            told = ""
+            with contextlib.suppress(discord.HTTPException):
+                await channel.send(text, allowed_mentions=ping_asker)
+                told = "; I told them in the channel instead"
             return (
                 ", but I couldn't open its thread (check that I may create public threads "
-                f"in <#{channel.id}>)"
+                f"in <#{channel.id}>){told}"
             )
         await self.service.set_thread(session.guild_id, question.id, thread.id, card.id)
         return f" in {thread.mention}"

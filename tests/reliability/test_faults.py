@@ -258,6 +258,13 @@ async def test_next_when_the_thread_cannot_be_opened(world, bots, status) -> Non
     r = await world.alice.slash(world.general, "officehours next")
     assert r.ephemeral and "I couldn't open its thread" in r.response.content
     assert channels.office.threads == []
+    # The asker still hears it's their turn, in the channel, pinged (and only them).
+    assert "I told them in the channel instead" in r.response.content
+    notice = channels.office.last_message
+    assert notice.content.startswith(f"<@{world.bob.id}>, you're up!")
+    [sent] = requests_to(world.env, "POST", f"/channels/{channels.office.id}/messages")[-1:]
+    assert sent.json["allowed_mentions"]["users"] == [world.bob.id]
+    assert sent.json["allowed_mentions"]["parse"] == []
     r = await world.carol.slash(world.general, "officehours queue")
     assert f"Now answering: <@{world.bob.id}>" in r.response.content
 
