@@ -440,10 +440,7 @@ class OfficeHoursService:
     # -- questions --------------------------------------------------------
 
     async def _target_for_ask(self, guild_id: int) -> Session:
-        return self._ask_target_or_raise(await self.repo.ask_target(guild_id, self._clock.now()))
-
-    @staticmethod
-    def _ask_target_or_raise(upcoming: Session | None) -> Session:
+        upcoming = await self.repo.ask_target(guild_id, self._clock.now())
         if upcoming is None:
             raise NotFound(
                 "No office hours are scheduled right now, so there's no queue to join. "
@@ -489,15 +486,10 @@ class OfficeHoursService:
             )
             if fast is not None:
                 saved, context = fast
-                return self._ask_result(context.session, saved, context, replaced=False)
+                return self._ask_result(saved, context, replaced=False)
         async with self.repo.db.transaction():
-            context = None
             if session_id is None:
-                context = await self.repo.ask_context(
-                    guild_id, user_id, self._clock.now(), ASK_PRIORITY, RECENT_ANSWERS
-                )
-                session = self._ask_target_or_raise(None if context is None else context.session)
-                existing = None if context is None else context.open_question
+                session = await self._target_for_ask(guild_id)
             else:
                 session = await self.get(guild_id, session_id)
                 if session.status not in ("scheduled", "live"):
@@ -505,7 +497,7 @@ class OfficeHoursService:
                         f"**{session.title}** {_closed(session)}; ask with `/officehours ask` "
                         "and your question joins the next session."
                     )
-                existing = await self.repo.open_question(guild_id, session.id, user_id)
+            existing = await self.repo.open_question(guild_id, session.id, user_id)
             now = self._clock.now()
             if existing is not None and existing.in_progress:
                 raise Conflict("Your question is being answered right now: head to its thread.")
@@ -516,23 +508,19 @@ class OfficeHoursService:
                 saved = await self.repo.add_question(
                     guild_id, session.id, user_id, question, now, priority=ASK_PRIORITY
                 )
-        if context is None:
-            position, in_progress, recent = await self.repo.ask_estimate(
-                guild_id, saved, session.series_id, RECENT_ANSWERS
-            )
-            context = AskContext(session, saved, position, in_progress, recent)
-        # Else read before the insert, in the same transaction, and counting the new question.
-        return self._ask_result(session, saved, context, replaced=existing is not None)
+        position, in_progress, recent = await self.repo.ask_estimate(
+            guild_id, saved, session.series_id, RECENT_ANSWERS
+        )
+        context = AskContext(session, position, in_progress, recent)
+        return self._ask_result(saved, context, replaced=existing is not None)
 
     @staticmethod
-    def _ask_result(
-        session: Session, saved: Question, context: AskContext, *, replaced: bool
-    ) -> AskResult:
+    def _ask_result(saved: Question, context: AskContext, *, replaced: bool) -> AskResult:
         # Counts instead of the whole queue view: the reply needs only the place in line.
         recent = context.answer_seconds
         per_question = statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
         wait = timedelta(seconds=(context.position - 1 + context.in_progress) * per_question)
-        return AskResult(session, saved, context.position, wait, replaced)
+        return AskResult(context.session, saved, context.position, wait, replaced)
 
     async def leave(
         self, guild_id: int, user_id: int, *, session_id: int | None = None

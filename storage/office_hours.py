@@ -111,8 +111,9 @@ class Question:
 
 @dataclass(frozen=True)
 class AskContext:
+    """What `/officehours ask` replies with, beside the saved question."""
+
     session: Session
-    open_question: Question | None
     position: int
     in_progress: int
     answer_seconds: list[float]
@@ -151,7 +152,6 @@ _ASK_TARGET = (
 _SESSION_NAMES = _SESSION_COLUMNS.split(", ")
 _QUESTION_NAMES = _QUESTION_COLUMNS.split(", ")
 _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
-_QUESTION_IN_JOIN = ", ".join(f"q.{c} AS q_{c}" for c in _QUESTION_NAMES)
 
 
 def _recent_answers(guild: str, series: str) -> str:
@@ -499,42 +499,6 @@ class OfficeHoursRepository:
         )
         return None if row is None else _session(row)
 
-    async def ask_context(
-        self, guild_id: int, user_id: int, now: datetime, priority: int, limit: int = 30
-    ) -> AskContext | None:
-        """Everything `/officehours ask` reads, in one round trip instead of six: the session
-        ask_target picks, the user's open question there, the place in line (of that question,
-        else of a new one asked at ``priority``), how many are being answered and the series'
-        recent answer durations. Call it inside the transaction that saves the question."""
-        waiting = _waiting_count("s.guild_id", "s.id")
-        row = await self._db.fetchone(
-            f"SELECT {_SESSION_IN_JOIN}, {_QUESTION_IN_JOIN}, "
-            # A new question gets the next queue key, so it goes after every waiting
-            # question of its priority or lower.
-            f"CASE WHEN q.id IS NULL THEN ({waiting} AND w.priority <= ?) + 1 "
-            f"ELSE ({waiting} AND (w.priority, w.queue_key, w.id) "
-            "<= (q.priority, q.queue_key, q.id)) END AS position, "
-            f"{_in_progress_count('s.guild_id', 's.id')} AS in_progress, "
-            f"{_answers_json('s.guild_id', 'COALESCE(s.series_id, s.id)')} AS answers "
-            "FROM oh_sessions s "
-            "LEFT JOIN oh_questions q ON q.guild_id = s.guild_id AND q.session_id = s.id "
-            f"AND q.user_id = ? AND q.outcome IS NULL WHERE s.guild_id = ? AND {_ASK_TARGET}",
-            (priority, limit, user_id, guild_id, to_db(now)),
-        )
-        if row is None:
-            return None
-        session = _session({c: row[c] for c in _SESSION_NAMES})
-        question = (
-            None if row["q_id"] is None else _question({c: row[f"q_{c}"] for c in _QUESTION_NAMES})
-        )
-        return AskContext(
-            session,
-            question,
-            row["position"],
-            row["in_progress"],
-            _durations(json.loads(row["answers"])),
-        )
-
     async def ask_new(
         self, guild_id: int, user_id: int, text: str, now: datetime, priority: int, limit: int = 30
     ) -> tuple[Question, AskContext] | None:
@@ -543,7 +507,8 @@ class OfficeHoursRepository:
         ask_target picks, with what the reply needs computed in its RETURNING clause.
 
         None when that is not the case (no session, or the member already has an open
-        question there): the caller then takes the general path through ``ask_context``.
+        question there): the caller then takes the general path (``ask_target``,
+        ``open_question``, ``add_question`` or ``replace_text``, then ``ask_estimate``).
         The place in line counts only rows strictly ahead, so it holds whether or not
         SQLite's RETURNING subqueries see the new row.
         """
@@ -556,7 +521,6 @@ class OfficeHoursRepository:
         row = rows[0]
         context = AskContext(
             _session(json.loads(row["session"])),
-            None,
             row["position"],
             row["in_progress"],
             _durations(json.loads(row["answers"])),

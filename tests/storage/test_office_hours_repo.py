@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -157,11 +158,12 @@ async def test_ask_new_is_one_statement_that_agrees_with_the_general_path(
     await repo.mark_taken(GUILD, taken.id, 100, now)
     await repo.add_question(GUILD, session.id, 6, "waiting", now)
 
-    expected = await repo.ask_context(GUILD, 2, now, 1)
-    assert expected is not None
     made = await repo.ask_new(GUILD, 2, "How do I paginate?", now, 1)
     assert made is not None
     question, context = made
+    # The general path's estimate for the same saved question.
+    position, in_progress, answers = await repo.ask_estimate(GUILD, question, session.series_id)
+    expected = SimpleNamespace(position=position, in_progress=in_progress, answer_seconds=answers)
     assert context.session == await repo.get_session(GUILD, session.id)
     assert question == await repo.get_question(GUILD, question.id)
     assert (question.user_id, question.question, question.session_id) == (
