@@ -37,6 +37,7 @@ from cogs.setup import SetupCog
 from config.settings import Settings, SettingsError, configure_logging, load_settings
 from services.activity import ActivityRecorder
 from services.alarm import Alarm
+from services.announcement_delivery import DeliveryService
 from services.announcements import AnnouncementService
 from services.clock import Clock, SystemClock
 from services.digest import DigestService
@@ -76,6 +77,7 @@ class Services:
     office_hours: OfficeHoursService | None = None
     feedback: FeedbackService | None = None
     announcements: AnnouncementService | None = None
+    announcement_delivery: DeliveryService | None = None
     digest: DigestService | None = None
     privacy: PrivacyService | None = None
 
@@ -164,8 +166,9 @@ class HallwayBot(commands.Bot):
             guild = self.get_guild(guild_id)
             return guild.name if guild is not None else "this server"
 
+        repo = AnnouncementRepository(self.db)
         service = AnnouncementService(
-            AnnouncementRepository(self.db),
+            repo,
             self.clock,
             default_zone=self.services.guild_settings.zone_name,
             server_name=server_name,
@@ -173,8 +176,10 @@ class HallwayBot(commands.Bot):
             office_hours=lambda: self.services.office_hours,
         )
         self.services.announcements = service
-        delivery = AnnouncementDelivery(self, service)
-        await self.add_cog(AnnouncementsCog(service, delivery))
+        delivery_service = DeliveryService(repo, self.clock, get=service.get, render=service.render)
+        self.services.announcement_delivery = delivery_service
+        delivery = AnnouncementDelivery(self, delivery_service)
+        await self.add_cog(AnnouncementsCog(service, delivery, delivery_service))
         await delivery.rebuild_jobs()
 
     async def wire_digest(self) -> None:
@@ -322,7 +327,8 @@ async def export(settings: Settings, guild_id: int, fmt: str, since: str | None)
 
 def tag_stdin() -> None:
     """One text per line in, one JSON object per line out, with the default taxonomy."""
-    from services.tagging import Tagger, load_taxonomy, tag_lines
+    from services.tagging import Tagger, tag_lines
+    from services.taxonomy import load_taxonomy
 
     tagger = Tagger(load_taxonomy())
     for result in tag_lines((line.rstrip("\n") for line in sys.stdin), tagger):

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bench.common import CACHE, GUILD_ID, messages, schema_key, summary_of
 from services import similarity
-from services.tagging import Tagger, load_taxonomy
+from services.tagging import Tagger
+from services.taxonomy import load_taxonomy
 from storage.database import Database
 from storage.timeutil import to_db
 

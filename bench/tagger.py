@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bench.common import Result, messages, now_ns
 from services import text as textmod
-from services.tagging import Tagger, load_taxonomy
+from services.tagging import Tagger
+from services.taxonomy import load_taxonomy
 
 TARGET_PER_S = 20_000
 

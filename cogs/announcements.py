@@ -25,6 +25,7 @@ from cogs.announcements_views import (
     schedule_modal,
     submitted_values,
 )
+from services.announcement_delivery import DeliveryService
 from services.announcement_text import late_policy_text
 from services.announcements import AnnouncementService
 from services.errors import InvalidInput, NotAllowed
@@ -63,9 +64,15 @@ class AnnouncementsCog(commands.Cog):
         name="announce", description="Schedule announcements and manage them", guild_only=True
     )
 
-    def __init__(self, service: AnnouncementService, delivery: AnnouncementDelivery) -> None:
+    def __init__(
+        self,
+        service: AnnouncementService,
+        delivery: AnnouncementDelivery,
+        delivery_service: DeliveryService,
+    ) -> None:
         self.service = service
         self.delivery = delivery
+        self.delivery_service = delivery_service
 
     # ------------------------------------------------------------------ commands
 
@@ -343,10 +350,10 @@ class AnnouncementsCog(commands.Cog):
     async def send_now(self, interaction: discord.Interaction, id: int) -> None:
         """Post an announcement right now."""
         assert interaction.guild_id is not None
-        claim = await self.service.claim_now(interaction.guild_id, id)
+        claim = await self.delivery_service.claim_now(interaction.guild_id, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.delivery.deliver(claim)
-        delivery = await self.service.delivery(claim.delivery_id)
+        delivery = await self.delivery_service.delivery(claim.delivery_id)
         assert delivery is not None
         if delivery.status == "sent":
             text = f"📣 Posted #{id}: {delivery.jump_url()}"

@@ -1,11 +1,12 @@
 """The delivery of scheduled announcements: their alarm jobs, and posting to Discord.
 
-Delivery protocol (see services/announcements.py): claim in the database, send with
-a nonce derived from the delivery id, then record the message id and the next run
-in one transaction. A claim found at start-up was interrupted by a restart: we look
-for the post in the channel (the bot's recent messages, or its forum posts, matched
-on the rendered text stored with the claim) and record it if it is there; only if
-it is not do we send it, again with the same nonce so Discord drops a duplicate.
+Delivery protocol (see services/announcement_delivery.py): claim in the database,
+send with a nonce derived from the delivery id, then record the message id and the
+next run in one transaction. A claim found at start-up was interrupted by a restart:
+we look for the post in the channel (the bot's recent messages, or its forum posts,
+matched on the rendered text stored with the claim) and record it if it is there;
+only if it is not do we send it, again with the same nonce so Discord drops a
+duplicate.
 
 It is not a cog and has no commands: the alarm drives it, and the cog hands it the
 schedule changes and send-now claims its commands make.
@@ -22,8 +23,8 @@ import discord
 
 from cogs.announcements_views import allowed_mentions, matches_post, message_kwargs
 from services.alarm import JobCallback
+from services.announcement_delivery import Claim, DeliveryService
 from services.announcement_text import RenderedPost, late_policy_text
-from services.announcements import AnnouncementService, Claim
 from services.timefmt import both, discord_timestamp
 from storage.announcements import Announcement
 
@@ -51,7 +52,7 @@ PERMISSION_WORDS = {
 
 
 class AnnouncementDelivery:
-    def __init__(self, bot: HallwayBot, service: AnnouncementService) -> None:
+    def __init__(self, bot: HallwayBot, service: DeliveryService) -> None:
         self.bot = bot
         self.service = service
 

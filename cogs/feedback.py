@@ -21,8 +21,8 @@ from cogs._common import (
     advocate_only,
     is_advocate,
     send_ephemeral,
-    user_ref,
 )
+from cogs.feedback_forum import FeedbackForum, notify
 from cogs.feedback_render import (
     STATUS_EMOJI,
     capture_reply,
@@ -62,8 +62,6 @@ StatusChoice = Literal["new", "acknowledged", "planned", "in-progress", "shipped
 ListStatus = Literal[
     "new", "acknowledged", "planned", "in-progress", "shipped", "declined", "duplicate"
 ]
-MAX_FORUM_TAGS = 20
-MAX_APPLIED_TAGS = 5
 
 
 class FeedbackCog(commands.Cog, name=COG_NAME):
@@ -82,7 +80,8 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             name="Capture feedback", callback=self.capture_menu_callback
         )
         self.capture_menu.guild_only = True
-        service.on_created = self.post_to_forum
+        self.forum = FeedbackForum(bot, service)
+        service.on_created = self.forum.post_to_forum
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.capture_menu)
@@ -145,7 +144,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             kwargs["view"] = dedupe_view(result.item.id, [s.id for s in result.similar])
         await send_ephemeral(interaction, capture_reply(result), **kwargs)
         if result.created:
-            await self.post_to_forum(result.item)
+            await self.forum.post_to_forum(result.item)
 
     # ------------------------------------------------------------------ capture: message menu
 
@@ -264,7 +263,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             view = dedupe_view(result.item.id, [s.id for s in result.similar], payload.guild_id)
         await self._tell_capturer(member, message, f"{message.jump_url}\n{text}", view)
         if result.created:
-            await self.post_to_forum(result.item)
+            await self.forum.post_to_forum(result.item)
 
     async def _tell_capturer(
         self,
@@ -304,7 +303,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             view=None,
             allowed_mentions=NO_PINGS,
         )
-        await self.update_forum(gid, item_id)
+        await self.forum.update_forum(gid, item_id)
 
     async def keep_separate(self, interaction: discord.Interaction, item_id: int) -> None:
         content = interaction.message.content if interaction.message else ""
@@ -385,8 +384,8 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = status_message(change.item, change.old_status, change.note, interaction.guild.name)
-        dm, posted = await self._notify(change.item, change.recipients, text)
-        await self.update_forum(interaction.guild.id, change.item.id)
+        dm, posted = await notify(self.bot, change.item, change.recipients, text)
+        await self.forum.update_forum(interaction.guild.id, change.item.id)
         told = f"told {dm} by DM" if dm else "no DMs sent"
         if posted:
             told += f"; {posted} with closed DMs were told in <#{change.item.channel_id}>"
@@ -398,33 +397,6 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
 
     status.autocomplete("item")(_item_choices)
 
-    async def _notify(self, item: FeedbackItem, user_ids: list[int], text: str) -> tuple[int, int]:
-        refused: list[int] = []
-        sent = 0
-        for user_id in user_ids:
-            try:
-                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-                await user.send(text, allowed_mentions=NO_PINGS)
-                sent += 1
-            except discord.Forbidden:
-                refused.append(user_id)
-            except discord.HTTPException:
-                log.warning("Could not DM %s about feedback #%s", user_id, item.id, exc_info=True)
-                refused.append(user_id)
-        if not refused:
-            return sent, 0
-        channel = self.bot.get_channel(item.channel_id) if item.channel_id else None
-        if not isinstance(channel, discord.abc.Messageable):
-            log.info("No source channel to tell %d people about #%s", len(refused), item.id)
-            return sent, 0
-        names = " ".join(f"<@{u}>" for u in refused)
-        try:
-            await channel.send(f"{names}\n{text}"[:2000], allowed_mentions=NO_PINGS)
-        except discord.HTTPException:
-            log.warning("Could not post the status of #%s in its channel", item.id, exc_info=True)
-            return sent, 0
-        return sent, len(refused)
-
     @feedback.command(name="link")
     @app_commands.describe(item="The item's number", url="An http or https issue-tracker URL")
     @advocate_only()
@@ -433,7 +405,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         updated = await self.service.link(interaction.guild_id, item, url)
         await send_ephemeral(interaction, f"🔗 #{updated.id} now links to <{updated.link_url}>.")
-        await self.update_forum(interaction.guild_id, updated.id)
+        await self.forum.update_forum(interaction.guild_id, updated.id)
 
     link.autocomplete("item")(_item_choices)
 
@@ -449,7 +421,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             f"🔁 #{duplicate} is now a duplicate of **#{kept.id}** {escape_md(kept.summary)} "
             f"({vote_count(kept.votes)}).",
         )
-        await self.update_forum(interaction.guild_id, duplicate)
+        await self.forum.update_forum(interaction.guild_id, duplicate)
 
     merge.autocomplete("duplicate")(_item_choices)
     merge.autocomplete("into")(_item_choices)
@@ -631,84 +603,3 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         names = await self.service.areas(interaction.guild_id)
         text = ", ".join(names) if names else "none set: the product area is free text"
         await send_ephemeral(interaction, f"Product areas: {escape_md(text, 1500)}")
-
-    # ------------------------------------------------------------------ forum
-
-    async def _forum(self, guild_id: int) -> discord.ForumChannel | None:
-        config = await self.bot.services.guild_settings.config(guild_id)
-        if not config.feedback_channel_id:
-            return None
-        channel = self.bot.get_channel(config.feedback_channel_id)
-        return channel if isinstance(channel, discord.ForumChannel) else None
-
-    async def _forum_tags(
-        self, forum: discord.ForumChannel, names: list[str]
-    ) -> list[discord.ForumTag]:
-        existing = {t.name: t for t in forum.available_tags}
-        applied: list[discord.ForumTag] = []
-        for name in names[:MAX_APPLIED_TAGS]:
-            tag = existing.get(name)
-            if tag is None:
-                if len(existing) >= MAX_FORUM_TAGS:
-                    continue  # Discord's limit: items still show their tags in the post text
-                tag = await forum.create_tag(name=name)
-                existing[name] = tag
-            applied.append(tag)
-        return applied
-
-    @staticmethod
-    def _forum_text(item: FeedbackItem) -> str:
-        # No vote count here: it would go stale between status changes; the +1 button
-        # below and /feedback show have the live count.
-        lines = [
-            f"**Status:** {STATUS_EMOJI.get(item.status, '')} {item.status}",
-            f"**Tags:** {tag_list(item)}",
-            f"**Reported by:** {user_ref(item.reporter_id)}",
-        ]
-        if item.source_url:
-            lines.append(f"**Source:** {item.source_url}")
-        if item.link_url:
-            lines.append(f"**Linked issue:** {item.link_url}")
-        if item.details:
-            lines += ["", item.details[:1500]]
-        return "\n".join(lines)[:2000]
-
-    async def post_to_forum(self, item: FeedbackItem) -> None:
-        """If the feedback channel is a forum, the item also becomes a post there."""
-        try:
-            forum = await self._forum(item.guild_id)
-            if forum is None:
-                return
-            tags = await self._forum_tags(forum, item.tag_names)
-            created = await forum.create_thread(
-                name=f"#{item.id} {item.summary}"[:100],
-                content=self._forum_text(item),
-                applied_tags=tags,
-                view=card_view(item.id, None),
-                allowed_mentions=NO_PINGS,
-            )
-            await self.service.set_forum_thread(item.guild_id, item.id, created.thread.id)
-        except discord.HTTPException:
-            log.warning("Could not post feedback #%s to the forum", item.id, exc_info=True)
-
-    async def update_forum(self, guild_id: int, item_id: int) -> None:
-        """Status changes (and merges) show in the item's forum post."""
-        item = await self.service.item(guild_id, item_id)
-        if item.forum_thread_id is None:
-            return
-        try:
-            thread = self.bot.get_channel(item.forum_thread_id) or await self.bot.fetch_channel(
-                item.forum_thread_id
-            )
-            if not isinstance(thread, discord.Thread):
-                return
-            # The starter message is the thread's first message (on Discord its id is the
-            # thread's, but reading the history does not depend on that).
-            starter = [m async for m in thread.history(limit=1, oldest_first=True)]
-            if not starter:
-                return
-            await starter[0].edit(content=self._forum_text(item), allowed_mentions=NO_PINGS)
-            prefix = "" if item.status == "new" else f"[{item.status}] "
-            await thread.edit(name=f"{prefix}#{item.id} {item.summary}"[:100])
-        except discord.HTTPException:
-            log.warning("Could not update the forum post of #%s", item.id, exc_info=True)

@@ -19,7 +19,8 @@ from services import similarity
 from services.bayes import MAX_TOKENS_PER_EXAMPLE, TagModel, tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.tagging import Tagger, Taxonomy, load_taxonomy
+from services.tagging import Tagger
+from services.taxonomy import Taxonomy, load_taxonomy
 from services.text import BIDI_CONTROLS, is_blank
 from storage.feedback import (
     OPEN_STATUSES,

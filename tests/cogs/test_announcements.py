@@ -40,6 +40,10 @@ def service(bots):
     return bots.current.services.announcements
 
 
+def deliveries(bots):
+    return bots.current.get_cog("AnnouncementsCog").delivery_service
+
+
 # ----------------------------------------------------------------- 1. one-off
 
 
@@ -226,7 +230,7 @@ async def _claim_without_sending(world, bots):
     await schedule(world, news, when="2026-01-01 09:00")
     bots.current.alarm.cancel("announce:1")  # we play the job's part by hand
     await env.advance_time(9 * HOUR)
-    occurrence = await service(bots).start_occurrence(1)
+    occurrence = await deliveries(bots).start_occurrence(1)
     assert occurrence is not None and occurrence.claim is not None
     return news, occurrence.claim
 
@@ -238,7 +242,7 @@ async def test_crash_after_claim_before_send_sends_once_after_restart(world, bot
     await world.env.settle()
     posts = bot_posts(news)
     assert len(posts) == 1
-    delivery = await service(bots).delivery(claim.delivery_id)
+    delivery = await deliveries(bots).delivery(claim.delivery_id)
     assert delivery.status == "sent" and delivery.message_id == posts[0].id
     await world.env.advance_time(DAY)
     assert len(bot_posts(news)) == 1
@@ -256,7 +260,7 @@ async def test_crash_after_send_before_record_does_not_send_twice(world, bots, r
     await world.env.settle()
     posts = bot_posts(news)
     assert [p.id for p in posts] == [message_id]
-    delivery = await service(bots).delivery(claim.delivery_id)
+    delivery = await deliveries(bots).delivery(claim.delivery_id)
     assert delivery.status == "sent" and delivery.message_id == message_id
     a = await service(bots).get(world.guild.id, 1)
     assert a.status == "completed"
@@ -705,7 +709,7 @@ async def test_resumed_claim_retries_a_server_error_without_spinning(world, bots
     await world.env.advance_time(60)  # past the first backoff
     posts = bot_posts(news)
     assert len(posts) == 1
-    delivery = await service(bots).delivery(claim.delivery_id)
+    delivery = await deliveries(bots).delivery(claim.delivery_id)
     assert delivery.status == "sent" and delivery.attempts == 1
     assert (await service(bots).get(world.guild.id, 1)).status == "completed"
 

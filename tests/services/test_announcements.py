@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.announcement_delivery import DeliveryService
 from services.announcement_text import check_image_url, check_template, defuse_mass_mentions
 from services.announcements import AnnouncementService
 from services.clock import FixedClock
@@ -56,6 +57,10 @@ def make_service(db, clock, office_hours=None) -> AnnouncementService:
         server_name=lambda guild_id: "DevRel",
         office_hours=lambda: office_hours,
     )
+
+
+def make_deliveries(svc: AnnouncementService) -> DeliveryService:
+    return DeliveryService(svc.repo, svc.clock, get=svc.get, render=svc.render)
 
 
 async def create(svc, *, when="2026-01-01 10:00", repeat="none", body="Hi {server}", **extra):
@@ -213,38 +218,40 @@ async def test_drafts_belong_to_their_author_and_guild(db, clock) -> None:
 
 async def test_claim_is_exclusive_and_record_advances(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc, repeat="daily")
-    assert await svc.start_occurrence(a.id) is None  # not due yet
+    assert await deliveries.start_occurrence(a.id) is None  # not due yet
     clock.set(datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
-    occurrence = await svc.start_occurrence(a.id)
+    occurrence = await deliveries.start_occurrence(a.id)
     assert occurrence is not None and occurrence.claim is not None
     claim = occurrence.claim
     assert claim.nonce == f"hallway-ann-{claim.delivery_id}"
-    again = await svc.start_occurrence(a.id)  # claimed: nobody else sends it
+    again = await deliveries.start_occurrence(a.id)  # claimed: nobody else sends it
     assert again is not None and again.in_flight and again.claim is None
 
-    resumed = await svc.claimed_deliveries()
+    resumed = await deliveries.claimed_deliveries()
     assert [c.delivery_id for c in resumed] == [claim.delivery_id]
     assert resumed[0].resumed and resumed[0].post == claim.post
 
-    recorded = await svc.record_sent(claim, message_id=99, channel_id=30)
+    recorded = await deliveries.record_sent(claim, message_id=99, channel_id=30)
     assert recorded.delivery.status == "sent" and recorded.delivery.message_id == 99
     assert recorded.announcement.next_run_at == datetime(2026, 1, 2, 10, 0, tzinfo=UTC)
-    assert await svc.claimed_deliveries() == []
-    jobs = await svc.reaction_jobs()
+    assert await deliveries.claimed_deliveries() == []
+    jobs = await deliveries.reaction_jobs()
     assert [(d.id, due) for d, due in jobs] == [
         (claim.delivery_id, datetime(2026, 1, 2, 10, 0, tzinfo=UTC))
     ]
-    await svc.record_reactions(claim.delivery_id, 4)
-    assert await svc.reaction_jobs() == []
+    await deliveries.record_reactions(claim.delivery_id, 4)
+    assert await deliveries.reaction_jobs() == []
 
 
 async def test_one_off_completes_after_sending(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc)
     clock.set(datetime(2026, 1, 1, 10, 0, 30, tzinfo=UTC))
-    claim = (await svc.start_occurrence(a.id)).claim
-    recorded = await svc.record_sent(claim, message_id=1, channel_id=30)
+    claim = (await deliveries.start_occurrence(a.id)).claim
+    recorded = await deliveries.record_sent(claim, message_id=1, channel_id=30)
     assert recorded.announcement.status == "completed"
     assert recorded.announcement.next_run_at is None
 
@@ -262,9 +269,10 @@ async def test_one_off_completes_after_sending(db, clock) -> None:
 )
 async def test_late_policy(db, clock, late, minutes_late, sends) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc, late=late)
     clock.set(datetime(2026, 1, 1, 10, 0, tzinfo=UTC) + timedelta(minutes=minutes_late))
-    occurrence = await svc.start_occurrence(a.id)
+    occurrence = await deliveries.start_occurrence(a.id)
     assert occurrence is not None
     assert (occurrence.claim is not None) is sends
     history = await svc.history(GUILD, a.id)
@@ -276,13 +284,14 @@ async def test_late_policy(db, clock, late, minutes_late, sends) -> None:
 
 async def test_long_outage_records_each_missed_occurrence(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc, repeat="daily", late="send")
     clock.set(datetime(2026, 1, 4, 12, 0, tzinfo=UTC))
-    occurrence = await svc.start_occurrence(a.id)
+    occurrence = await deliveries.start_occurrence(a.id)
     assert occurrence.claim is not None
     assert occurrence.claim.scheduled_for == datetime(2026, 1, 4, 10, 0, tzinfo=UTC)
     assert occurrence.missed == [datetime(2026, 1, d, 10, 0, tzinfo=UTC) for d in (1, 2, 3)]
-    recorded = await svc.record_sent(occurrence.claim, message_id=5, channel_id=30)
+    recorded = await deliveries.record_sent(occurrence.claim, message_id=5, channel_id=30)
     assert recorded.announcement.next_run_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     statuses = [d.status for d in await svc.history(GUILD, a.id)]
     assert statuses == ["sent", "missed", "missed", "missed"]
@@ -290,26 +299,30 @@ async def test_long_outage_records_each_missed_occurrence(db, clock) -> None:
 
 async def test_failure_ends_a_one_off_but_not_a_repeat(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     once = await create(svc)
     daily = await create(svc, repeat="daily")
     clock.set(datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
     for a, status in ((once, "failed"), (daily, "scheduled")):
-        claim = (await svc.start_occurrence(a.id)).claim
-        await svc.record_attempt(claim.delivery_id, "500: boom")
-        recorded = await svc.record_failed(claim, "I can't post in #news: missing Send Messages")
+        claim = (await deliveries.start_occurrence(a.id)).claim
+        await deliveries.record_attempt(claim.delivery_id, "500: boom")
+        recorded = await deliveries.record_failed(
+            claim, "I can't post in #news: missing Send Messages"
+        )
         assert recorded.delivery.status == "failed" and recorded.delivery.attempts == 1
         assert recorded.announcement.status == status
 
 
 async def test_manual_send_of_a_pending_one_off_completes_it(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc)
-    claim = await svc.claim_now(GUILD, a.id)
+    claim = await deliveries.claim_now(GUILD, a.id)
     assert claim.manual
-    recorded = await svc.record_sent(claim, message_id=1, channel_id=30)
+    recorded = await deliveries.record_sent(claim, message_id=1, channel_id=30)
     assert recorded.announcement.status == "completed"
     clock.set(datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
-    assert await svc.start_occurrence(a.id) is None
+    assert await deliveries.start_occurrence(a.id) is None
 
 
 # ------------------------------------------------------------------ managing
@@ -317,6 +330,7 @@ async def test_manual_send_of_a_pending_one_off_completes_it(db, clock) -> None:
 
 async def test_pause_resume_cancel_transitions(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc, repeat="daily")
     with pytest.raises(Conflict, match="only a paused"):
         await svc.resume(GUILD, a.id)
@@ -332,7 +346,7 @@ async def test_pause_resume_cancel_transitions(db, clock) -> None:
     with pytest.raises(Conflict):
         await svc.cancel(GUILD, a.id)
     with pytest.raises(Conflict):
-        await svc.claim_now(GUILD, a.id)
+        await deliveries.claim_now(GUILD, a.id)
     with pytest.raises(NotFound):
         await svc.get(GUILD + 1, a.id)
 
@@ -363,9 +377,10 @@ async def test_upcoming_lists_five_occurrences(db, clock) -> None:
 
 async def test_failed_send_now_leaves_a_pending_one_off_scheduled(db, clock) -> None:
     svc = make_service(db, clock)
+    deliveries = make_deliveries(svc)
     a = await create(svc)
-    claim = await svc.claim_now(GUILD, a.id)
-    recorded = await svc.record_failed(claim, "I can't post in #news: missing Send Messages")
+    claim = await deliveries.claim_now(GUILD, a.id)
+    recorded = await deliveries.record_failed(claim, "I can't post in #news: missing Send Messages")
     assert recorded.delivery.status == "failed"
     assert recorded.announcement.status == "scheduled"
     assert recorded.announcement.next_run_at == a.next_run_at
