@@ -43,6 +43,7 @@ from services.clock import Clock, SystemClock
 from services.digest import DigestService
 from services.errors import HallwayError
 from services.feedback import FeedbackService
+from services.feedback_tags import FeedbackTags
 from services.guild_settings import GuildSettingsService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
@@ -51,6 +52,7 @@ from storage.announcements import AnnouncementRepository
 from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
 from storage.feedback import FeedbackRepository
+from storage.feedback_tags import FeedbackTagRepository
 from storage.guild_settings import GuildSettingsRepository, MetaRepository
 from storage.office_hours import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
@@ -156,7 +158,9 @@ class HallwayBot(commands.Bot):
             member = guild.get_member(user_id) if guild is not None else None
             return member.display_name if member is not None else None
 
-        service = FeedbackService(FeedbackRepository(self.db), self.clock, name_lookup=display_name)
+        items = FeedbackRepository(self.db)
+        tags = FeedbackTags(FeedbackTagRepository(self.db), items, self.clock)
+        service = FeedbackService(items, self.clock, tags=tags, name_lookup=display_name)
         self.services.feedback = service
         await self.add_cog(FeedbackCog(self, service))
         self.add_dynamic_items(*FEEDBACK_ITEMS)

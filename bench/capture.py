@@ -33,8 +33,10 @@ from bench.common import (
 from bench.data import feedback_db, triggers_on
 from services.clock import FixedClock
 from services.feedback import FeedbackService
+from services.feedback_tags import FeedbackTags
 from storage.database import Database
 from storage.feedback import FeedbackRepository
+from storage.feedback_tags import FeedbackTagRepository
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET_RATIO = 0.5
@@ -141,7 +143,10 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
     """Capture each text, then insert its rows the plain way; time both, skip the warm-up."""
     service_ns = base_ns = similar = terms = 0
     async with Database(service_path) as db:
-        service = FeedbackService(FeedbackRepository(db), FixedClock(NOW), name_lookup=_member_name)
+        items = FeedbackRepository(db)
+        clock = FixedClock(NOW)
+        tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
+        service = FeedbackService(items, clock, tags=tags, name_lookup=_member_name)
         plain = await _plain_connection(base_path)
         # Reads what capture wrote (committed, so visible to a second connection in WAL).
         reader = sqlite3.connect(service_path)

@@ -107,7 +107,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        names = await self.service.known_tags(interaction.guild_id)
+        names = await self.service.tags.known_tags(interaction.guild_id)
         cur = current.lower().strip()
         return [app_commands.Choice(name=n, value=n) for n in names if cur in n][:25]
 
@@ -442,7 +442,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     ) -> None:
         """Correct an item's tags; the server's tagger learns from it."""
         assert interaction.guild_id is not None
-        updated = await self.service.retag(
+        updated = await self.service.tags.retag(
             interaction.guild_id,
             item,
             interaction.user.id,
@@ -551,7 +551,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     async def tags_list(self, interaction: discord.Interaction) -> None:
         """Show the pain-point tags with how many items carry each."""
         assert interaction.guild_id is not None
-        infos = await self.service.tag_infos(interaction.guild_id)
+        infos = await self.service.tags.tag_infos(interaction.guild_id)
         lines = ["**Pain-point tags** (items · open)"]
         for info in infos:
             extra = f" — keywords: {', '.join(info.keywords)}" if info.keywords else ""
@@ -569,7 +569,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     async def tags_add(self, interaction: discord.Interaction, name: str, keywords: str) -> None:
         """Add a custom tag, or more keywords to a tag."""
         assert interaction.guild_id is not None
-        words = await self.service.add_custom_tag(interaction.guild_id, name, keywords)
+        words = await self.service.tags.add_custom_tag(interaction.guild_id, name, keywords)
         await send_ephemeral(
             interaction,
             f"🏷️ `{name.strip().lower()}` now matches: {escape_md(', '.join(words), 500)}. "
@@ -582,7 +582,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     async def tags_remove(self, interaction: discord.Interaction, name: str) -> None:
         """Remove a custom tag (items keep the tags they have)."""
         assert interaction.guild_id is not None
-        await self.service.remove_custom_tag(interaction.guild_id, name)
+        await self.service.tags.remove_custom_tag(interaction.guild_id, name)
         await send_ephemeral(interaction, f"🗑️ Removed the custom tag `{escape_md(name, 32)}`.")
 
     @areas_group.command(name="set")

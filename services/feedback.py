@@ -1,9 +1,10 @@
-"""Feedback rules: capture, pain-point tagging, dedupe, votes, status, merge, search, trends.
+"""Feedback rules: capture, dedupe, votes, status, merge, search, trends.
 
 Every capture path (command, message menu, reaction, office hours) ends in ``capture``,
 which tags the text with the rules, the guild's custom tags and the guild's learnt naive
-Bayes model, pulls out fields, looks for similar open items through the SQLite term index,
-and stores everything in one transaction. Nothing here talks to Discord: the cog delivers.
+Bayes model (all kept by ``services.feedback_tags``), pulls out fields, looks for similar
+open items through the SQLite term index, and stores everything in one transaction.
+Nothing here talks to Discord: the cog delivers.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from services import similarity
-from services.bayes import MAX_TOKENS_PER_EXAMPLE, TagModel, tokens_for
+from services.bayes import tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.tagging import Tagger
-from services.taxonomy import Taxonomy, load_taxonomy
 from services.text import BIDI_CONTROLS, is_blank
 from storage.feedback import (
     OPEN_STATUSES,
@@ -35,6 +35,10 @@ from storage.feedback import (
     item_from_new,
 )
 from storage.timeutil import from_db
+
+if TYPE_CHECKING:
+    # A type only: services.feedback_tags imports ``find_item`` from here at run time.
+    from services.feedback_tags import FeedbackTags
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,6 @@ SEARCH_POSTINGS_PER_TERM = 200
 RARE_TERMS = 8
 CANDIDATE_LIMIT = 4
 MAX_TRENDS_DAYS = 365
-MAX_CUSTOM_TAGS = 50
 
 _WS = re.compile(r"\s+")
 
@@ -139,16 +142,6 @@ class Trends:
     top: list[ItemSummary]
 
 
-@dataclass(frozen=True)
-class TagInfo:
-    name: str
-    description: str
-    custom: bool
-    items: int
-    open_items: int
-    keywords: list[str] = field(default_factory=list)
-
-
 # Direction overrides and isolates can make echoed text read differently from what was
 # typed, so they are dropped; other invisible characters (zero-width joiners in emoji) stay.
 
@@ -214,6 +207,17 @@ def _item_summary(item_id: int, row: tuple[str, str, int, str]) -> ItemSummary:
     return ItemSummary(item_id, summary, status, votes, from_db(created_at))
 
 
+async def find_item(repo: FeedbackRepository, guild_id: int, item_id: int) -> FeedbackItem:
+    """The item, or NotFound with one message wherever an item number is typed."""
+    item = await repo.get(guild_id, item_id)
+    if item is None:
+        raise NotFound(
+            f"There's no feedback item #{item_id} in this server. "
+            "Find its number with `/feedback list` or `/feedback search`."
+        )
+    return item
+
+
 NameLookup = Callable[[int, int], str | None]
 CreatedHook = Callable[[FeedbackItem], Awaitable[None]]
 
@@ -224,37 +228,19 @@ class FeedbackService:
         repo: FeedbackRepository,
         clock: Clock,
         *,
-        taxonomy: Taxonomy | None = None,
+        tags: FeedbackTags,
         name_lookup: NameLookup | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
-        self.taxonomy = taxonomy or load_taxonomy()
+        self.tags = tags
         self._name_lookup = name_lookup
-        # Taggers and models are per guild and cached: a capture must not rebuild them.
-        self._taggers: dict[int, Tagger] = {}
-        self._models: dict[int, TagModel] = {}
         # guild -> (term -> document frequency, [item count]); see _index_counts.
         self._index: dict[int, tuple[dict[str, int], list[int]]] = {}
         # Set by the cog so items from other features (office hours) reach the forum too.
         self.on_created: CreatedHook | None = None
 
-    # ------------------------------------------------------------------ tagging state
-
-    async def tagger(self, guild_id: int) -> Tagger:
-        tagger = self._taggers.get(guild_id)
-        if tagger is None:
-            tagger = Tagger(self.taxonomy, await self.repo.custom_tags(guild_id))
-            self._taggers[guild_id] = tagger
-        return tagger
-
-    async def model(self, guild_id: int) -> TagModel:
-        model = self._models.get(guild_id)
-        if model is None:
-            tokens, examples = await self.repo.model_rows(guild_id)
-            model = TagModel.from_rows(tokens, examples)
-            self._models[guild_id] = model
-        return model
+    # ------------------------------------------------------------------ term index
 
     async def _index_counts(self, guild_id: int) -> tuple[dict[str, int], int]:
         """The guild's document frequencies and item count, read from SQLite once.
@@ -277,9 +263,6 @@ class FeedbackService:
         for term in terms:
             df[term] = df.get(term, 0) + 1
         count[0] += 1
-
-    async def known_tags(self, guild_id: int) -> tuple[str, ...]:
-        return (await self.tagger(guild_id)).tag_names
 
     # ------------------------------------------------------------------ capture
 
@@ -332,8 +315,8 @@ class FeedbackService:
         else:
             text = details
 
-        tagger = await self.tagger(guild_id)
-        model = await self.model(guild_id)
+        tagger = await self.tags.tagger(guild_id)
+        model = await self.tags.model(guild_id)
         # Most guilds never retag: skip tokenising for a model that knows nothing yet.
         model_scores = model.scores(tokens_for(text)) if model.tag_docs else {}
         result = tagger.tag_with_model(text, model_scores, model.suggested_weight())
@@ -482,13 +465,7 @@ class FeedbackService:
     # ------------------------------------------------------------------ items
 
     async def item(self, guild_id: int, item_id: int) -> FeedbackItem:
-        item = await self.repo.get(guild_id, item_id)
-        if item is None:
-            raise NotFound(
-                f"There's no feedback item #{item_id} in this server. "
-                "Find its number with `/feedback list` or `/feedback search`."
-            )
-        return item
+        return await find_item(self.repo, guild_id, item_id)
 
     async def card(self, guild_id: int, item_id: int) -> ItemCard:
         item = await self.item(guild_id, item_id)
@@ -593,118 +570,6 @@ class FeedbackService:
             raise Conflict(f"#{new_id} was already merged into #{item.duplicate_of}.")
         return await self.merge(guild_id, new_id, target_id, user_id, f"+1 on #{target_id} instead")
 
-    # ------------------------------------------------------------------ tags
-
-    async def retag(
-        self,
-        guild_id: int,
-        item_id: int,
-        actor_id: int,
-        add: Sequence[str],
-        remove: Sequence[str],
-    ) -> FeedbackItem:
-        """Apply an advocate's correction and teach the guild's model from it."""
-        add = list(dict.fromkeys(add))
-        remove = list(dict.fromkeys(remove))
-        if not add and not remove:
-            raise InvalidInput("Name at least one tag to add or remove, e.g. `add: docs`.")
-        both = set(add) & set(remove)
-        if both:
-            raise InvalidInput(f"`{', '.join(sorted(both))}` is both added and removed; pick one.")
-        known = await self.known_tags(guild_id)
-        unknown = [t for t in [*add, *remove] if t not in known]
-        if unknown:
-            raise InvalidInput(
-                f"Unknown tag `{unknown[0][:32]}`. Tags are: {', '.join(known)}. "
-                "Advocates can add one with `/feedback tags add`."
-            )
-        item = await self.item(guild_id, item_id)
-        current = set(item.tag_names)
-        not_there = [t for t in remove if t not in current]
-        if not_there:
-            raise InvalidInput(f"#{item.id} isn't tagged `{not_there[0]}`, so it can't be removed.")
-        final = (current | set(add)) - set(remove)
-        text = f"{item.summary}\n{item.details}" if item.details else item.summary
-        tokens = tokens_for(text)
-        # An advocate who corrects an item reviews its whole tag set, so every known tag
-        # left off is evidence too: without it the model would only learn "absent" from
-        # removals and could never score the tags advocates only ever add.
-        absent = [t for t in known if t not in final]
-        model = await self.model(guild_id)
-        model.learn(tokens, final, absent)
-        distinct = list(dict.fromkeys(t for t in tokens if t))[:MAX_TOKENS_PER_EXAMPLE]
-        labels = [*final, *("!" + t for t in absent)]
-        token_rows = [
-            (label, tok, model.token_counts[(label, tok)]) for label in labels for tok in distinct
-        ]
-        example_rows = [(label, model.tag_docs[label]) for label in labels]
-        try:
-            await self.repo.retag(
-                guild_id,
-                item.id,
-                add,
-                remove,
-                actor_id,
-                self.clock.now(),
-                token_rows,
-                example_rows,
-            )
-        except Exception:
-            # The in-memory model learnt something the database didn't keep: reload it.
-            self._models.pop(guild_id, None)
-            raise
-        return await self.item(guild_id, item.id)
-
-    async def tag_infos(self, guild_id: int) -> list[TagInfo]:
-        counts = await self.repo.tag_counts(guild_id)
-        custom = await self.repo.custom_tags(guild_id)
-        out = [
-            TagInfo(
-                spec.name,
-                spec.description,
-                False,
-                *counts.get(spec.name, (0, 0)),
-                keywords=custom.get(spec.name, []),
-            )
-            for spec in self.taxonomy.tags
-        ]
-        builtin = set(self.taxonomy.names)
-        for name, keywords in custom.items():
-            if name in builtin:
-                continue
-            out.append(
-                TagInfo(name, "custom tag", True, *counts.get(name, (0, 0)), keywords=keywords)
-            )
-        return out
-
-    async def add_custom_tag(self, guild_id: int, name: str, keywords: str) -> list[str]:
-        name = name.strip().lower()
-        words = [k.strip() for k in keywords.split(",") if k.strip()]
-        if not words:
-            raise InvalidInput(
-                "Give at least one keyword, separated by commas, e.g. `billing portal, invoice`."
-            )
-        custom = await self.repo.custom_tags(guild_id)
-        if name not in custom and len(custom) >= MAX_CUSTOM_TAGS:
-            raise Conflict(f"This server already has {MAX_CUSTOM_TAGS} custom tags; remove one.")
-        merged = list(dict.fromkeys([*custom.get(name, []), *words]))
-        # Building a tagger validates names and keywords with messages for the user.
-        tagger = Tagger(self.taxonomy, {**custom, name: merged})
-        await self.repo.set_custom_tag(guild_id, name, merged, self.clock.now())
-        self._taggers[guild_id] = tagger
-        return merged
-
-    async def remove_custom_tag(self, guild_id: int, name: str) -> None:
-        name = name.strip().lower()
-        if not await self.repo.delete_custom_tag(guild_id, name):
-            if name in self.taxonomy.names:
-                raise InvalidInput(
-                    f"`{name}` is a built-in tag and can't be removed. "
-                    "Custom keywords added to it are removed the same way once added."
-                )
-            raise NotFound(f"There's no custom tag `{name[:32]}`. See `/feedback tags list`.")
-        self._taggers.pop(guild_id, None)
-
     # ------------------------------------------------------------------ areas
 
     async def areas(self, guild_id: int) -> list[str]:
@@ -736,7 +601,7 @@ class FeedbackService:
             )
         if tag:
             tag = tag.strip().lower()
-            if tag not in await self.known_tags(guild_id):
+            if tag not in await self.tags.known_tags(guild_id):
                 raise InvalidInput(f"Unknown tag `{tag[:32]}`. See `/feedback tags list`.")
         if sort not in ("votes", "recent"):
             raise InvalidInput("Sort by `votes` or `recent`.")
@@ -817,10 +682,10 @@ __all__ = [
     "Page",
     "SimilarItem",
     "StatusChange",
-    "TagInfo",
     "Trends",
     "VoteResult",
     "clean_summary",
+    "find_item",
     "parse_tag_list",
     "summary_from_text",
     "validate_link",

@@ -1,4 +1,8 @@
-"""Feedback items, tags, votes, history, the Bayes counts and the TF-IDF term index."""
+"""Feedback items, their tags, votes, history, product areas and the TF-IDF term index.
+
+The tag vocabulary and what the tagger learns (custom tags, corrections, the Bayes counts)
+are in ``storage.feedback_tags``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from storage.database import Database
 from storage.timeutil import from_db, to_db
 
 OPEN_STATUSES = ("new", "acknowledged", "planned", "in-progress")
-_OPEN_SQL = "('new', 'acknowledged', 'planned', 'in-progress')"
+OPEN_SQL = "('new', 'acknowledged', 'planned', 'in-progress')"
 # A similarity lookup reads, for each of its terms, only the term's most recent items:
 # its cost stays bounded however common the term, and a duplicate is usually recent.
 POSTINGS_PER_TERM = 32
@@ -185,7 +189,7 @@ def item_from_new(
     )
 
 
-def _marks(values: Sequence[Any]) -> str:
+def marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
@@ -297,7 +301,7 @@ class FeedbackRepository:
             return {}
         rows = await self._db.fetchall(
             "SELECT id, summary, status, votes, created_at FROM feedback_items "
-            f"WHERE guild_id = ? AND id IN ({_marks(ids)})",
+            f"WHERE guild_id = ? AND id IN ({marks(ids)})",
             (guild_id, *ids),
         )
         return {r["id"]: _summary(r) for r in rows}
@@ -533,120 +537,7 @@ class FeedbackRepository:
             )
             await self._add_history(guild_id, duplicate_id, "duplicate", actor_id, note, now)
 
-    # ------------------------------------------------------------------ tags
-
-    async def retag(
-        self,
-        guild_id: int,
-        item_id: int,
-        add: Sequence[str],
-        remove: Sequence[str],
-        actor_id: int,
-        now: datetime,
-        model_tokens: Sequence[tuple[str, str, int]],
-        model_examples: Sequence[tuple[str, int]],
-    ) -> None:
-        """Apply a correction, record it, and persist the Bayes counts it changed."""
-        async with self._db.transaction():
-            if remove:
-                await self._db.execute(
-                    f"DELETE FROM feedback_tags WHERE guild_id = ? AND item_id = ? "
-                    f"AND tag IN ({_marks(remove)})",
-                    (guild_id, item_id, *remove),
-                )
-            if add:
-                await self._db.executemany(
-                    "INSERT INTO feedback_tags (item_id, guild_id, tag, score, source) "
-                    "VALUES (?, ?, ?, 1.0, 'manual') ON CONFLICT(item_id, tag) DO UPDATE SET "
-                    "score = 1.0, source = 'manual'",
-                    [(item_id, guild_id, t) for t in add],
-                )
-            await self._db.execute(
-                "INSERT INTO feedback_corrections (guild_id, item_id, actor_id, added, removed, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, item_id, actor_id, json.dumps(list(add)), json.dumps(list(remove)),
-                 to_db(now)),
-            )  # fmt: skip
-            await self._db.execute(
-                "UPDATE feedback_items SET updated_at = ? WHERE guild_id = ? AND id = ?",
-                (to_db(now), guild_id, item_id),
-            )
-            await self.save_model_rows(guild_id, model_tokens, model_examples)
-
-    async def save_model_rows(
-        self,
-        guild_id: int,
-        tokens: Sequence[tuple[str, str, int]],
-        examples: Sequence[tuple[str, int]],
-    ) -> None:
-        if tokens:
-            await self._db.executemany(
-                "INSERT INTO feedback_model_tokens (guild_id, label, token, count) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, label, token) "
-                "DO UPDATE SET count = excluded.count",
-                [(guild_id, label, tok, n) for label, tok, n in tokens],
-            )
-        if examples:
-            await self._db.executemany(
-                "INSERT INTO feedback_model_examples (guild_id, label, examples) VALUES (?, ?, ?) "
-                "ON CONFLICT(guild_id, label) DO UPDATE SET examples = excluded.examples",
-                [(guild_id, label, n) for label, n in examples],
-            )
-
-    async def model_rows(
-        self, guild_id: int
-    ) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
-        tokens = await self._db.fetchall(
-            "SELECT label, token, count FROM feedback_model_tokens WHERE guild_id = ?",
-            (guild_id,),
-        )
-        examples = await self._db.fetchall(
-            "SELECT label, examples FROM feedback_model_examples WHERE guild_id = ?", (guild_id,)
-        )
-        return [(r[0], r[1], r[2]) for r in tokens], [(r[0], r[1]) for r in examples]
-
-    async def corrections_count(self, guild_id: int) -> int:
-        return int(
-            await self._db.fetchval(
-                "SELECT count(*) FROM feedback_corrections WHERE guild_id = ?", (guild_id,)
-            )
-        )
-
-    async def custom_tags(self, guild_id: int) -> dict[str, list[str]]:
-        rows = await self._db.fetchall(
-            "SELECT name, keywords FROM feedback_custom_tags WHERE guild_id = ? ORDER BY name",
-            (guild_id,),
-        )
-        return {r[0]: list(json.loads(r[1])) for r in rows}
-
-    async def set_custom_tag(
-        self, guild_id: int, name: str, keywords: Sequence[str], now: datetime
-    ) -> None:
-        await self._db.execute(
-            "INSERT INTO feedback_custom_tags (guild_id, name, keywords, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, name) DO UPDATE SET "
-            "keywords = excluded.keywords",
-            (guild_id, name, json.dumps(list(keywords)), to_db(now)),
-        )
-
-    async def delete_custom_tag(self, guild_id: int, name: str) -> bool:
-        return bool(
-            await self._db.execute(
-                "DELETE FROM feedback_custom_tags WHERE guild_id = ? AND name = ?",
-                (guild_id, name),
-            )
-        )
-
-    async def tag_counts(self, guild_id: int) -> dict[str, tuple[int, int]]:
-        """tag -> (items, open items), duplicates left out."""
-        rows = await self._db.fetchall(
-            "SELECT t.tag, count(*), "
-            f"sum(CASE WHEN i.status IN {_OPEN_SQL} THEN 1 ELSE 0 END) "
-            "FROM feedback_tags t JOIN feedback_items i ON i.id = t.item_id "
-            "WHERE t.guild_id = ? AND i.status != 'duplicate' GROUP BY t.tag",
-            (guild_id,),
-        )
-        return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+    # ------------------------------------------------------------------ areas
 
     async def areas(self, guild_id: int) -> list[str]:
         rows = await self._db.fetchall(
@@ -671,7 +562,7 @@ class FeedbackRepository:
     async def index_stats(self, guild_id: int, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """Document frequencies of ``terms`` (all if None) and the indexed item count."""
         wanted = None if terms is None else list(terms)
-        only = "" if wanted is None else f" AND term IN ({_marks(wanted)})"
+        only = "" if wanted is None else f" AND term IN ({marks(wanted)})"
         rows = await self._db.fetchall(
             "SELECT NULL, n_docs FROM feedback_index_stats WHERE guild_id = ? "
             f"UNION ALL SELECT term, df FROM feedback_doc_freq WHERE guild_id = ?{only}",
@@ -741,7 +632,7 @@ class FeedbackRepository:
         where = ["guild_id = ?", "status != 'duplicate'"]
         params: list[Any] = [guild_id]
         if open_only:
-            where.append(f"status IN {_OPEN_SQL}")
+            where.append(f"status IN {OPEN_SQL}")
         if start is not None and end is not None:
             where.append("created_at >= ? AND created_at < ?")
             params += [to_db(start), to_db(end)]
@@ -799,7 +690,7 @@ def _candidates_lookup(
     """A scalar SQL expression (and its parameters) for the items sharing the most of
     ``query_terms``: one JSON array of [id, summary, status, votes, created_at, shared,
     {term: tf}], read by ``_candidates``."""
-    status = f" AND i.status IN {_OPEN_SQL}" if open_only else ""
+    status = f" AND i.status IN {OPEN_SQL}" if open_only else ""
     # Each term's newest postings from the covering term index, ranked by how many terms
     # an item shares; only the best few meet the items table (for the status filter), and
     # only those have their whole term vectors read.

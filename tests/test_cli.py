@@ -131,12 +131,16 @@ async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
 
     from services.clock import FixedClock
     from services.feedback import FeedbackService
+    from services.feedback_tags import FeedbackTags
     from storage.database import Database
     from storage.feedback import FeedbackRepository
+    from storage.feedback_tags import FeedbackTagRepository
 
     async with Database(tmp_path / "h.db") as db:
         await db.migrate()
-        service = FeedbackService(FeedbackRepository(db), FixedClock(datetime.now(UTC)))
+        items, clock = FeedbackRepository(db), FixedClock(datetime.now(UTC))
+        tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
+        service = FeedbackService(items, clock, tags=tags)
         for guild_id, summary in [(1, "Docs for webhooks are confusing"), (2, "Other guild")]:
             await service.capture(
                 guild_id=guild_id,

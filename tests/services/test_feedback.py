@@ -12,8 +12,10 @@ from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback import FeedbackService, summary_from_text, validate_link
 from services.feedback_export import export_guild
+from services.feedback_tags import FeedbackTags
 from storage.database import Database
 from storage.feedback import FeedbackRepository
+from storage.feedback_tags import FeedbackTagRepository
 
 G = 111
 OTHER = 222
@@ -32,9 +34,15 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+def service(db: Database, clock: FixedClock, **kw) -> FeedbackService:
+    items = FeedbackRepository(db)
+    tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
+    return FeedbackService(items, clock, tags=tags, **kw)
+
+
 @pytest.fixture
 def svc(db: Database, clock: FixedClock) -> FeedbackService:
-    return FeedbackService(FeedbackRepository(db), clock, name_lookup=lambda g, u: f"user{u}")
+    return service(db, clock, name_lookup=lambda g, u: f"user{u}")
 
 
 async def submit(svc: FeedbackService, summary: str, details: str = "", **kw):
@@ -197,32 +205,32 @@ async def test_retag_stores_correction_and_teaches_the_model(svc, db) -> None:
     ]
     ids = [(await submit(svc, t)).item.id for t in texts]
     for i in ids:
-        await svc.retag(G, i, actor_id=9, add=["integrations"], remove=[])
+        await svc.tags.retag(G, i, actor_id=9, add=["integrations"], remove=[])
     others = ["Pricing tiers confusing", "Billing invoice wrong", "Seat pricing too high"]
     for t in others:
         o = (await submit(svc, t)).item
-        await svc.retag(G, o.id, actor_id=9, add=[], remove=["pricing"])
-    assert await svc.repo.corrections_count(G) == 7
+        await svc.tags.retag(G, o.id, actor_id=9, add=[], remove=["pricing"])
+    assert await svc.tags.repo.corrections_count(G) == 7
     # A fresh service (as after a restart) reads the model back from SQLite.
-    fresh = FeedbackService(FeedbackRepository(db), svc.clock)
+    fresh = service(db, svc.clock)
     new = (await submit(fresh, "grafana panel flickering again")).item
     assert ("integrations", "model") in [(t, src) for t, _, src in new.tags]
     with pytest.raises(InvalidInput, match="Unknown tag"):
-        await svc.retag(G, ids[0], 9, add=["nope"], remove=[])
+        await svc.tags.retag(G, ids[0], 9, add=["nope"], remove=[])
 
 
 async def test_custom_tags_tag_new_items(svc) -> None:
-    await svc.add_custom_tag(G, "billing-portal", "billing portal, invoice")
+    await svc.tags.add_custom_tag(G, "billing-portal", "billing portal, invoice")
     item = (await submit(svc, "The invoice download fails")).item
     assert "billing-portal" in item.tag_names
-    infos = {t.name: t for t in await svc.tag_infos(G)}
+    infos = {t.name: t for t in await svc.tags.tag_infos(G)}
     assert infos["billing-portal"].items == 1 and infos["billing-portal"].custom
     with pytest.raises(InvalidInput):
-        await svc.add_custom_tag(G, "Bad Name!", "x")
+        await svc.tags.add_custom_tag(G, "Bad Name!", "x")
     with pytest.raises(InvalidInput):
-        await svc.remove_custom_tag(G, "docs")
-    await svc.remove_custom_tag(G, "billing-portal")
-    assert "billing-portal" not in await svc.known_tags(G)
+        await svc.tags.remove_custom_tag(G, "docs")
+    await svc.tags.remove_custom_tag(G, "billing-portal")
+    assert "billing-portal" not in await svc.tags.known_tags(G)
 
 
 async def test_list_search_trends(svc, clock) -> None:

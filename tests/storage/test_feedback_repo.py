@@ -126,15 +126,6 @@ async def test_export_rows_since_and_scoped(repo) -> None:
     assert len(await repo.export_rows(G, None)) == 2
 
 
-async def test_model_rows_round_trip(repo) -> None:
-    await repo.save_model_rows(G, [("docs", "readm", 2)], [("docs", 3), ("!docs", 4)])
-    await repo.save_model_rows(G, [("docs", "readm", 5)], [("docs", 4)])
-    tokens, examples = await repo.model_rows(G)
-    assert tokens == [("docs", "readm", 5)]
-    assert sorted(examples) == [("!docs", 4), ("docs", 4)]
-    assert await repo.model_rows(G + 1) == ([], [])
-
-
 async def test_create_item_finding_similar_reads_before_inserting(repo) -> None:
     a = await repo.create_item(new("a"), [], {"shared": 1, "x": 2})
     b = await repo.create_item(new("b"), [], {"shared": 1})

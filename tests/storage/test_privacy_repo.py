@@ -12,6 +12,7 @@ from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.database import Database
 from storage.feedback import FeedbackRepository, NewItem
+from storage.feedback_tags import FeedbackTagRepository
 from storage.office_hours import NewSession, OfficeHoursRepository
 from storage.privacy import (
     FORGOTTEN_ID,
@@ -110,6 +111,7 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
     """ME in every role a member can have, YOU and HOST beside them."""
     oh = OfficeHoursRepository(db)
     fb = FeedbackRepository(db)
+    tags = FeedbackTagRepository(db)
     ann = AnnouncementRepository(db)
     act = ActivityRepository(db)
     hosted = await oh.insert_session(session(guild_id, ME), T0)
@@ -134,7 +136,7 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
     await fb.merge(guild_id, dup, theirs, YOU, "dup", T0)
     await fb.add_vote(guild_id, reported, YOU, T0)
     await fb.set_status(guild_id, theirs, "planned", ME, f"thanks <@{ME}>", T0)
-    await fb.retag(guild_id, theirs, ["docs"], [], ME, T0, [("docs", str(ME), 1)], [("docs", 1)])
+    await tags.retag(guild_id, theirs, ["docs"], [], ME, T0, [("docs", str(ME), 1)], [("docs", 1)])
     await ann.create(announcement(guild_id, ME, "Release notes"), T0)
     await ann.create(announcement(guild_id, YOU, f"Welcome <@{ME}> to the team"), T0)
     await ann.create_draft(guild_id, ME, None, '{"title": "Draft"}', T0)
