@@ -161,11 +161,21 @@ class Bench:
         if self.probe.reply_at is None:
             raise RuntimeError(f"no reply within {REPLY_TIMEOUT_S} s to {data.get('name') or data}")
         elapsed = self.probe.reply_at - start
-        # Whatever the command does after replying finishes before the next one, untimed.
-        # SimCord's settle, not asyncio.wait: the bot's timers run on its virtual clock,
-        # which only moves while SimCord settles.
-        await self.env.settle()
+        await self.quiesce()
         return elapsed
+
+    async def quiesce(self) -> None:
+        """Whatever the command does after replying finishes before the next one, untimed.
+
+        SimCord's settle, not asyncio.wait: the bot's timers run on its virtual clock, which
+        only moves while SimCord settles. Settle alone does not wait for statements still
+        queued on the SQLite thread (a capture's forum lookup, say), and those used to run
+        inside the next command's timed window; a ``SELECT 1`` queued behind them does.
+        Twice, because post-reply work may issue one statement after another."""
+        for _ in range(2):
+            await self.env.settle()
+            await self.bot.db.fetchval("SELECT 1")
+        await self.env.settle()
 
     async def slash(self, user_id: int, name: str, sub: str | None, **options: str) -> int:
         opts = [{"type": 3, "name": k, "value": v} for k, v in options.items()]

@@ -157,7 +157,8 @@ _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
 def _recent_answers(guild: str, series: str) -> str:
     """The series' latest answers as (taken_at, finished_at), newest first; its last
     parameter is the limit. ``guild`` and ``series`` are SQL: placeholders, or columns of
-    an enclosing query. Only the recent answers matter, so the cost stays flat as history
+    an enclosing query. The partial index of answered questions (0008) is walked newest
+    first until ``limit`` of the series are found, so the cost stays flat as history
     grows."""
     return (
         "SELECT a.taken_at, a.finished_at FROM oh_questions a "
@@ -172,6 +173,16 @@ def _answers_json(guild: str, series: str) -> str:
     return (
         "(SELECT json_group_array(json_array(taken_at, finished_at)) FROM ("
         f"{_recent_answers(guild, series)}))"
+    )
+
+
+def _next_queue_key(guild: str, session: str) -> str:
+    """The session's next queue key: one seek at the end of the (session_id, queue_key)
+    index (0008). The unary + keeps SQLite off the guild-wide index, whose scan grows
+    with every question the guild has had."""
+    return (
+        "(SELECT COALESCE(MAX(k.queue_key), 0) + 1 FROM oh_questions k "
+        f"WHERE k.session_id = {session} AND +k.guild_id = {guild})"
     )
 
 
@@ -199,8 +210,7 @@ def _ask_new_sql() -> str:
     return (
         "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
         "priority, queue_key) "
-        "SELECT s.guild_id, s.id, ?, ?, ?, ?, (SELECT COALESCE(MAX(k.queue_key), 0) + 1 "
-        "FROM oh_questions k WHERE k.guild_id = s.guild_id AND k.session_id = s.id) "
+        f"SELECT s.guild_id, s.id, ?, ?, ?, ?, {_next_queue_key('s.guild_id', 's.id')} "
         f"FROM (SELECT s.id, s.guild_id FROM oh_sessions s WHERE s.guild_id = ? AND "
         f"{_ASK_TARGET}) s "
         "WHERE NOT EXISTS (SELECT 1 FROM oh_questions o WHERE o.session_id = s.id "
@@ -544,9 +554,7 @@ class OfficeHoursRepository:
 
     async def _next_key(self, guild_id: int, session_id: int) -> int:
         value = await self._db.fetchval(
-            "SELECT COALESCE(MAX(queue_key), 0) + 1 FROM oh_questions "
-            "WHERE guild_id = ? AND session_id = ?",
-            (guild_id, session_id),
+            f"SELECT {_next_queue_key('?', '?')}", (session_id, guild_id)
         )
         return int(value)
 
@@ -568,8 +576,8 @@ class OfficeHoursRepository:
         rows = await self._db.fetchall(
             "INSERT INTO oh_questions (guild_id, session_id, user_id, question, asked_at, "
             "priority, queue_key, skip_count, carried_from) "
-            "SELECT ?, ?, ?, ?, ?, ?, COALESCE(MAX(queue_key), 0) + 1, ?, ? FROM oh_questions "
-            f"WHERE guild_id = ? AND session_id = ? RETURNING {_QUESTION_COLUMNS}",
+            f"VALUES (?, ?, ?, ?, ?, ?, {_next_queue_key('?', '?')}, ?, ?) "
+            f"RETURNING {_QUESTION_COLUMNS}",
             (
                 guild_id,
                 session_id,
@@ -577,10 +585,10 @@ class OfficeHoursRepository:
                 text,
                 to_db(asked_at or now),
                 priority,
+                session_id,
+                guild_id,
                 skip_count,
                 carried_from,
-                guild_id,
-                session_id,
             ),
         )
         return _question(rows[0])

@@ -185,3 +185,28 @@ async def test_ask_new_is_one_statement_that_agrees_with_the_general_path(
     assert await repo.ask_new(GUILD, 2, "again", now, 1) is None
     assert await repo.ask_new(OTHER, 3, "elsewhere", now, 1) is None
     assert len(await repo.waiting(GUILD, session.id)) == 3
+
+
+async def test_ask_lookups_do_not_scan_the_guilds_history(repo: OfficeHoursRepository) -> None:
+    """`/officehours ask` must cost the same after years of sessions: its next queue key and
+    the series' recent answers are index seeks (0008), never the guild-wide index that
+    grows with every question (with 200k questions the answers alone took 56 ms)."""
+    from storage import office_hours as oh
+
+    db = repo._db
+    plans = {
+        "ask_new": (oh._ASK_NEW, 8),
+        "next key": (f"SELECT {oh._next_queue_key('?', '?')}", 2),
+        "recent answers": (oh._recent_answers("?", "?"), 4),
+        "estimate": ("SELECT " + oh._answers_json("?", "?"), 4),
+    }
+    for name, (sql, params) in plans.items():
+        rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, (1,) * params)
+        details = [r[3] for r in rows]
+        assert not any("oh_questions_guild_asked" in d for d in details), (name, details)
+        assert not any(d.startswith("SCAN a") or d.startswith("SCAN k") for d in details), (
+            name,
+            details,
+        )
+    used = " ".join(r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + oh._ASK_NEW, (1,) * 8))
+    assert "oh_questions_session_key" in used and "oh_questions_answered" in used
