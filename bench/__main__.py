@@ -25,6 +25,7 @@ BENCHMARKS = {
     "digest": "bench.digest",
     "startup": "bench.startup",
     "commands": "bench.commands",
+    "ask_growth": "bench.ask_growth",
     "memory": "bench.memory",
 }
 

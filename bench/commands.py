@@ -20,8 +20,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -246,14 +247,11 @@ async def _interleaved(
     return samples
 
 
-async def _run(quick: bool) -> Result:
-    prefill = 20_000 if quick else 100_000
-    rounds = 40 if quick else 500
-    warmup = 10 if quick else 30
-    members_n = 60
-    template = await asyncio.to_thread(feedback_db, prefill, now=NOW)
-    work = fresh_copy(template, CACHE / "commands-work.db")
-    settings = load_settings({"HALLWAY_DATABASE": str(work), "HALLWAY_TIMEZONE": "UTC"})
+@contextlib.asynccontextmanager
+async def bench_bot(path: Path, members_n: int) -> AsyncIterator[tuple[Bench, list[Any]]]:
+    """The real bot on the database at ``path``, connected to SimCord, in a guild with
+    ``members_n`` members and a text channel; the floor command added."""
+    settings = load_settings({"HALLWAY_DATABASE": str(path), "HALLWAY_TIMEZONE": "UTC"})
     bot = create_bot(settings, clock=SimClock())
     _add_floor_command(bot)
     logging.getLogger("hallway").setLevel(logging.WARNING)
@@ -270,85 +268,72 @@ async def _run(quick: bool) -> Result:
             "user_id INTEGER, at TEXT)"
         )
         bench = Bench(env, bot, channel.id)
-
-        # Office hours: one session later this week with a queue already waiting.
-        now = discord.utils.utcnow()
-        starts = now + timedelta(days=2)
-        await OfficeHoursRepository(bot.db).insert_session(
-            NewSession(
-                guild_id=GUILD_ID,
-                title="Weekly office hours",
-                description=None,
-                host_id=members[0].id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=1),
-                zone="UTC",
-                repeat_spec="none",
-                series_anchor=starts,
-                location_channel_id=None,
-                location_kind=None,
-                text_channel_id=channel.id,
-            ),
-            now,
-        )
-        office = bot.services.office_hours
-        for m in members[-WAITING_QUESTIONS:]:
-            await office.ask(GUILD_ID, m.id, f"Waiting question from {m.id}")
-        askers = members[: members_n - WAITING_QUESTIONS]
-        questions = [summary_of(t) for t in messages(200, seed=31)]
-        feedback = messages(rounds + warmup, seed=77)
-
-        async def ask(i: int) -> int:
-            member = askers[i % len(askers)]
-            elapsed = await bench.slash(
-                member.id, "officehours", "ask", question=questions[i % len(questions)]
-            )
-            # Leave again (untimed) so the queue stays at its usual length.
-            await office.leave(GUILD_ID, member.id)
-            return elapsed
-
-        shown: dict[str, Any] = {}
-
-        async def submit_slash(i: int) -> int:
-            elapsed = await bench.slash(members[i % members_n].id, "feedback", "submit")
-            payload = bench.probe.reply_payload or {}
-            shown["spec"] = payload.get("data")
-            return elapsed
-
-        async def submit_modal(i: int) -> int:
-            text = feedback[i]
-            spec = shown.pop("spec")
-            return await bench.modal_submit(
-                members[i % members_n].id,
-                spec,
-                {"summary": summary_of(text), "details": text, "area": ""},
-            )
-
-        async def floor(i: int) -> int:
-            return await bench.slash(members[i % members_n].id, "benchfloor", None)
-
-        samples = await _interleaved(
-            rounds,
-            warmup,
-            {
-                "floor": floor,
-                "officehours_ask": ask,
-                "feedback_submit_slash": submit_slash,
-                "feedback_submit_modal": submit_modal,
-            },
-        )
-        created = await bot.db.fetchval(
-            "SELECT count(*) FROM feedback_items WHERE guild_id = ? AND id > ?",
-            (GUILD_ID, prefill),
-        )
-        if created != rounds + warmup:
-            raise RuntimeError(f"expected {rounds + warmup} captures, the database has {created}")
+        yield bench, members
     finally:
         if bench is not None:
             bench.watchdog.stop()
         with contextlib.suppress(Exception):
             await env.shutdown()
         await bot.close()
+
+
+async def add_session(bench: Bench, host_id: int, *, series_id: int | None = None) -> None:
+    """A session two days ahead (in ``series_id``'s series, if given) for asks to join."""
+    starts = discord.utils.utcnow() + timedelta(days=2)
+    extra = {} if series_id is None else {"series_id": series_id}
+    await OfficeHoursRepository(bench.bot.db).insert_session(
+        NewSession(
+            guild_id=GUILD_ID,
+            title="Weekly office hours",
+            description=None,
+            host_id=host_id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            zone="UTC",
+            repeat_spec="none",
+            series_anchor=starts,
+            location_channel_id=None,
+            location_kind=None,
+            text_channel_id=bench.channel_id,
+            **extra,
+        ),
+        discord.utils.utcnow(),
+    )
+
+
+def asker(bench: Bench, askers: list[Any], questions: list[str]) -> Callable[[int], Any]:
+    """An `/officehours ask` action; the member leaves again, untimed, so the queue keeps
+    its length."""
+
+    async def ask(i: int) -> int:
+        member = askers[i % len(askers)]
+        elapsed = await bench.slash(
+            member.id, "officehours", "ask", question=questions[i % len(questions)]
+        )
+        await bench.bot.services.office_hours.leave(GUILD_ID, member.id)
+        return elapsed
+
+    return ask
+
+
+def floor_action(bench: Bench, members: list[Any]) -> Callable[[int], Any]:
+    async def floor(i: int) -> int:
+        return await bench.slash(members[i % len(members)].id, "benchfloor", None)
+
+    return floor
+
+
+async def _run(quick: bool) -> Result:
+    prefill = 20_000 if quick else 100_000
+    rounds = 40 if quick else 500
+    warmup = 10 if quick else 30
+    members_n = 60
+    template = await asyncio.to_thread(feedback_db, prefill, now=NOW)
+    work = fresh_copy(template, CACHE / "commands-work.db")
+    try:
+        async with bench_bot(work, members_n) as (bench, members):
+            samples = await _measure(bench, members, prefill, rounds, warmup)
+    finally:
         remove_db(work)
     stats = {name: _stats(values) for name, values in samples.items()}
     floor_p50 = stats["floor"]["p50_ms"]
@@ -398,6 +383,52 @@ async def _run(quick: bool) -> Result:
             },
         },
     )
+
+
+async def _measure(
+    bench: Bench, members: list[Any], prefill: int, rounds: int, warmup: int
+) -> dict[str, list[int]]:
+    # Office hours: one session later this week with a queue already waiting.
+    await add_session(bench, members[0].id)
+    office = bench.bot.services.office_hours
+    for m in members[-WAITING_QUESTIONS:]:
+        await office.ask(GUILD_ID, m.id, f"Waiting question from {m.id}")
+    questions = [summary_of(t) for t in messages(200, seed=31)]
+    feedback = messages(rounds + warmup, seed=77)
+    shown: dict[str, Any] = {}
+
+    async def submit_slash(i: int) -> int:
+        elapsed = await bench.slash(members[i % len(members)].id, "feedback", "submit")
+        payload = bench.probe.reply_payload or {}
+        shown["spec"] = payload.get("data")
+        return elapsed
+
+    async def submit_modal(i: int) -> int:
+        text = feedback[i]
+        spec = shown.pop("spec")
+        return await bench.modal_submit(
+            members[i % len(members)].id,
+            spec,
+            {"summary": summary_of(text), "details": text, "area": ""},
+        )
+
+    samples = await _interleaved(
+        rounds,
+        warmup,
+        {
+            "floor": floor_action(bench, members),
+            "officehours_ask": asker(bench, members[: len(members) - WAITING_QUESTIONS], questions),
+            "feedback_submit_slash": submit_slash,
+            "feedback_submit_modal": submit_modal,
+        },
+    )
+    created = await bench.bot.db.fetchval(
+        "SELECT count(*) FROM feedback_items WHERE guild_id = ? AND id > ?",
+        (GUILD_ID, prefill),
+    )
+    if created != rounds + warmup:
+        raise RuntimeError(f"expected {rounds + warmup} captures, the database has {created}")
+    return samples
 
 
 def run(quick: bool) -> Result:

@@ -144,9 +144,11 @@ _QUESTION_COLUMNS = (
 )
 
 _QUEUE_ORDER = "priority, queue_key, id"
-# Where a question asked without naming a session goes; its one parameter is now.
+# Where a question asked without naming a session goes; its one parameter is now. The IN
+# lets SQLite seek the two statuses in (guild_id, status, starts_at) (0008) instead of
+# reading every session the guild ever had.
 _ASK_TARGET = (
-    "(s.status = 'live' OR (s.status = 'scheduled' AND s.starts_at > ?)) "
+    "s.status IN ('live', 'scheduled') AND (s.status = 'live' OR s.starts_at > ?) "
     "ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
 )
 _SESSION_NAMES = _SESSION_COLUMNS.split(", ")
@@ -157,15 +159,16 @@ _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
 def _recent_answers(guild: str, series: str) -> str:
     """The series' latest answers as (taken_at, finished_at), newest first; its last
     parameter is the limit. ``guild`` and ``series`` are SQL: placeholders, or columns of
-    an enclosing query. The partial index of answered questions (0008) is walked newest
-    first until ``limit`` of the series are found, so the cost stays flat as history
-    grows."""
+    an enclosing query. A series' sessions follow one another, so newest session first,
+    then newest answer, is newest answer first; in that order SQLite walks the series'
+    sessions backwards and each one's answers by the partial index (0008), and stops at
+    ``limit``: the cost stays flat as history grows, even for a series with no answers."""
     return (
-        "SELECT a.taken_at, a.finished_at FROM oh_questions a "
-        "JOIN oh_sessions b ON b.id = a.session_id "
-        f"WHERE a.guild_id = {guild} AND b.guild_id = {guild} AND b.series_id = {series} "
+        "SELECT a.taken_at, a.finished_at FROM oh_sessions b "
+        "JOIN oh_questions a ON a.session_id = b.id "
+        f"WHERE +a.guild_id = {guild} AND b.guild_id = {guild} AND b.series_id = {series} "
         "AND a.outcome = 'answered' AND a.taken_at IS NOT NULL "
-        "ORDER BY a.finished_at DESC LIMIT ?"
+        "ORDER BY b.id DESC, a.finished_at DESC LIMIT ?"
     )
 
 
@@ -413,7 +416,8 @@ class OfficeHoursRepository:
         """Live sessions and scheduled ones that haven't ended yet, soonest first."""
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
-            "AND (status = 'live' OR (status = 'scheduled' AND ends_at > ?)) "
+            # Written as an IN so it seeks (guild_id, status, starts_at), as _ASK_TARGET does.
+            "AND status IN ('live', 'scheduled') AND (status = 'live' OR ends_at > ?) "
             "ORDER BY starts_at, id LIMIT ?",
             (guild_id, to_db(now), limit),
         )
