@@ -162,6 +162,10 @@ class HallwayBot(commands.Bot):
         tags = FeedbackTags(FeedbackTagRepository(self.db), items, self.clock)
         service = FeedbackService(items, self.clock, tags=tags, name_lookup=display_name)
         self.services.feedback = service
+        # Index terms queued behind captures are written before the database closes, and
+        # any a crash left pending are written now, before the first capture.
+        self.before_db_close.append(service.flush_index)
+        await service.index_pending()
         await self.add_cog(FeedbackCog(self, service))
         self.add_dynamic_items(*FEEDBACK_ITEMS)
 

@@ -164,6 +164,9 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
                     details=text,
                     channel_id=7,
                 )
+                # The item's index terms are written right after the capture returns (the
+                # reply doesn't wait for them); they are part of persisting it, so timed.
+                await service.flush_index()
                 captured = now_ns()
                 row = _rows_of(reader, result.item.id)
                 base_start = now_ns()

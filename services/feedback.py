@@ -3,12 +3,15 @@
 Every capture path (command, message menu, reaction, office hours) ends in ``capture``,
 which tags the text with the rules, the guild's custom tags and the guild's learnt naive
 Bayes model (all kept by ``services.feedback_tags``), pulls out fields, looks for similar
-open items through the SQLite term index, and stores everything in one transaction.
-Nothing here talks to Discord: the cog delivers.
+open items through the SQLite term index, and stores the item and its tags in one
+statement. The item's own index terms are derived data: they are written by a second
+statement queued right behind the first, so the reply doesn't wait for them (see
+``_index_later``). Nothing here talks to Discord: the cog delivers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -202,6 +205,16 @@ def parse_tag_list(raw: str | None) -> list[str]:
     return out
 
 
+def item_text(summary: str, details: str) -> str:
+    """The text an item is tagged and indexed by. A captured message's summary is usually
+    its own first line: counting it twice would skew the tag scores and the term index."""
+    if not details:
+        return summary
+    if summary.rstrip("…") not in clean_summary(details):
+        return f"{summary}\n{details}"
+    return details
+
+
 def _item_summary(item_id: int, row: tuple[str, str, int, str]) -> ItemSummary:
     summary, status, votes, created_at = row
     return ItemSummary(item_id, summary, status, votes, from_db(created_at))
@@ -237,6 +250,8 @@ class FeedbackService:
         self._name_lookup = name_lookup
         # guild -> (term -> document frequency, [item count]); see _index_counts.
         self._index: dict[int, tuple[dict[str, int], list[int]]] = {}
+        # Index writes queued behind captures, until they finish (see _index_later).
+        self._writes: set[asyncio.Task[None]] = set()
         # Set by the cog so items from other features (office hours) reach the forum too.
         self.on_created: CreatedHook | None = None
 
@@ -263,6 +278,43 @@ class FeedbackService:
         for term in terms:
             df[term] = df.get(term, 0) + 1
         count[0] += 1
+
+    def _index_later(self, guild_id: int, item_id: int, terms: dict[str, int]) -> None:
+        """Write a new item's index terms in a statement of their own, queued now.
+
+        The capture's reply doesn't wait for it; the next capture does, before its lookup
+        (by then it has normally finished), so a capture is always a candidate for the
+        ones after it. The counts above are updated at once to match. If the write fails,
+        or the bot stops first, the item stays in feedback_index_pending and
+        ``index_pending`` writes it at the next start.
+        """
+
+        async def write() -> None:
+            try:
+                await self.repo.write_terms(guild_id, item_id, terms)
+            except Exception:
+                log.exception("index terms of feedback #%s not written; next start will", item_id)
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def flush_index(self) -> None:
+        """Wait for the index writes still queued (shutdown, tests, the benchmark)."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes))
+
+    async def index_pending(self) -> int:
+        """At start-up: write the terms of items captured just before a stop. Returns how many."""
+        pending = await self.repo.pending_index()
+        for guild_id, item_id, summary, details in pending:
+            await self.repo.write_terms(
+                guild_id, item_id, similarity.terms(item_text(summary, details))
+            )
+            self._index.pop(guild_id, None)  # re-read from SQLite when next needed
+        if pending:
+            log.info("indexed %d feedback item(s) left pending by the last stop", len(pending))
+        return len(pending)
 
     # ------------------------------------------------------------------ capture
 
@@ -308,12 +360,7 @@ class FeedbackService:
                 "Shorten them or link to a longer write-up."
             )
         area = await self._check_area(guild_id, product_area)
-        # A captured message's summary is usually its own first line: counting it twice
-        # would skew the tag scores and the term index.
-        if not details or summary.rstrip("…") not in clean_summary(details):
-            text = f"{summary}\n{details}" if details else summary
-        else:
-            text = details
+        text = item_text(summary, details)
 
         tagger = await self.tags.tagger(guild_id)
         model = await self.tags.model(guild_id)
@@ -334,6 +381,7 @@ class FeedbackService:
         ]
 
         terms = similarity.terms(text)
+        await self.flush_index()  # the previous captures' terms, if still being written
         rare, df, n_docs = await self._lookup_terms(guild_id, terms)
         now = self.clock.now()
         new = NewItem(
@@ -355,7 +403,7 @@ class FeedbackService:
         try:
             # Candidates are read in the insert's transaction, before the new item exists.
             item_id, found = await self.repo.create_item_finding_similar(
-                new, tags, terms, rare, limit=CANDIDATE_LIMIT
+                new, tags, rare, limit=CANDIDATE_LIMIT
             )
         except AlreadyCaptured as race:
             # Two people captured the same message at once: the later one is a vote.
@@ -372,6 +420,7 @@ class FeedbackService:
             query_terms=terms,
         )
         self._indexed(guild_id, terms)
+        self._index_later(guild_id, item_id, terms)
         similar = [
             SimilarItem(i, summary, status, votes, score)
             for i, score, (summary, status, votes, _) in ranked

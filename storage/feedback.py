@@ -205,25 +205,26 @@ class FeedbackRepository:
         tags: Sequence[tuple[str, float, str]],
         terms: Mapping[str, int],
     ) -> int:
-        item_id, _ = await self.create_item_finding_similar(item, tags, terms, (), limit=0)
+        """An item with its tags and index terms, nothing left pending."""
+        item_id, _ = await self.create_item_finding_similar(item, tags, (), limit=0)
+        await self.write_terms(item.guild_id, item_id, terms)
         return item_id
 
     async def create_item_finding_similar(
         self,
         item: NewItem,
         tags: Sequence[tuple[str, float, str]],
-        terms: Mapping[str, int],
         similar_terms: Sequence[str],
         *,
         limit: int,
     ) -> tuple[int, Candidates]:
-        """Insert an item with its tags and index terms, and read the open items that share
-        most of ``similar_terms`` as they were just before it (so it is not its own candidate).
+        """Insert an item with its tags, and read the open items that share most of
+        ``similar_terms`` as they were just before it (so it is not its own candidate).
 
-        All of it is one statement through the ``feedback_capture`` view (migration 0007):
-        atomic on its own, and one round trip to the SQLite thread. Triggers (0003) add the
-        reporter, the reporter's vote, the "new" history entry and the document-frequency
-        counts.
+        All of it is one statement through the ``feedback_capture`` view (migrations 0007,
+        0009): atomic on its own, and one round trip to the SQLite thread. Triggers (0003)
+        add the reporter, the reporter's vote, the "new" history entry and the item count;
+        the item is left pending in ``feedback_index_pending`` until ``write_terms``.
         """
         lookup, lookup_params = "NULL", ()
         if similar_terms and limit > 0:
@@ -234,9 +235,9 @@ class FeedbackRepository:
             rows = await self._db.fetchall(
                 "INSERT INTO feedback_capture (id, guild_id, summary, details, product_area, "
                 "source, reporter_id, reporter_name, captured_by_id, channel_id, message_id, "
-                "source_url, attachments, fields, created_at, tags, terms, candidates) "
+                "source_url, attachments, fields, created_at, tags, candidates) "
                 "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM feedback_items), "
-                f"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {lookup}) "
+                f"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {lookup}) "
                 "RETURNING id, candidates",
                 (
                     item.guild_id,
@@ -254,7 +255,6 @@ class FeedbackRepository:
                     json.dumps(item.fields, sort_keys=True),
                     to_db(item.created_at),
                     json.dumps(tags),
-                    json.dumps(dict(terms)),
                     *lookup_params,
                 ),
             )
@@ -269,6 +269,22 @@ class FeedbackRepository:
                 raise
             raise AlreadyCaptured(existing) from None
         return int(rows[0][0]), _candidates(rows[0][1])
+
+    async def write_terms(self, guild_id: int, item_id: int, terms: Mapping[str, int]) -> None:
+        """A pending item's index terms, and the item no longer pending: one statement
+        (0009). Writing an item that is not pending does nothing, so a retry is harmless."""
+        await self._db.execute(
+            "INSERT INTO feedback_index_write (item_id, guild_id, terms) VALUES (?, ?, ?)",
+            (item_id, guild_id, json.dumps(dict(terms))),
+        )
+
+    async def pending_index(self) -> list[tuple[int, int, str, str]]:
+        """(guild id, item id, summary, details) of items whose terms are still to be written."""
+        rows = await self._db.fetchall(
+            "SELECT i.guild_id, i.id, i.summary, i.details FROM feedback_index_pending p "
+            "JOIN feedback_items i ON i.id = p.item_id ORDER BY i.id"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def get(self, guild_id: int, item_id: int) -> FeedbackItem | None:
         row = await self._db.fetchone(

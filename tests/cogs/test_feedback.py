@@ -241,6 +241,34 @@ async def test_restart_keeps_buttons_working(world, bots, restart) -> None:
     assert "Page 2 of 2" in nxt.response.content
 
 
+async def test_index_terms_a_stop_left_unwritten_are_written_at_the_next_start(
+    world, bots, restart, monkeypatch
+) -> None:
+    """A capture replies before its index terms are written (they follow in a statement of
+    their own). If the bot stops in between, the item is not lost and the next start
+    indexes it, so later captures find it as similar again."""
+    await make_advocates(world)
+    repo = items(bots.current).repo
+
+    async def stopped(*args: object) -> None:
+        raise RuntimeError("the bot stopped before the index write")
+
+    monkeypatch.setattr(repo, "write_terms", stopped)
+    r = await submit(
+        world.bob, world.general, "Webhook retries are not documented", "webhook retry docs"
+    )
+    assert "Saved as feedback **#1**" in r.response.content
+    await items(bots.current).flush_index()
+    assert [p[1] for p in await repo.pending_index()] == [1]
+
+    await restart()
+    assert await items(bots.current).repo.pending_index() == []
+    again = await submit(
+        world.carol, world.general, "Docs for webhook retry backoff", "webhook retries?"
+    )
+    assert "#1 Webhook retries are not documented" in again.response.content
+
+
 async def test_everyone_in_feedback_text_never_pings(world, bots) -> None:
     env = world.env
     await make_advocates(world)

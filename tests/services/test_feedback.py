@@ -41,8 +41,10 @@ def service(db: Database, clock: FixedClock, **kw) -> FeedbackService:
 
 
 @pytest.fixture
-def svc(db: Database, clock: FixedClock) -> FeedbackService:
-    return service(db, clock, name_lookup=lambda g, u: f"user{u}")
+async def svc(db: Database, clock: FixedClock) -> AsyncIterator[FeedbackService]:
+    made = service(db, clock, name_lookup=lambda g, u: f"user{u}")
+    yield made
+    await made.flush_index()  # before the database closes, as the bot does
 
 
 async def submit(svc: FeedbackService, summary: str, details: str = "", **kw):
@@ -92,6 +94,7 @@ async def test_the_cached_index_counts_match_sqlite(svc) -> None:
     await submit(svc, "Webhook retries undocumented", "webhook retry docs")
     await submit(svc, "Webhook signing docs")  # loads the counts, then keeps them current
     await submit(svc, "Grafana webhook panel")
+    await svc.flush_index()
     assert await svc._index_counts(G) == await svc.repo.doc_freqs(G)
 
 
@@ -300,3 +303,16 @@ async def test_invisible_summaries_are_empty_and_overrides_dropped(svc) -> None:
     item = (await submit(svc, "Docs \u202eexe.txt\u202c page", "\u200b")).item
     assert item.summary == "Docs exe.txt page" and item.details == ""
     assert (await submit(svc, "Love the SDK 👩\u200d💻")).item.summary.endswith("👩\u200d💻")
+
+
+async def test_index_terms_are_written_right_behind_the_capture(svc) -> None:
+    """The reply doesn't wait for the new item's index terms, but nothing overtakes their
+    write: a capture straight after still finds the first item as similar."""
+    first = await submit(svc, "Webhook retries undocumented", "webhook retry docs")
+    second = await submit(svc, "Docs for webhook retry backoff", "webhook retries?")
+    assert [s.id for s in second.similar] == [first.item.id]
+    await svc.flush_index()
+    assert await svc.repo.pending_index() == []
+    df, n = await svc.repo.doc_freqs(G)
+    assert n == 2 and df["webhook"] == 2
+    assert await svc.index_pending() == 0

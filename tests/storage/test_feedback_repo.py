@@ -130,13 +130,20 @@ async def test_create_item_finding_similar_reads_before_inserting(repo) -> None:
     a = await repo.create_item(new("a"), [], {"shared": 1, "x": 2})
     b = await repo.create_item(new("b"), [], {"shared": 1})
     await repo.set_status(G, b, "declined", 9, "", T0)
-    item_id, found = await repo.create_item_finding_similar(
-        new("c"), [], {"shared": 1}, ["shared"], limit=5
-    )
+    item_id, found = await repo.create_item_finding_similar(new("c"), [], ["shared"], limit=5)
     assert set(found.vectors) == {a}  # not the closed item, not the new one
     assert found.vectors[a] == {"shared": 1, "x": 2}
+    # The new item's terms are pending until written (0009), then counted once.
+    assert await repo.pending_index() == [(G, item_id, "c", "")]
     df, n = await repo.doc_freqs(G)
-    assert df["shared"] == 3 and n == 3 and item_id == 3
+    assert df["shared"] == 2 and n == 3 and item_id == 3
+    await repo.write_terms(G, item_id, {"shared": 1})
+    await repo.write_terms(G, item_id, {"shared": 1})  # a retry changes nothing
+    assert await repo.pending_index() == []
+    df, n = await repo.doc_freqs(G)
+    assert df["shared"] == 3 and n == 3
+    found = await repo.candidates(G, ["shared"], open_only=True, limit=5)
+    assert set(found.vectors) == {a, item_id}
 
 
 async def test_lookup_reads_each_terms_newest_postings_and_ranks_by_terms_shared(repo) -> None:
@@ -149,7 +156,7 @@ async def test_lookup_reads_each_terms_newest_postings_and_ranks_by_terms_shared
     capped = await repo.candidates(G, ["alpha"], open_only=True, limit=5, per_term=3)
     assert set(capped.rows) == set(newer)
     item_id, similar = await repo.create_item_finding_similar(
-        new("again"), [("docs", 0.5, "rule")], {"alpha": 1, "beta": 2}, ["beta", "alpha"], limit=2
+        new("again"), [("docs", 0.5, "rule")], ["beta", "alpha"], limit=2
     )
     assert list(similar.rows) == [both, newer[2]] and item_id not in similar.rows
     assert await repo.tags_of(G, item_id) == [("docs", 0.5, "rule")]
