@@ -5,8 +5,9 @@ The command benchmark's harness (the real bot under SimCord, interactions handed
 discord.py, timed to the reply reaching the HTTP layer) on the digest benchmark's databases:
 one year of history (156 sessions, 20k questions) against ten (1,559 sessions, 200k
 questions), with the new session in the same weekly series, so the wait estimate reads that
-series' answers. Each database gets its own floor command, so a ratio to the floor is
-measured side by side; the growth figure is the 10-year p50 over the 1-year p50.
+series' answers. The two histories run one after the other, in two bot processes' worth of
+set-up, so machine load can differ between them: each is divided by the floor command
+measured alongside it, and the growth figure is the 10-year ratio over the 1-year ratio.
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ async def _run(quick: bool) -> Result:
         finally:
             remove_db(work)
     small, large = found[1], found[10]
-    ratio = large["ask"]["p50_ms"] / small["ask"]["p50_ms"]
+    to_floor = {
+        years: f["ask"]["p50_ms"] / f["floor"]["p50_ms"] for years, f in ((1, small), (10, large))
+    }
+    ratio = to_floor[10] / to_floor[1]
     return Result(
         key="ask_growth",
         name="/officehours ask, 10 years of office hours",
@@ -70,7 +74,7 @@ async def _run(quick: bool) -> Result:
         baseline=small["ask"]["p50_ms"],
         baseline_name="the same with 1 year of office hours (p50)",
         ratio=round(ratio, 2),
-        ratio_name="10 years / 1 year (p50)",
+        ratio_name="10 y / 1 y, each over its floor",
         target=f"ratio <= {TARGET_RATIO} (not an issue target)",
         met=ratio <= TARGET_RATIO and large["ask"]["p99_ms"] < TARGET_P99_MS,
         details={
@@ -79,8 +83,8 @@ async def _run(quick: bool) -> Result:
             "one_year": small,
             "ten_years": large,
             "ask_to_floor_p50": {
-                "one_year": round(small["ask"]["p50_ms"] / small["floor"]["p50_ms"], 2),
-                "ten_years": round(large["ask"]["p50_ms"] / large["floor"]["p50_ms"], 2),
+                "one_year": round(to_floor[1], 2),
+                "ten_years": round(to_floor[10], 2),
             },
         },
     )
