@@ -215,11 +215,20 @@ class HallwayBot(commands.Bot):
 
     async def wire_privacy(self) -> None:
         recorder = self.activity_recorder
+        feedback = self.services.feedback
+
+        async def queued_writes() -> None:
+            # Buffered activity counters and a capture's queued index terms are written
+            # before a member's data is read or erased, so none can land after an erase.
+            if recorder is not None:
+                await recorder.flush()
+            await feedback.flush_index()
+
         service = PrivacyService(
             PrivacyRepository(self.db),
             self.clock,
-            # Buffered activity counters are written before reading or erasing.
-            before_read=recorder.flush if recorder is not None else None,
+            before_read=queued_writes,
+            after_forget=feedback.forget_cached_counts,
         )
         self.services.privacy = service
         cog = PrivacyCog(self, service)

@@ -279,6 +279,11 @@ class FeedbackService:
             df[term] = df.get(term, 0) + 1
         count[0] += 1
 
+    def forget_cached_counts(self, guild_id: int) -> None:
+        """Drop the guild's in-memory counts (after /privacy forget deleted index terms made
+        of a member's id): the next capture reads them again from SQLite."""
+        self._index.pop(guild_id, None)
+
     def _index_later(self, guild_id: int, item_id: int, terms: dict[str, int]) -> None:
         """Write a new item's index terms in a statement of their own, queued now.
 

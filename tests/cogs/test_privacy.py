@@ -161,6 +161,9 @@ async def test_forget_erases_the_id_from_every_table_and_column(world, bots) -> 
     assert await find_id(db, world.alice.id) == []
     # The shared records keep working without her.
     feedback = bots.current.services.feedback
+    # Nor does the counts' in-memory copy keep index terms made of her id (#2 mentions her).
+    counts, _ = await feedback._index_counts(world.guild.id)
+    assert counts and not any(str(world.alice.id) in term for term in counts)
     one = await feedback.item(world.guild.id, 1)
     assert (one.reporter_id, one.reporter_name, one.votes) == (FORGOTTEN_ID, FORMER_MEMBER, 1)
     two = await feedback.item(world.guild.id, 2)
