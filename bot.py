@@ -164,8 +164,8 @@ class HallwayBot(commands.Bot):
         self.services.feedback = service
         # Index terms queued behind captures are written before the database closes, and
         # any a crash left pending are written now, before the first capture.
-        self.before_db_close.append(service.flush_index)
-        await service.index_pending()
+        self.before_db_close.append(service.index.flush)
+        await service.index.write_pending()
         await self.add_cog(FeedbackCog(self, service))
         self.add_dynamic_items(*FEEDBACK_ITEMS)
 
@@ -214,21 +214,20 @@ class HallwayBot(commands.Bot):
         await digest_cog.rebuild_schedule()
 
     async def wire_privacy(self) -> None:
-        recorder = self.activity_recorder
         feedback = self.services.feedback
 
         async def queued_writes() -> None:
-            # Buffered activity counters and a capture's queued index terms are written
-            # before a member's data is read or erased, so none can land after an erase.
-            if recorder is not None:
-                await recorder.flush()
-            await feedback.flush_index()
+            # The writes buffered until shutdown (activity counters, a capture's queued
+            # index terms) are written before a member's data is read or erased, so none
+            # can land after an erase.
+            for hook in self.before_db_close:
+                await hook()
 
         service = PrivacyService(
             PrivacyRepository(self.db),
             self.clock,
             before_read=queued_writes,
-            after_forget=feedback.forget_cached_counts,
+            after_forget=feedback.index.forget_counts,
         )
         self.services.privacy = service
         cog = PrivacyCog(self, service)
@@ -329,7 +328,6 @@ async def backup(settings: Settings, path: str) -> None:
 
 async def export(settings: Settings, guild_id: int, fmt: str, since: str | None) -> str:
     """The same export as /feedback export, from the command line."""
-    from services.clock import SystemClock
     from services.feedback_export import export_guild, parse_since
 
     start = parse_since(since, SystemClock().now())
@@ -418,9 +416,7 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
             problems = []
     except SettingsError as exc:
         problems = exc.problems
-    except HallwayError as exc:
-        problems = [str(exc)]
-    except DatabaseError as exc:
+    except (HallwayError, DatabaseError) as exc:
         problems = [str(exc)]
     except discord.LoginFailure:
         problems = ["DISCORD_TOKEN was rejected by Discord: copy a fresh token from the portal"]

@@ -19,14 +19,21 @@ from typing import Any
 from bench.commands import (
     NOW,
     TARGET_P99_MS,
-    _interleaved,
-    _stats,
     add_session,
     asker,
     bench_bot,
     floor_action,
 )
-from bench.common import CACHE, Result, fresh_copy, messages, remove_db, summary_of
+from bench.common import (
+    CACHE,
+    Result,
+    fresh_copy,
+    interleaved,
+    latency_stats,
+    messages,
+    remove_db,
+    summary_of,
+)
 from bench.data import history_db
 
 HISTORY_SERIES = 1  # bench.data puts every generated session in series 1
@@ -37,7 +44,7 @@ async def _one(path: Path, rounds: int, warmup: int) -> dict[str, Any]:
     async with bench_bot(path, 40) as (bench, members):
         await add_session(bench, members[0].id, series_id=HISTORY_SERIES)
         questions = [summary_of(t) for t in messages(100, seed=31)]
-        samples = await _interleaved(
+        samples = await interleaved(
             rounds,
             warmup,
             {"floor": floor_action(bench, members), "ask": asker(bench, members, questions)},
@@ -46,7 +53,7 @@ async def _one(path: Path, rounds: int, warmup: int) -> dict[str, Any]:
             "sessions": await bench.bot.db.fetchval("SELECT count(*) FROM oh_sessions"),
             "questions": await bench.bot.db.fetchval("SELECT count(*) FROM oh_questions"),
         }
-    return {name: _stats(values) for name, values in samples.items()} | sizes
+    return {name: latency_stats(values) for name, values in samples.items()} | sizes
 
 
 async def _run(quick: bool) -> Result:

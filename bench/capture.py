@@ -4,8 +4,8 @@ Both sides start from a copy of the same file database holding 100k indexed item
 service side builds ``FeedbackService`` the way ``HallwayBot.wire_feedback`` does and calls
 ``capture`` once per message, one after another (as the bot does, one interaction at a time).
 Right after each capture the baseline inserts, on its own copy with plain aiosqlite and the
-same pragmas, exactly the rows that capture wrote (item, tags, term index, and whatever the
-schema's triggers derive: reporter, vote, history, document frequencies, item count), one
+same pragmas, exactly the rows that capture wrote (item, tags, term index; on both sides the
+schema's triggers derive reporter, vote, history, document frequencies and item count), one
 transaction per item: the cost of persisting alone. Alternating item by item means a change
 in the machine's load hits both sides alike.
 """
@@ -30,11 +30,11 @@ from bench.common import (
     remove_db,
     summary_of,
 )
-from bench.data import feedback_db, triggers_on
+from bench.data import feedback_db
 from services.clock import FixedClock
 from services.feedback import FeedbackService
 from services.feedback_tags import FeedbackTags
-from storage.database import Database
+from storage.database import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES, Database
 from storage.feedback import FeedbackRepository
 from storage.feedback_tags import FeedbackTagRepository
 
@@ -62,12 +62,6 @@ def _rows_of(conn: sqlite3.Connection, item_id: int) -> dict[str, Any]:
         )[0],
         "tags": rows("SELECT tag, score, source FROM feedback_tags WHERE item_id = ?"),
         "terms": rows("SELECT term, tf FROM feedback_terms WHERE item_id = ?"),
-        "reporters": rows("SELECT user_id, display_name FROM feedback_reporters WHERE item_id = ?"),
-        "votes": rows("SELECT user_id, created_at FROM feedback_votes WHERE item_id = ?"),
-        "history": rows(
-            "SELECT status, actor_id, note, created_at FROM feedback_history "
-            "WHERE item_id = ? ORDER BY id"
-        ),
     }
 
 
@@ -76,17 +70,15 @@ async def _plain_connection(path: Path) -> aiosqlite.Connection:
     for pragma in (  # the same as storage.database.Database.open
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
-        "PRAGMA busy_timeout=5000",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
         "PRAGMA synchronous=NORMAL",
-        "PRAGMA wal_autocheckpoint=250",
+        f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
     ):
         await (await conn.execute(pragma)).close()
     return conn
 
 
-async def _insert_plain(
-    conn: aiosqlite.Connection, row: dict[str, Any], derived_by_triggers: bool
-) -> None:
+async def _insert_plain(conn: aiosqlite.Connection, row: dict[str, Any]) -> None:
     """One item's rows with plain aiosqlite, in one transaction."""
     g = row["item"][0]
     await conn.execute("BEGIN IMMEDIATE")
@@ -109,33 +101,6 @@ async def _insert_plain(
             "INSERT INTO feedback_terms (guild_id, item_id, term, tf) VALUES (?, ?, ?, ?)",
             [(g, item_id, t, n) for t, n in row["terms"]],
         )
-    if not derived_by_triggers:
-        # The schema has no triggers: write what they would have derived.
-        await conn.executemany(
-            "INSERT INTO feedback_reporters (item_id, guild_id, user_id, display_name) "
-            "VALUES (?, ?, ?, ?)",
-            [(item_id, g, *r) for r in row["reporters"]],
-        )
-        await conn.executemany(
-            "INSERT INTO feedback_votes (item_id, guild_id, user_id, created_at) "
-            "VALUES (?, ?, ?, ?)",
-            [(item_id, g, *v) for v in row["votes"]],
-        )
-        await conn.executemany(
-            "INSERT INTO feedback_history (item_id, guild_id, status, actor_id, note, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [(item_id, g, *h) for h in row["history"]],
-        )
-        await conn.executemany(
-            "INSERT INTO feedback_doc_freq (guild_id, term, df) VALUES (?, ?, 1) "
-            "ON CONFLICT(guild_id, term) DO UPDATE SET df = df + 1",
-            [(g, t) for t, _ in row["terms"]],
-        )
-        await conn.execute(
-            "INSERT INTO feedback_index_stats (guild_id, n_docs) VALUES (?, 1) "
-            "ON CONFLICT(guild_id) DO UPDATE SET n_docs = n_docs + 1",
-            (g,),
-        )
     await conn.execute("COMMIT")
 
 
@@ -151,7 +116,6 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
         # Reads what capture wrote (committed, so visible to a second connection in WAL).
         reader = sqlite3.connect(service_path)
         try:
-            by_triggers = triggers_on(reader, "feedback_items")
             for n, text in enumerate(texts):
                 start = now_ns()
                 result = await service.capture(
@@ -166,11 +130,11 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
                 )
                 # The item's index terms are written right after the capture returns (the
                 # reply doesn't wait for them); they are part of persisting it, so timed.
-                await service.flush_index()
+                await service.index.flush()
                 captured = now_ns()
                 row = _rows_of(reader, result.item.id)
                 base_start = now_ns()
-                await _insert_plain(plain, row, by_triggers)
+                await _insert_plain(plain, row)
                 base_end = now_ns()
                 if n >= WARMUP:
                     service_ns += captured - start
@@ -185,7 +149,6 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
         "base_s": base_ns / 1e9,
         "similar": similar,
         "terms": terms,
-        "by_triggers": by_triggers,
     }
 
 
@@ -226,7 +189,7 @@ async def _run(quick: bool) -> Result:
             "service_ms_per_item": round(best["service_s"] * 1000 / count, 3),
             "baseline_ms_per_item": round(best["base_s"] * 1000 / count, 3),
             "mean_terms_per_item": round(best["terms"] / count, 1),
-            "schema_derives_rows_by_triggers": best["by_triggers"],
+            "schema_derives_rows_by_triggers": True,
             "captures_with_similar_items": best["similar"],
             "db_bytes": template.stat().st_size,
         },

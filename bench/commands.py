@@ -35,18 +35,18 @@ from bench.common import (
     CACHE,
     GUILD_ID,
     Result,
+    SimClock,
     fresh_copy,
-    median,
+    interleaved,
+    latency_stats,
     messages,
-    ms,
     now_ns,
-    percentile,
     remove_db,
+    settings_for,
     summary_of,
 )
 from bench.data import feedback_db
 from bot import create_bot
-from config.settings import load_settings
 from storage.office_hours import NewSession, OfficeHoursRepository
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock starts here
@@ -54,13 +54,6 @@ TARGET_P50_RATIO = 2.0
 TARGET_P99_MS = 10.0
 WAITING_QUESTIONS = 20
 REPLY_TIMEOUT_S = 30
-
-
-class SimClock:
-    """The bot's clock under SimCord: its virtual time."""
-
-    def now(self) -> datetime:
-        return discord.utils.utcnow()
 
 
 class Probe:
@@ -223,36 +216,11 @@ def _add_floor_command(bot: Any) -> None:
     bot.tree.add_command(floor)
 
 
-def _stats(samples: list[int]) -> dict[str, float]:
-    values = [ms(s) for s in samples]
-    return {
-        "p50_ms": round(median(values), 3),
-        "p99_ms": round(percentile(values, 99), 3),
-        "mean_ms": round(sum(values) / len(values), 3),
-        "max_ms": round(max(values), 3),
-        "n": len(values),
-    }
-
-
-async def _interleaved(
-    rounds: int, warmup: int, actions: dict[str, Callable[[int], Any]]
-) -> dict[str, list[int]]:
-    """Run each action once per round, in turn, so load changes hit every one alike."""
-    samples: dict[str, list[int]] = {name: [] for name in actions}
-    for i in range(warmup + rounds):
-        for name, action in actions.items():
-            elapsed = await action(i)
-            if i >= warmup:
-                samples[name].append(elapsed)
-    return samples
-
-
 @contextlib.asynccontextmanager
 async def bench_bot(path: Path, members_n: int) -> AsyncIterator[tuple[Bench, list[Any]]]:
     """The real bot on the database at ``path``, connected to SimCord, in a guild with
     ``members_n`` members and a text channel; the floor command added."""
-    settings = load_settings({"HALLWAY_DATABASE": str(path), "HALLWAY_TIMEZONE": "UTC"})
-    bot = create_bot(settings, clock=SimClock())
+    bot = create_bot(settings_for(path), clock=SimClock())
     _add_floor_command(bot)
     logging.getLogger("hallway").setLevel(logging.WARNING)
     env = Env(bot, check_errors=False)
@@ -335,7 +303,7 @@ async def _run(quick: bool) -> Result:
             samples = await _measure(bench, members, prefill, rounds, warmup)
     finally:
         remove_db(work)
-    stats = {name: _stats(values) for name, values in samples.items()}
+    stats = {name: latency_stats(values) for name, values in samples.items()}
     floor_p50 = stats["floor"]["p50_ms"]
     worst_p50 = max(stats["officehours_ask"]["p50_ms"], stats["feedback_submit_modal"]["p50_ms"])
     worst_p99 = max(stats["officehours_ask"]["p99_ms"], stats["feedback_submit_modal"]["p99_ms"])
@@ -412,7 +380,7 @@ async def _measure(
             {"summary": summary_of(text), "details": text, "area": ""},
         )
 
-    samples = await _interleaved(
+    samples = await interleaved(
         rounds,
         warmup,
         {

@@ -1,4 +1,5 @@
-"""Shared pieces of the benchmarks: sizes, timing, realistic text, machine facts."""
+"""Shared pieces of the benchmarks: sizes, timing, realistic text, machine facts, and the
+bot's clock and settings under SimCord."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import discord
+
+from config.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "data" / "feedback_dev.jsonl"
@@ -84,6 +90,46 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def latency_stats(samples: list[int]) -> dict[str, float]:
+    """p50, p99, mean and max in milliseconds of samples timed in nanoseconds."""
+    values = [ms(s) for s in samples]
+    return {
+        "p50_ms": round(median(values), 3),
+        "p99_ms": round(percentile(values, 99), 3),
+        "mean_ms": round(sum(values) / len(values), 3),
+        "max_ms": round(max(values), 3),
+        "n": len(values),
+    }
+
+
+async def interleaved(
+    rounds: int, warmup: int, actions: dict[str, Callable[[int], Any]]
+) -> dict[str, list[int]]:
+    """Run each action once per round, in turn, so load changes hit every one alike."""
+    samples: dict[str, list[int]] = {name: [] for name in actions}
+    for i in range(warmup + rounds):
+        for name, action in actions.items():
+            elapsed = await action(i)
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return samples
+
+
+# --------------------------------------------------------------------------- the bot
+
+
+class SimClock:
+    """The bot's clock under SimCord: its virtual time."""
+
+    def now(self) -> datetime:
+        return discord.utils.utcnow()
+
+
+def settings_for(path: Path) -> Settings:
+    """Hallway's settings for a benchmark database at ``path``, in UTC."""
+    return load_settings({"HALLWAY_DATABASE": str(path), "HALLWAY_TIMEZONE": "UTC"})
+
+
 def schema_key() -> str:
     """Short hash of the migrations and GENERATOR_VERSION: a cached database must match both."""
     digest = hashlib.sha256(str(GENERATOR_VERSION).encode())
@@ -94,8 +140,7 @@ def schema_key() -> str:
 
 def fresh_copy(template: Path, target: Path) -> Path:
     """Copy a cached database (and no stale WAL) to a scratch file."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    remove_db(target)
     shutil.copyfile(template, target)
     return target
 

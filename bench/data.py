@@ -11,12 +11,11 @@ import asyncio
 import logging
 import random
 import sqlite3
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.common import CACHE, GUILD_ID, messages, schema_key, summary_of
+from bench.common import CACHE, GUILD_ID, messages, remove_db, schema_key, summary_of
 from services import similarity
 from services.tagging import Tagger
 from services.taxonomy import load_taxonomy
@@ -43,8 +42,7 @@ def _cached(name: str, fill: Callable[[sqlite3.Connection], None]) -> Path:
         stale.unlink()
     log.warning("generating %s (cached for later runs)", path.name)
     tmp = path.with_suffix(".tmp")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    remove_db(tmp)
     _migrate_sync(tmp)
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -84,15 +82,6 @@ def _migrate_sync(path: Path) -> None:
 # --------------------------------------------------------------------------- feedback
 
 
-def triggers_on(conn: sqlite3.Connection, table: str) -> bool:
-    """Whether the schema derives rows from inserts into ``table`` by itself."""
-    return bool(
-        conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
-        ).fetchone()
-    )
-
-
 def _feedback_rows(
     conn: sqlite3.Connection,
     *,
@@ -107,18 +96,15 @@ def _feedback_rows(
     """``count`` items created between start and end, with every row capture writes.
 
     Rows the schema's triggers derive (reporter, first vote, history, index counts) are left
-    to them when they exist, and written here when they don't.
+    to them.
     """
     rng = random.Random(seed)
     tagger = Tagger(load_taxonomy())
-    by_item_trigger = triggers_on(conn, "feedback_items")
-    by_terms_trigger = triggers_on(conn, "feedback_terms")
     span = (end - start).total_seconds()
     # The same few hundred texts over and over would make dedupe look cheaper (and the
     # term index smaller) than a real guild's: every text is a variant.
     texts = messages(count, seed=seed)
     rows: dict[str, list[tuple]] = {k: [] for k in _FEEDBACK_SQL}
-    doc_freq: Counter[str] = Counter()
     stamps = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
     for n, (text, created) in enumerate(zip(texts, stamps, strict=True)):
         item_id = first_id + n
@@ -133,12 +119,6 @@ def _feedback_rows(
         )  # fmt: skip
         result = tagger.tag(text)
         rows["tags"].extend((item_id, guild_id, t, result.scores[t], "rule") for t in result.tags)
-        if not by_item_trigger:
-            rows["reporters"].append((item_id, guild_id, reporter, f"member {reporter}"))
-            rows["votes"].append((item_id, guild_id, reporter, stamp))
-            rows["history"].append(
-                (item_id, guild_id, "new", reporter, "captured (command)", stamp)
-            )
         rows["votes"].extend(
             (item_id, guild_id, reporter + k + 1, stamp) for k in range(nvotes - 1)
         )
@@ -148,22 +128,9 @@ def _feedback_rows(
         if with_terms:
             tf = similarity.terms(f"{summary}\n{text}")
             rows["terms"].extend((guild_id, item_id, t, k) for t, k in tf.items())
-            doc_freq.update(tf.keys())
         if len(rows["items"]) >= 50_000:
             _flush(conn, rows)
     _flush(conn, rows)
-    if with_terms and not by_terms_trigger:
-        conn.executemany(
-            "INSERT INTO feedback_doc_freq (guild_id, term, df) VALUES (?, ?, ?) "
-            "ON CONFLICT(guild_id, term) DO UPDATE SET df = df + excluded.df",
-            [(guild_id, t, n) for t, n in doc_freq.items()],
-        )
-    if not by_item_trigger:
-        conn.execute(
-            "INSERT INTO feedback_index_stats (guild_id, n_docs) VALUES (?, ?) "
-            "ON CONFLICT(guild_id) DO UPDATE SET n_docs = n_docs + excluded.n_docs",
-            (guild_id, count),
-        )
 
 
 _FEEDBACK_SQL = {
@@ -172,8 +139,6 @@ _FEEDBACK_SQL = {
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "tags": "INSERT INTO feedback_tags (item_id, guild_id, tag, score, source) "
     "VALUES (?, ?, ?, ?, ?)",
-    "reporters": "INSERT INTO feedback_reporters (item_id, guild_id, user_id, display_name) "
-    "VALUES (?, ?, ?, ?)",
     "votes": "INSERT OR IGNORE INTO feedback_votes (item_id, guild_id, user_id, created_at) "
     "VALUES (?, ?, ?, ?)",
     "history": "INSERT INTO feedback_history (item_id, guild_id, status, actor_id, note, "

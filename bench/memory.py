@@ -18,31 +18,24 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import GUILD_ID, ROOT, Result
+from bench.common import GUILD_ID, ROOT, Result, SimClock, settings_for
 
 TARGET_RATIO = 1.3
 
 
-def _peak_kib() -> int:
+def _status_kib(field: str) -> int:
+    """A figure from /proc/self/status: VmRSS (now) or VmHWM (the peak), in KiB."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
-    import resource
+    if field != "VmHWM":
+        return 0
+    import resource  # off Linux the peak is still known, in KiB on Linux-like systems
 
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-def _current_kib() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
@@ -53,17 +46,12 @@ async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
     Env = simcord.Env
 
     logging.disable(logging.WARNING)
-    before_bot = _current_kib()
+    before_bot = _status_kib("VmRSS")
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "hallway":
-            from bench.commands import SimClock
             from bot import create_bot
-            from config.settings import load_settings
 
-            settings = load_settings(
-                {"HALLWAY_DATABASE": str(Path(tmp) / "h.db"), "HALLWAY_TIMEZONE": "UTC"}
-            )
-            bot: Any = create_bot(settings, clock=SimClock())
+            bot: Any = create_bot(settings_for(Path(tmp) / "h.db"), clock=SimClock())
         else:
             # bot.build_intents, written out: importing bot.py would load Hallway here too.
             intents = discord.Intents.default()
@@ -101,8 +89,8 @@ async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
             cogs = sorted(bot.cogs)
             result = {
                 "kind": kind,
-                "peak_kib": _peak_kib(),
-                "rss_kib": _current_kib(),
+                "peak_kib": _status_kib("VmHWM"),
+                "rss_kib": _status_kib("VmRSS"),
                 "rss_before_bot_kib": before_bot,
                 "members_cached": cached,
                 "channels": len(seen.channels) if seen is not None else 0,

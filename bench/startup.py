@@ -14,10 +14,18 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bench.common import CACHE, Result, fresh_copy, median, ms, now_ns, remove_db
+from bench.common import (
+    CACHE,
+    Result,
+    fresh_copy,
+    median,
+    ms,
+    now_ns,
+    remove_db,
+    settings_for,
+)
 from bench.data import schedules_db
 from bot import create_bot
-from config.settings import load_settings
 from services.clock import FixedClock
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -26,7 +34,7 @@ TARGET_S = 1.0
 
 async def _bot_restore(path) -> tuple[int, int]:
     """Nanoseconds from setup_hook's start to the jobs rebuilt, and the job count."""
-    settings = load_settings({"HALLWAY_DATABASE": str(path), "HALLWAY_TIMEZONE": "UTC"})
+    settings = settings_for(path)
     bot = create_bot(settings, clock=FixedClock(NOW))
     done: list[int] = []
 

@@ -32,24 +32,30 @@ class Refusal(app_commands.CheckFailure):
     """A check failed; the message is for the user."""
 
 
-def user_ref(user_id: int | None) -> str:
-    """A member as a mention, or "a former member" once /privacy forget zeroed the id."""
-    return f"<@{user_id}>" if user_id else "a former member"
-
-
 def hallway(interaction: discord.Interaction) -> HallwayBot:
     return interaction.client  # type: ignore[return-value]
+
+
+def find_cog(interaction: discord.Interaction, name: str) -> Any:
+    """The cog a persistent button or modal hands over to, found by its name."""
+    cog = hallway(interaction).get_cog(name)
+    if cog is None:  # pragma: no cover - a cog is loaded with its buttons
+        raise RuntimeError(f"the {name} cog is not loaded")
+    return cog
+
+
+async def member_is_advocate(bot: HallwayBot, member: discord.Member) -> bool:
+    return await bot.services.guild_settings.is_advocate(
+        member.guild.id,
+        [role.id for role in member.roles],
+        manage_guild=member.guild_permissions.manage_guild,
+    )
 
 
 async def is_advocate(interaction: discord.Interaction) -> bool:
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
         return False
-    member = interaction.user
-    return await hallway(interaction).services.guild_settings.is_advocate(
-        interaction.guild.id,
-        [role.id for role in member.roles],
-        manage_guild=member.guild_permissions.manage_guild,
-    )
+    return await member_is_advocate(hallway(interaction), interaction.user)
 
 
 async def require_advocate(interaction: discord.Interaction) -> None:

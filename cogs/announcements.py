@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral, user_ref
+from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral
 from cogs.announcements_delivery import AnnouncementDelivery
 from cogs.announcements_views import (
     BODY_ID,
@@ -29,6 +29,7 @@ from services.announcement_delivery import DeliveryService
 from services.announcement_text import late_policy_text
 from services.announcements import AnnouncementService
 from services.errors import InvalidInput, NotAllowed
+from services.people import user_ref
 from services.timefmt import both, discord_timestamp
 from services.timezones import suggest_zones
 from storage.announcements import Announcement, Delivery

@@ -23,7 +23,7 @@ import discord
 
 from cogs.announcements_views import allowed_mentions, matches_post, message_kwargs
 from services.alarm import JobCallback
-from services.announcement_delivery import Claim, DeliveryService
+from services.announcement_delivery import REACTIONS_AFTER, Claim, DeliveryService
 from services.announcement_text import RenderedPost, late_policy_text
 from services.timefmt import both, discord_timestamp
 from storage.announcements import Announcement
@@ -189,7 +189,7 @@ class AnnouncementDelivery:
         recorded = await self.service.record_sent(claim, message_id=message_id, channel_id=where_id)
         if recorded.delivery.sent_at is not None:
             self.schedule_reactions(
-                recorded.delivery.id, recorded.delivery.sent_at + timedelta(hours=24)
+                recorded.delivery.id, recorded.delivery.sent_at + REACTIONS_AFTER
             )
         self.sync_alarm(recorded.announcement)
         if isinstance(channel, discord.TextChannel) and channel.is_news():

@@ -20,6 +20,7 @@ from cogs._common import (
     Refusal,
     advocate_only,
     is_advocate,
+    member_is_advocate,
     send_ephemeral,
 )
 from cogs.feedback_forum import FeedbackForum, notify
@@ -38,8 +39,8 @@ from cogs.feedback_views import (
     COG_NAME,
     CaptureModal,
     SubmitModal,
+    capture_view,
     card_view,
-    dedupe_view,
     page_view,
 )
 from services.errors import InvalidInput
@@ -139,9 +140,8 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         await self._reply_capture(interaction, result)
 
     async def _reply_capture(self, interaction: discord.Interaction, result: CaptureResult) -> None:
-        kwargs: dict[str, object] = {}
-        if result.created and result.similar:
-            kwargs["view"] = dedupe_view(result.item.id, [s.id for s in result.similar])
+        view = capture_view(result)
+        kwargs = {"view": view} if view is not None else {}
         await send_ephemeral(interaction, capture_reply(result), **kwargs)
         if result.created:
             await self.forum.post_to_forum(result.item)
@@ -224,12 +224,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         config = await self.bot.services.guild_settings.config(payload.guild_id)
         if str(payload.emoji) != config.capture_emoji:
             return
-        allowed = await self.bot.services.guild_settings.is_advocate(
-            payload.guild_id,
-            [r.id for r in member.roles],
-            manage_guild=member.guild_permissions.manage_guild,
-        )
-        if not allowed:
+        if not await member_is_advocate(self.bot, member):
             return  # a member's own 📝 is just a reaction
         try:
             await self._capture_reaction(payload, member, config.capture_emoji)
@@ -258,9 +253,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
                 # The item is saved; the acknowledgement is a courtesy, the DM below is not.
                 log.warning("Could not add the capture reaction in %s", payload.channel_id)
         text = capture_reply(result)
-        view = None
-        if result.created and result.similar:
-            view = dedupe_view(result.item.id, [s.id for s in result.similar], payload.guild_id)
+        view = capture_view(result, payload.guild_id)
         await self._tell_capturer(member, message, f"{message.jump_url}\n{text}", view)
         if result.created:
             await self.forum.post_to_forum(result.item)
@@ -274,10 +267,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     ) -> None:
         """By DM; if DMs are closed, a non-pinging reply to the captured message."""
         try:
-            if view is not None:
-                await member.send(text, view=view, allowed_mentions=NO_PINGS)
-            else:
-                await member.send(text, allowed_mentions=NO_PINGS)
+            await member.send(text, view=view, allowed_mentions=NO_PINGS)
         except discord.Forbidden:
             await message.reply(
                 f"{member.mention} {text}",

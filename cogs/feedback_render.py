@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import discord
 
-from cogs._common import (
-    user_ref,
-)
 from services.feedback import (
     CaptureResult,
     ItemCard,
     Page,
     Trends,
 )
+from services.people import user_ref
 from services.timefmt import discord_timestamp
 from storage.feedback import FeedbackItem
 

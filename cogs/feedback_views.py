@@ -8,27 +8,17 @@ services/feedback.py.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from cogs._common import HallwayModal, guarded
-from services.feedback import MAX_DETAILS, MAX_SUMMARY
-
-if TYPE_CHECKING:
-    from cogs.feedback import FeedbackCog
+from cogs._common import HallwayModal, find_cog, guarded
+from services.feedback import MAX_DETAILS, MAX_SUMMARY, CaptureResult
 
 COG_NAME = "Feedback"
 SUMMARY_ID = "summary"
 DETAILS_ID = "details"
 AREA_ID = "area"
-
-
-def _cog(interaction: discord.Interaction) -> FeedbackCog:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    if cog is None:  # pragma: no cover - the cog is loaded with the buttons
-        raise RuntimeError("the feedback cog is not loaded")
-    return cog
 
 
 class VoteButton(
@@ -53,7 +43,7 @@ class VoteButton(
         return cls(int(match["item_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(interaction, lambda: cog.vote_button(interaction, self.item_id))
 
 
@@ -86,7 +76,7 @@ class DedupeButton(
         return cls(int(match["item_id"]), int(match["target"]), int(guild) if guild else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(
             interaction,
             lambda: cog.plus_one_instead(interaction, self.item_id, self.target, self.guild_id),
@@ -114,7 +104,7 @@ class KeepButton(
         return cls(int(match["item_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(interaction, lambda: cog.keep_separate(interaction, self.item_id))
 
 
@@ -155,7 +145,7 @@ class PageButton(
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(
             interaction,
             lambda: cog.show_page(interaction, self.page, self.sort, self.status, self.tag),
@@ -173,12 +163,19 @@ def card_view(item_id: int, link_url: str | None) -> discord.ui.View:
     return view
 
 
-def dedupe_view(item_id: int, targets: list[int], guild_id: int | None = None) -> discord.ui.View:
+def capture_view(result: CaptureResult, guild_id: int | None = None) -> discord.ui.View | None:
+    """The +1 buttons under a new capture's similar open items, or None without any.
+
+    guild_id is for a DM, where the buttons must carry the server; the "keep" button
+    is left out there.
+    """
+    if not (result.created and result.similar):
+        return None
     view = discord.ui.View(timeout=None)
-    for target in targets:
-        view.add_item(DedupeButton(item_id, target, guild_id))
+    for similar in result.similar:
+        view.add_item(DedupeButton(result.item.id, similar.id, guild_id))
     if guild_id is None:
-        view.add_item(KeepButton(item_id))
+        view.add_item(KeepButton(result.item.id))
     return view
 
 
@@ -226,7 +223,7 @@ class SubmitModal(HallwayModal):
             self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).submit_from_modal(
+        await find_cog(interaction, COG_NAME).submit_from_modal(
             interaction, self.summary.value, self.details.value, self.area.value
         )
 
@@ -247,6 +244,6 @@ class CaptureModal(HallwayModal):
         self.add_item(self.summary)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).capture_message(
+        await find_cog(interaction, COG_NAME).capture_message(
             interaction, self.message, summary=self.summary.value
         )

@@ -19,9 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral, user_ref
+from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
 from cogs.feedback_render import capture_reply
-from cogs.feedback_views import dedupe_view
+from cogs.feedback_views import capture_view
 from cogs.office_hours_jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours_render import (
     duration_text,
@@ -44,6 +44,7 @@ from services.office_hours import (
     OfficeHoursService,
     format_offset,
 )
+from services.people import user_ref
 from services.timefmt import both, discord_timestamp
 from services.timezones import suggest_zones
 from storage.office_hours import Question, Session
@@ -248,13 +249,11 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             text=question.question,
             source_url=source,
         )
-        item = result.item
-        await self.service.attach_feedback(interaction.guild_id, question_id, item.id)
+        await self.service.attach_feedback(interaction.guild_id, question_id, result.item.id)
         # In the thread, for everyone in it: the same reply as any other capture (id, tags,
         # similar open items with their +1 buttons), and who captured it.
-        kwargs: dict[str, object] = {}
-        if result.similar:
-            kwargs["view"] = dedupe_view(item.id, [s.id for s in result.similar])
+        view = capture_view(result)
+        kwargs = {"view": view} if view is not None else {}
         await interaction.response.send_message(
             f"{capture_reply(result)}\nCaptured by <@{interaction.user.id}>.",
             allowed_mentions=NO_PINGS,
@@ -480,8 +479,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         started = await self.lifecycle.start_session(interaction.guild_id, session)
-        current = await self.service.get(interaction.guild_id, started.id)
-        if current.board_message_id is None:
+        if started.board_message_id is None:
             # start_session logged why; the host must not be told a board exists.
             board = (
                 f"I couldn't post the queue board in <#{started.text_channel_id}> "
@@ -520,7 +518,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         recap = await self.lifecycle.end_session(interaction.guild_id, session)
-        ended = await self.service.get(interaction.guild_id, recap.session.id)
+        ended = recap.session
         posted = (
             "the recap is posted"
             if ended.recap_message_id is not None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -277,6 +278,7 @@ class SessionLifecycle:
         await self.service.record_reminder_message(guild_id, session_id, offset, message.id)
 
     async def start_session(self, guild_id: int, session_id: int | None) -> Session:
+        """The started session, with the board's message id once the board is posted."""
         session = await self.service.start(guild_id, session_id)
         await self._set_event(session, "active")
         channel = await find_channel(self.bot, session.text_channel_id)
@@ -287,12 +289,14 @@ class SessionLifecycle:
                     embed=render_board(view), view=board_view(session.id), allowed_mentions=NO_PINGS
                 )
                 await self.service.set_board_message(guild_id, session.id, board.id)
+                session = replace(session, board_message_id=board.id)
             except discord.HTTPException as exc:
                 log.warning("Could not post the board for session %s: %s", session.id, exc)
         await self.schedule_jobs(session)
         return session
 
     async def end_session(self, guild_id: int, session_id: int | None) -> Recap:
+        """The recap, its session carrying the recap's message id once the recap is posted."""
         recap = await self.service.end(guild_id, session_id)
         session = recap.session
         self.cancel_jobs(session.id)
@@ -303,6 +307,7 @@ class SessionLifecycle:
             try:
                 message = await channel.send(embed=render_recap(recap), allowed_mentions=NO_PINGS)
                 await self.service.set_recap_message(guild_id, session.id, message.id)
+                recap = replace(recap, session=replace(session, recap_message_id=message.id))
             except discord.HTTPException as exc:
                 log.warning("Could not post the recap for session %s: %s", session.id, exc)
         await self._new_occurrence_event(recap.next_session)

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import discord
 
-from cogs._common import user_ref
 from services.office_hours import (
     QueueView,
     Recap,
     one_line,
 )
+from services.people import user_ref
 from services.timefmt import both, discord_timestamp
 from storage.office_hours import (
     OfficeHoursFigures,

@@ -8,25 +8,15 @@ finds the cog and hands over; the rules live in services/office_hours.py.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from cogs._common import HallwayModal, guarded
+from cogs._common import HallwayModal, find_cog, guarded
 from services.office_hours import MAX_QUESTION
-
-if TYPE_CHECKING:
-    from cogs.office_hours import OfficeHoursCog
 
 COG_NAME = "OfficeHours"
 QUESTION_INPUT_ID = "question"
-
-
-def _cog(interaction: discord.Interaction) -> OfficeHoursCog:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    if cog is None:  # pragma: no cover - the cog is loaded with the buttons
-        raise RuntimeError("the office-hours cog is not loaded")
-    return cog
 
 
 BOARD_LABELS = {
@@ -69,7 +59,7 @@ class BoardButton(
         return cls(match["action"], int(match["session_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         if self.action == "join":
             await guarded(interaction, lambda: cog.board_join(interaction, self.session_id))
         elif self.action == "leave":
@@ -105,7 +95,7 @@ class CardButton(
         return cls(match["action"], int(match["question_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(
             interaction, lambda: cog.card_action(interaction, self.action, self.question_id)
         )
@@ -145,5 +135,5 @@ class JoinQueueModal(HallwayModal):
         self.session_id = session_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await cog.modal_ask(interaction, self.session_id, self.question.value)

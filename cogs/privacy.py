@@ -12,7 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import NO_PINGS, advocate_only, guarded, send_ephemeral
+from cogs._common import NO_PINGS, advocate_only, find_cog, guarded, send_ephemeral
+from cogs.office_hours_views import COG_NAME as OFFICE_HOURS_COG
 from services.privacy import (
     CONFIRM_SECONDS,
     FORMER_MEMBER,
@@ -30,14 +31,6 @@ log = logging.getLogger(__name__)
 
 COG_NAME = "Privacy"
 PRUNE_JOB = "privacy:prune"
-OFFICE_HOURS_COG = "OfficeHours"
-
-
-def _cog(interaction: discord.Interaction) -> PrivacyCog:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    if cog is None:  # pragma: no cover - the cog is loaded with the buttons
-        raise RuntimeError("the privacy cog is not loaded")
-    return cog
 
 
 def _summary(lines: list[str]) -> str:
@@ -81,7 +74,7 @@ class ForgetButton(
         return cls(int(match["user_id"]), int(match["expires"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(
             interaction, lambda: cog.confirm_forget(interaction, self.user_id, self.expires)
         )
@@ -108,7 +101,7 @@ class KeepButton(
         return cls(int(match["user_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = find_cog(interaction, COG_NAME)
         await guarded(interaction, lambda: cog.cancel_forget(interaction, self.user_id))
 
 

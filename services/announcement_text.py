@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 import string
-import unicodedata
 from dataclasses import asdict, dataclass
 from urllib.parse import urlparse
 
 from services.errors import InvalidInput
+from services.text import is_blank
 
 MAX_BODY = 4000
 MAX_TITLE = 256
@@ -117,14 +117,10 @@ def check_image_url(url: str | None) -> str | None:
     return url
 
 
-def _visible(text: str) -> bool:
-    """Whether any character shows: zero-width and direction marks alone post as nothing."""
-    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
-
-
 def check_body(body: str) -> str:
     text = body.strip()
-    if not text or not _visible(text):
+    # Zero-width and direction marks alone would post as nothing.
+    if is_blank(text):
         raise InvalidInput("The announcement needs some text. Write the body in the form.")
     if len(text) > MAX_BODY:
         raise InvalidInput(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from services import text as textmod
 
-__all__ = ["ABSENT_PREFIX", "MIN_EXAMPLES", "TagModel", "tokens_for"]
+__all__ = ["ABSENT_PREFIX", "MIN_EXAMPLES", "TagModel", "distinct_tokens", "tokens_for"]
 
 ABSENT_PREFIX = "!"
 # Below this many examples on either side of a tag, the model's opinion is noise.
@@ -79,7 +79,7 @@ class TagModel:
         overlap = present & absent
         if overlap:
             raise ValueError(f"tags both present and absent: {', '.join(sorted(overlap))}")
-        distinct = _distinct(tokens)
+        distinct = distinct_tokens(tokens)
         for label in [*present, *(ABSENT_PREFIX + t for t in absent)]:
             self.tag_docs[label] = self.tag_docs.get(label, 0) + 1
             if not distinct:
@@ -118,7 +118,7 @@ class TagModel:
         ready = self.ready_tags(min_examples)
         if not ready:
             return {}
-        distinct = [t for t in _distinct(tokens) if t in self._vocab]
+        distinct = [t for t in distinct_tokens(tokens) if t in self._vocab]
         if not distinct:
             return {}
         vocab_size = len(self._vocab)
@@ -196,7 +196,8 @@ def _clean_tags(tags: Iterable[str]) -> set[str]:
     return out
 
 
-def _distinct(tokens: Iterable[str]) -> list[str]:
+def distinct_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens one example counts, in order: each once, at most ``MAX_TOKENS_PER_EXAMPLE``."""
     seen: dict[str, None] = {}
     for tok in tokens:
         if tok and tok not in seen:

@@ -1,9 +1,6 @@
 """The weekly digest service: figures from each feature, periods, and the weekly schedule.
 
-Periods are whole local days in the guild's zone. Activity counters are kept per
-UTC day, so each UTC day is counted in the local day that holds its midpoint
-(12:00 UTC): the local day it overlaps most. Near UTC that is the same day; in
-Pacific/Auckland (UTC+13) the UTC day Sunday counts as the local Monday. Other
+Periods are whole local days in the guild's zone (services/digest_period.py); other
 features' figures are asked for with exact UTC instants.
 
 Each section comes from a small provider protocol, so the digest works (minus
@@ -24,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
 from services.clock import Clock
+from services.digest_period import WEEK, Period, week_before
 from services.digest_render import (
     Digest,
     Health,
@@ -47,7 +45,6 @@ from storage.digest import DigestConfig, DigestRepository, DigestRun
 log = logging.getLogger(__name__)
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEK = 7
 # Posting later than this after the scheduled time (e.g. the bot was offline) skips the week.
 LATE_LIMIT = timedelta(hours=24)
 RETRY_AFTER = timedelta(minutes=15)
@@ -76,67 +73,6 @@ class AnnouncementsProvider(Protocol):
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
-
-
-# --------------------------------------------------------------------------- periods
-
-
-def _local_day_of_utc_day(day: date, zone: ZoneInfo) -> date:
-    return datetime.combine(day, time(12), UTC).astimezone(zone).date()
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole local days start..end (end exclusive) in a zone."""
-
-    start: date
-    end: date
-    zone: ZoneInfo
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-    @property
-    def start_utc(self) -> datetime:
-        return datetime.combine(self.start, time(0), self.zone).astimezone(UTC)
-
-    @property
-    def end_utc(self) -> datetime:
-        return datetime.combine(self.end, time(0), self.zone).astimezone(UTC)
-
-    def previous(self) -> Period:
-        return Period(self.start - timedelta(days=self.days), self.start, self.zone)
-
-    def local_days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.days)]
-
-    def utc_days(self) -> tuple[date, date]:
-        """The first and last UTC day whose counters belong to this period."""
-        candidates = [self.start + timedelta(days=i) for i in range(-2, self.days + 2)]
-        inside = [
-            d for d in candidates if self.start <= _local_day_of_utc_day(d, self.zone) < self.end
-        ]
-        if not inside:
-            # Only a day the zone skipped (Samoa, 30 Dec 2011): an empty range.
-            return self.start, self.start - timedelta(days=1)
-        return inside[0], inside[-1]
-
-    def utc_day_for(self, local_day: date) -> date:
-        for offset in (0, -1, 1):
-            candidate = local_day + timedelta(days=offset)
-            if _local_day_of_utc_day(candidate, self.zone) == local_day:
-                return candidate
-        return local_day  # a day the zone skipped (Samoa 2011): nothing maps to it
-
-    def label(self) -> str:
-        last = self.end - timedelta(days=1)
-        return f"{self.start:%a %d %b} – {last:%a %d %b %Y}"
-
-
-def week_before(local_day: date, zone: ZoneInfo) -> Period:
-    """The 7 whole local days before ``local_day``."""
-    return Period(local_day - timedelta(days=WEEK), local_day, zone)
 
 
 # --------------------------------------------------------------------------- input

@@ -11,15 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.chart import ChartData
+from services.digest_period import Period
+from services.people import user_ref
 from services.timefmt import discord_timestamp
-
-if TYPE_CHECKING:
-    # Only for annotations: Period belongs with the service's day rules, which import
-    # this module, so a run-time import would be a cycle.
-    from services.digest import Period
 
 # A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
 SPIKE_FACTOR = 2
@@ -252,7 +249,7 @@ def office_hours_section(f: Any) -> Section | None:
     blocks = [Block(None, lines)]
     hosts = list(f.host_ids or [])
     if hosts:
-        blocks.append(capped("Hosts:", [f"<@{int(h)}>" for h in hosts]))
+        blocks.append(capped("Hosts:", [user_ref(int(h)) for h in hosts]))
     return Section("office_hours", "🎙️ Office hours", blocks)
 
 

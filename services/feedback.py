@@ -3,15 +3,14 @@
 Every capture path (command, message menu, reaction, office hours) ends in ``capture``,
 which tags the text with the rules, the guild's custom tags and the guild's learnt naive
 Bayes model (all kept by ``services.feedback_tags``), pulls out fields, looks for similar
-open items through the SQLite term index, and stores the item and its tags in one
-statement. The item's own index terms are derived data: they are written by a second
-statement queued right behind the first, so the reply doesn't wait for them (see
-``_index_later``). Nothing here talks to Discord: the cog delivers.
+open items through the SQLite term index (``services.feedback_index``), and stores the item
+and its tags in one statement. The item's own index terms are derived data: they are
+written by a second statement queued right behind the first, so the reply doesn't wait for
+them (see ``FeedbackIndex.add``). Nothing here talks to Discord: the cog delivers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,11 +23,11 @@ from services import similarity
 from services.bayes import tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.text import BIDI_CONTROLS, is_blank
+from services.feedback_index import FeedbackIndex, item_text
+from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from storage.feedback import (
     OPEN_STATUSES,
     AlreadyCaptured,
-    Candidates,
     FeedbackItem,
     FeedbackRepository,
     HistoryEntry,
@@ -56,18 +55,9 @@ MAX_URL = 500
 MAX_AREAS = 25
 MAX_AREA_CHARS = 40
 PAGE_SIZE = 10
-SEARCH_LIMIT = 10
-SEARCH_THRESHOLD = 0.1
-# A search is typed by a person, not on the capture path: it can afford more candidates,
-# and reaches further back in each term's history.
-SEARCH_CANDIDATES = 40
-SEARCH_POSTINGS_PER_TERM = 200
-# Candidate lookup for dedupe and search: the query's rarest terms, bounded item count.
-RARE_TERMS = 8
+# The most similar open items a capture's lookup reads.
 CANDIDATE_LIMIT = 4
 MAX_TRENDS_DAYS = 365
-
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -145,19 +135,6 @@ class Trends:
     top: list[ItemSummary]
 
 
-# Direction overrides and isolates can make echoed text read differently from what was
-# typed, so they are dropped; other invisible characters (zero-width joiners in emoji) stay.
-
-
-def clean_summary(text: str) -> str:
-    """One line, whitespace collapsed; only invisible characters count as empty."""
-    cleaned = _WS.sub(" ", text.translate(BIDI_CONTROLS)).strip()
-    # Zero-width and right-to-left marks alone would save an item nobody can read.
-    if is_blank(cleaned):
-        return ""
-    return cleaned
-
-
 def summary_from_text(text: str) -> str:
     """A default summary for a captured message: its first non-empty line, cut at a word."""
     first = next((line for line in text.splitlines() if line.strip()), "")
@@ -205,16 +182,6 @@ def parse_tag_list(raw: str | None) -> list[str]:
     return out
 
 
-def item_text(summary: str, details: str) -> str:
-    """The text an item is tagged and indexed by. A captured message's summary is usually
-    its own first line: counting it twice would skew the tag scores and the term index."""
-    if not details:
-        return summary
-    if summary.rstrip("…") not in clean_summary(details):
-        return f"{summary}\n{details}"
-    return details
-
-
 def _item_summary(item_id: int, row: tuple[str, str, int, str]) -> ItemSummary:
     summary, status, votes, created_at = row
     return ItemSummary(item_id, summary, status, votes, from_db(created_at))
@@ -248,78 +215,9 @@ class FeedbackService:
         self.clock = clock
         self.tags = tags
         self._name_lookup = name_lookup
-        # guild -> (term -> document frequency, [item count]); see _index_counts.
-        self._index: dict[int, tuple[dict[str, int], list[int]]] = {}
-        # Index writes queued behind captures, until they finish (see _index_later).
-        self._writes: set[asyncio.Task[None]] = set()
+        self.index = FeedbackIndex(repo.index)
         # Set by the cog so items from other features (office hours) reach the forum too.
         self.on_created: CreatedHook | None = None
-
-    # ------------------------------------------------------------------ term index
-
-    async def _index_counts(self, guild_id: int) -> tuple[dict[str, int], int]:
-        """The guild's document frequencies and item count, read from SQLite once.
-
-        SQLite holds the index and stays the truth; this copy only spares every capture two
-        reads. It is updated after each item is committed, which is the only way the
-        counts change (items are never deleted).
-        """
-        cached = self._index.get(guild_id)
-        if cached is None:
-            df, n_docs = await self.repo.doc_freqs(guild_id)
-            cached = self._index[guild_id] = (df, [n_docs])
-        return cached[0], cached[1][0]
-
-    def _indexed(self, guild_id: int, terms: dict[str, int]) -> None:
-        cached = self._index.get(guild_id)
-        if cached is None:
-            return
-        df, count = cached
-        for term in terms:
-            df[term] = df.get(term, 0) + 1
-        count[0] += 1
-
-    def forget_cached_counts(self, guild_id: int) -> None:
-        """Drop the guild's in-memory counts (after /privacy forget deleted index terms made
-        of a member's id): the next capture reads them again from SQLite."""
-        self._index.pop(guild_id, None)
-
-    def _index_later(self, guild_id: int, item_id: int, terms: dict[str, int]) -> None:
-        """Write a new item's index terms in a statement of their own, queued now.
-
-        The capture's reply doesn't wait for it; the next capture does, before its lookup
-        (by then it has normally finished), so a capture is always a candidate for the
-        ones after it. The counts above are updated at once to match. If the write fails,
-        or the bot stops first, the item stays in feedback_index_pending and
-        ``index_pending`` writes it at the next start.
-        """
-
-        async def write() -> None:
-            try:
-                await self.repo.write_terms(guild_id, item_id, terms)
-            except Exception:
-                log.exception("index terms of feedback #%s not written; next start will", item_id)
-
-        task = asyncio.get_running_loop().create_task(write())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
-
-    async def flush_index(self) -> None:
-        """Wait for the index writes still queued (shutdown, tests, the benchmark)."""
-        while self._writes:
-            await asyncio.gather(*list(self._writes))
-
-    async def index_pending(self) -> int:
-        """At start-up: write the terms of items captured just before a stop. Returns how many."""
-        pending = await self.repo.pending_index()
-        for guild_id, item_id, summary, details in pending:
-            await self.repo.write_terms(
-                guild_id, item_id, similarity.terms(item_text(summary, details))
-            )
-            self._index.pop(guild_id, None)  # re-read from SQLite when next needed
-        if pending:
-            log.info("indexed %d feedback item(s) left pending by the last stop", len(pending))
-        return len(pending)
 
     # ------------------------------------------------------------------ capture
 
@@ -371,9 +269,10 @@ class FeedbackService:
         model = await self.tags.model(guild_id)
         # Most guilds never retag: skip tokenising for a model that knows nothing yet.
         model_scores = model.scores(tokens_for(text)) if model.tag_docs else {}
-        result = tagger.tag_with_model(text, model_scores, model.suggested_weight())
+        rules = tagger.tag(text)
+        result = tagger.blend(rules, model_scores, model.suggested_weight())
         threshold = tagger.threshold
-        rule_scores = tagger.tag(text).scores if model_scores else result.scores
+        rule_scores = rules.scores
         tags = [
             (
                 name,
@@ -386,8 +285,8 @@ class FeedbackService:
         ]
 
         terms = similarity.terms(text)
-        await self.flush_index()  # the previous captures' terms, if still being written
-        rare, df, n_docs = await self._lookup_terms(guild_id, terms)
+        await self.index.flush()  # the previous captures' terms, if still being written
+        rare, df, n_docs = await self.index.lookup_terms(guild_id, terms)
         now = self.clock.now()
         new = NewItem(
             guild_id=guild_id,
@@ -415,7 +314,7 @@ class FeedbackService:
             vote = await self.vote(guild_id, race.item_id, captured_by_id)
             return CaptureResult(vote.item, created=False, vote_added=vote.added)
         # Scored against the counts from before this item, as if it were not yet indexed.
-        ranked = self._ranked(
+        ranked = self.index.ranked(
             text,
             found,
             df,
@@ -424,8 +323,7 @@ class FeedbackService:
             limit=similarity.DEFAULT_LIMIT,
             query_terms=terms,
         )
-        self._indexed(guild_id, terms)
-        self._index_later(guild_id, item_id, terms)
+        self.index.add(guild_id, item_id, terms)
         similar = [
             SimilarItem(i, summary, status, votes, score)
             for i, score, (summary, status, votes, _) in ranked
@@ -479,42 +377,6 @@ class FeedbackService:
             f"`{value[:40]}` isn't one of this server's product areas. Use one of: "
             f"{', '.join(areas)} (or leave it empty)."
         )
-
-    async def _lookup_terms(
-        self, guild_id: int, terms: dict[str, int]
-    ) -> tuple[list[str], dict[str, int], int]:
-        """The terms to fetch candidates by (the rarest the guild has seen: a duplicate
-        shares its distinctive words), and the guild's document frequencies."""
-        df, n_docs = await self._index_counts(guild_id)
-        if not terms or n_docs == 0:
-            return [], df, n_docs
-        rarest = similarity.rarest_terms(terms, df, k=RARE_TERMS)
-        return [t for t in rarest if df.get(t, 0) > 0], df, n_docs
-
-    @staticmethod
-    def _ranked(
-        text: str,
-        found: Candidates,
-        df: dict[str, int],
-        n_docs: int,
-        *,
-        threshold: float,
-        limit: int,
-        query_terms: dict[str, int] | None = None,
-    ) -> list[tuple[int, float, tuple[str, str, int, str]]]:
-        """(item id, score, candidate row) for the best matches; rows as ``Candidates.rows``."""
-        if not found.vectors:
-            return []
-        ranked = similarity.rank_similar(
-            text,
-            found.vectors.items(),
-            df,
-            n_docs,
-            threshold=threshold,
-            limit=limit,
-            query_terms=query_terms,
-        )
-        return [(i, score, found.rows[i]) for i, score in ranked]
 
     # ------------------------------------------------------------------ items
 
@@ -682,19 +544,7 @@ class FeedbackService:
         terms = similarity.terms(query)
         if not terms:
             raise InvalidInput("That search has no words to look for. Try more specific words.")
-        rare, df, n_docs = await self._lookup_terms(guild_id, terms)
-        if not rare:
-            return []
-        found = await self.repo.candidates(
-            guild_id,
-            rare,
-            open_only=False,
-            limit=SEARCH_CANDIDATES,
-            per_term=SEARCH_POSTINGS_PER_TERM,
-        )
-        ranked = self._ranked(
-            query, found, df, n_docs, threshold=SEARCH_THRESHOLD, limit=SEARCH_LIMIT
-        )
+        ranked = await self.index.search(guild_id, query, terms)
         return [(_item_summary(i, row), score) for i, score, row in ranked]
 
     async def trends(self, guild_id: int, days: int = 30) -> Trends:
@@ -738,7 +588,6 @@ __all__ = [
     "StatusChange",
     "Trends",
     "VoteResult",
-    "clean_summary",
     "find_item",
     "parse_tag_list",
     "summary_from_text",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.bayes import MAX_TOKENS_PER_EXAMPLE, TagModel, tokens_for
+from services.bayes import ABSENT_PREFIX, TagModel, distinct_tokens, tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.feedback import find_item
@@ -102,8 +102,8 @@ class FeedbackTags:
         absent = [t for t in known if t not in final]
         model = await self.model(guild_id)
         model.learn(tokens, final, absent)
-        distinct = list(dict.fromkeys(t for t in tokens if t))[:MAX_TOKENS_PER_EXAMPLE]
-        labels = [*final, *("!" + t for t in absent)]
+        distinct = distinct_tokens(tokens)
+        labels = [*final, *(ABSENT_PREFIX + t for t in absent)]
         token_rows = [
             (label, tok, model.token_counts[(label, tok)]) for label in labels for tok in distinct
         ]

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.text import FENCE, wordset
+
 __all__ = ["Fields", "extract_fields"]
 
 
@@ -31,13 +33,6 @@ class Fields:
             "versions": list(self.versions),
             "error_codes": list(self.error_codes),
         }
-
-
-_FENCE = "```"
-
-
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(words.split())
 
 
 _LANG_TOKENS: dict[str, str] = {
@@ -64,10 +59,10 @@ _LANG_TOKENS: dict[str, str] = {
     "csharp": "c#",
     "dotnet": "c#",
 }
-_GO_CONTEXT_AFTER = _wordset(
+_GO_CONTEXT_AFTER = wordset(
     "sdk client library lib module modules mod package code version app service binary"
 )
-_GO_CONTEXT_BEFORE = _wordset("in using with written")
+_GO_CONTEXT_BEFORE = wordset("in using with written")
 _FENCE_LANG: dict[str, str] = {
     "python": "python",
     "py": "python",
@@ -196,7 +191,7 @@ _HTTP_AFTER_RE = re.compile(
     r"|payment\s+required|method\s+not\s+allowed|request\s+timeout|gone|payload\s+too\s+large)\b"
 )
 _ECODE_RE = re.compile(r"e[0-9]{3,5}")
-_ERRNO = _wordset(
+_ERRNO = wordset(
     """
     econnrefused econnreset econnaborted etimedout enotfound eaddrinuse eaddrnotavail eacces
     eperm epipe enoent ehostunreach enetunreach emfile enospc eexist eproto ecanceled
@@ -220,7 +215,7 @@ def extract_fields(norm: str, raw_tokens: Sequence[str], tokset: set[str]) -> Fi
 
 
 def _detect_language(norm: str, raw_tokens: Sequence[str], tokset: set[str]) -> str | None:
-    if _FENCE in norm:
+    if FENCE in norm:
         for hint in _FENCE_LANG_RE.findall(norm):
             lang = _FENCE_LANG.get(hint)
             if lang:

@@ -78,6 +78,16 @@ def _closed(session: Session) -> str:
     return "was cancelled" if session.status == "cancelled" else "has already ended"
 
 
+def pace(answer_seconds: list[float]) -> float:
+    """Seconds per question: the mean of the series' recent answers, or the default."""
+    return statistics.mean(answer_seconds) if answer_seconds else float(DEFAULT_ANSWER_SECONDS)
+
+
+def wait_at(position: int, in_progress: int, seconds_per_question: float) -> timedelta:
+    """The wait at a place in line, with the questions being answered still ahead."""
+    return timedelta(seconds=(position - 1 + in_progress) * seconds_per_question)
+
+
 def one_line(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -106,8 +116,7 @@ class QueueView:
     seconds_per_question: float
 
     def wait_for(self, position: int) -> timedelta:
-        ahead = position - 1 + len(self.in_progress)
-        return timedelta(seconds=ahead * self.seconds_per_question)
+        return wait_at(position, len(self.in_progress), self.seconds_per_question)
 
 
 @dataclass(frozen=True)
@@ -452,7 +461,7 @@ class OfficeHoursService:
         recent = await self.repo.answer_durations(
             session.guild_id, session.series_id, RECENT_ANSWERS
         )
-        return statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
+        return pace(recent)
 
     async def queue_view(self, guild_id: int, session_id: int | None = None) -> QueueView:
         session = (
@@ -517,9 +526,7 @@ class OfficeHoursService:
     @staticmethod
     def _ask_result(saved: Question, context: AskContext, *, replaced: bool) -> AskResult:
         # Counts instead of the whole queue view: the reply needs only the place in line.
-        recent = context.answer_seconds
-        per_question = statistics.mean(recent) if recent else float(DEFAULT_ANSWER_SECONDS)
-        wait = timedelta(seconds=(context.position - 1 + context.in_progress) * per_question)
+        wait = wait_at(context.position, context.in_progress, pace(context.answer_seconds))
         return AskResult(context.session, saved, context.position, wait, replaced)
 
     async def leave(

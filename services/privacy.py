@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -89,6 +89,15 @@ def describe_counts(counts: dict[str, int]) -> list[str]:
     return [f"{SECTION_TITLES.get(name, name)}: {n}" for name, n in counts.items() if n]
 
 
+def _totals(per_guild: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Counts summed over guilds, with every section present."""
+    totals: dict[str, int] = dict.fromkeys(SECTION_TITLES, 0)
+    for counts in per_guild:
+        for name, n in counts.items():
+            totals[name] = totals.get(name, 0) + n
+    return totals
+
+
 class PrivacyService:
     def __init__(
         self,
@@ -118,19 +127,29 @@ class PrivacyService:
 
     async def scope(self, guild_id: int | None, user_id: int) -> list[int]:
         """The guilds a request covers: the one it was made in, or (by DM) every one."""
+        if guild_id is None:
+            await self._flush()
+        return await self._scope(guild_id, user_id)
+
+    async def _scope(self, guild_id: int | None, user_id: int) -> list[int]:
+        """scope() for callers that have already flushed."""
         if guild_id is not None:
             return [guild_id]
         # A member who left a server can't run commands there; by DM they still can.
-        await self._flush()
         return await self.repo.guilds_holding(user_id)
+
+    async def _gather(self, guild_id: int | None, user_id: int) -> list[tuple[int, UserData]]:
+        """Each guild in the request's scope with the member's data there, after one flush."""
+        await self._flush()
+        return [
+            (gid, await self.repo.collect(gid, user_id))
+            for gid in await self._scope(guild_id, user_id)
+        ]
 
     async def counts(self, guild_id: int | None, user_id: int) -> dict[str, int]:
         """Totals per kind of data over the request's scope."""
-        totals: dict[str, int] = dict.fromkeys(SECTION_TITLES, 0)
-        for gid in await self.scope(guild_id, user_id):
-            for name, n in (await self.collect(gid, user_id)).counts().items():
-                totals[name] = totals.get(name, 0) + n
-        return totals
+        gathered = await self._gather(guild_id, user_id)
+        return _totals(data.counts() for _, data in gathered)
 
     async def export(
         self,
@@ -141,21 +160,16 @@ class PrivacyService:
     ) -> Export:
         """The JSON document for this server, or for every server when asked by DM."""
         now = self.clock.now()
-        servers: list[dict[str, Any]] = []
-        totals: dict[str, int] = dict.fromkeys(SECTION_TITLES, 0)
-        for gid in await self.scope(guild_id, user_id):
-            data = await self.collect(gid, user_id)
-            counts = data.counts()
-            for name, n in counts.items():
-                totals[name] = totals.get(name, 0) + n
-            servers.append(
-                {
-                    "guild_id": gid,
-                    "guild_name": guild_name(gid),
-                    "counts": counts,
-                    "data": data.sections(),
-                }
-            )
+        servers: list[dict[str, Any]] = [
+            {
+                "guild_id": gid,
+                "guild_name": guild_name(gid),
+                "counts": data.counts(),
+                "data": data.sections(),
+            }
+            for gid, data in await self._gather(guild_id, user_id)
+        ]
+        totals = _totals(server["counts"] for server in servers)
         document = {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
@@ -201,8 +215,8 @@ class PrivacyService:
 
     async def forget(self, guild_id: int | None, user_id: int) -> Forgotten:
         """Erase the member's data here, or (asked by DM) in every server that holds it."""
-        guilds = await self.scope(guild_id, user_id)
         await self._flush()
+        guilds = await self._scope(guild_id, user_id)
         deleted = anonymised = 0
         boards: list[tuple[int, int]] = []
         for gid in guilds:

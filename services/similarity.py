@@ -77,13 +77,28 @@ def idf(df: int, n_docs: int) -> float:
     return math.log((1 + n) / (1 + max(0, min(df, n)))) + 1.0
 
 
-def tfidf(tf: Mapping[str, int], doc_freq: Mapping[str, int], n_docs: int) -> dict[str, float]:
-    """L2-normalised TF-IDF vector for one item's term frequencies."""
+def tfidf(
+    tf: Mapping[str, int],
+    doc_freq: Mapping[str, int],
+    n_docs: int,
+    idfs: dict[str, float] | None = None,
+) -> dict[str, float]:
+    """L2-normalised TF-IDF vector for one item's term frequencies.
+
+    ``idfs``, if given, caches each term's idf (a log) across calls with the same
+    ``doc_freq`` and ``n_docs``: vectors of similar items share most of their terms.
+    """
     vec: dict[str, float] = {}
     for term, count in tf.items():
         if count <= 0:
             continue
-        vec[term] = (1.0 + math.log(count)) * idf(doc_freq.get(term, 0), n_docs)
+        if idfs is None:
+            weight = idf(doc_freq.get(term, 0), n_docs)
+        else:
+            weight = idfs.get(term)
+            if weight is None:
+                weight = idfs[term] = idf(doc_freq.get(term, 0), n_docs)
+        vec[term] = (1.0 + math.log(count)) * weight
     norm = math.sqrt(sum(w * w for w in vec.values()))
     if norm == 0.0:
         return {}
@@ -138,25 +153,12 @@ def rank_similar(
     query = tfidf(terms(query_text) if query_terms is None else query_terms, doc_freq, n_docs)
     if not query:
         return []
-    # Candidates share most of their terms, so each term's idf (a log) is computed once per
-    # call, not once per candidate. The arithmetic is tfidf's, in the same order, so the
-    # scores are bit-for-bit the same.
     idfs: dict[str, float] = {}
     scored: list[tuple[_K, float]] = []
     for item_id, tf in candidates:
-        raw: dict[str, float] = {}
-        for term, count in tf.items():
-            if count <= 0:
-                continue
-            weight = idfs.get(term)
-            if weight is None:
-                weight = idfs[term] = idf(doc_freq.get(term, 0), n_docs)
-            raw[term] = (1.0 + math.log(count)) * weight
-        norm = math.sqrt(sum(w * w for w in raw.values()))
+        vec = tfidf(tf, doc_freq, n_docs, idfs)
         # Both vectors are unit length, so the dot product is the cosine.
-        score = (
-            0.0 if norm == 0.0 else sum(w * (raw[t] / norm) for t, w in query.items() if t in raw)
-        )
+        score = sum(w * vec[t] for t, w in query.items() if t in vec) if vec else 0.0
         if score >= threshold:
             scored.append((item_id, round(min(score, 1.0), 3)))
     scored.sort(key=lambda pair: -pair[1])

@@ -27,6 +27,7 @@ from services import text as textmod
 from services.errors import InvalidInput
 from services.fields import Fields, extract_fields
 from services.taxonomy import MAX_PHRASE_WORDS, TAG_NAME_RE, Taxonomy, phrase_key
+from services.text import FENCE, wordset
 
 __all__ = [
     "Fields",
@@ -42,9 +43,6 @@ MAX_CHARS = 20_000
 MAX_CUSTOM_TAGS = 50
 MAX_CUSTOM_KEYWORDS = 50
 MAX_KEYWORD_CHARS = 64
-
-_FENCE = "```"
-
 
 # --------------------------------------------------------------------------- results
 
@@ -68,14 +66,9 @@ class TagResult:
 # --------------------------------------------------------------------------- negation
 
 
-def _wordset(words: str) -> frozenset[str]:
-    # Long word lists read better as one string than as a list of quoted words.
-    return frozenset(words.split())
-
-
 # Negators that deny what follows. Do-support negations ("doesn't", "can't") are left out on
 # purpose: "doesn't work" and "can't log in" report a problem rather than deny one.
-_NEGATORS = _wordset(
+_NEGATORS = wordset(
     """
     not no never isn't isnt aren't arent wasn't wasnt weren't werent nothing none nor
     neither hardly barely
@@ -85,7 +78,7 @@ _NEGATORS = _wordset(
 # ("not documented", "no docs", "never got the email"), so it does not cancel what follows.
 _NEGATION_BREAKERS = frozenset(
     textmod.stem(w)
-    for w in _wordset(
+    for w in wordset(
         """
         work working load loading find found get got getting see show return connect log sign
         authenticate install compile run build start access use import deploy upload download
@@ -101,21 +94,21 @@ _NEGATION_BREAKERS = frozenset(
 
 # "Pricing is fine", "auth works", "the SDK isn't the problem": a phrase followed by a
 # verdict that it is fine is mentioned to rule it out, so it does not count either.
-_POSITIVE_VERDICTS = _wordset(
+_POSITIVE_VERDICTS = wordset(
     """
     fine great good solid rock competitive ok okay excellent perfect awesome works worked
     smooth fair reasonable stable nice amazing fantastic helpful flawless
     """
 )
-_VERDICT_FILLERS = _wordset(
+_VERDICT_FILLERS = wordset(
     """
     is are was were been has have had be seems seem looks look now all really actually
     totally pretty super very so quite honestly generally mostly always working
     """
 )
-_DENIALS = _wordset("isn't isnt wasn't wasnt aren't arent weren't werent not")
-_PROBLEM_WORDS = _wordset("problem issue culprit cause bottleneck")
-_DENIAL_FILLERS = _wordset("the a an really actually our my")
+_DENIALS = wordset("isn't isnt wasn't wasnt aren't arent weren't werent not")
+_PROBLEM_WORDS = wordset("problem issue culprit cause bottleneck")
+_DENIAL_FILLERS = wordset("the a an really actually our my")
 
 
 def _affirmed(raw: list[str], k: int, n: int) -> bool:
@@ -255,7 +248,7 @@ class Tagger:
             # prose, so they count at code_weight. Odd-numbered pieces of a split are code.
             raw: list[str] = []
             code_weight = self._code_weight
-            for i, block in enumerate(norm.split(_FENCE)):
+            for i, block in enumerate(norm.split(FENCE)):
                 if i % 2:
                     raw.extend(self._scan(block, code_weight, seen, to_run))
                     continue
@@ -291,7 +284,13 @@ class Tagger:
         self, text: str, model_scores: Mapping[str, float], model_weight: float
     ) -> TagResult:
         """Tag with rules, then blend in a learned model's scores (see ``combine``)."""
-        result = self.tag(text)
+        return self.blend(self.tag(text), model_scores, model_weight)
+
+    def blend(
+        self, result: TagResult, model_scores: Mapping[str, float], model_weight: float
+    ) -> TagResult:
+        """``result`` of ``tag`` with a learned model's scores blended in (see ``combine``),
+        for a caller that also needs the rule scores alone; ``result`` is left as it was."""
         if not model_scores or model_weight <= 0:
             return result
         scores = combine(result.scores, model_scores, model_weight)

@@ -17,8 +17,10 @@ from collections.abc import Iterable
 __all__ = [
     "BIDI_CONTROLS",
     "BOUNDARIES",
+    "FENCE",
     "INVISIBLE",
     "STOP_WORDS",
+    "clean_summary",
     "content_tokens",
     "is_blank",
     "normalize",
@@ -27,6 +29,7 @@ __all__ = [
     "strip_invisible",
     "tokenize",
     "words",
+    "wordset",
 ]
 
 # Characters that render as nothing. Every place that reads user input strips
@@ -46,6 +49,20 @@ def strip_invisible(text: str) -> str:
 def is_blank(text: str) -> bool:
     """True when nothing in the text would show: only spaces, format or control characters."""
     return not any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
+_WS = re.compile(r"\s+")
+
+
+# Direction overrides and isolates can make echoed text read differently from what was
+# typed, so they are dropped; other invisible characters (zero-width joiners in emoji) stay.
+def clean_summary(text: str) -> str:
+    """One line, whitespace collapsed; only invisible characters count as empty."""
+    cleaned = _WS.sub(" ", text.translate(BIDI_CONTROLS)).strip()
+    # Zero-width and right-to-left marks alone would save an item nobody can read.
+    if is_blank(cleaned):
+        return ""
+    return cleaned
 
 
 # Zero-width characters survive NFKC and silently split words ("doc\u200bs"), and Discord
@@ -78,7 +95,11 @@ _ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _ASCII_WORD_OR_BREAK_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[.,;:!?()\[\]\n]")
 
 
-def _wordset(words: str) -> frozenset[str]:
+# A Markdown code fence: text between two of them is code, not prose.
+FENCE = "```"
+
+
+def wordset(words: str) -> frozenset[str]:
     # Long word lists read better as one string than as a list of quoted words.
     return frozenset(words.split())
 
@@ -110,7 +131,7 @@ BOUNDARIES: frozenset[str] = frozenset(
     }
 )
 
-STOP_WORDS: frozenset[str] = _wordset("""
+STOP_WORDS: frozenset[str] = wordset("""
     a about above after again against all also am an and any are aren't arent as at be because
     been before being below between both but by can could couldn't did didn't do does doesn't
     doing don't dont down during each even ever few for from further get gets got had hadn't has

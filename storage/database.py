@@ -65,6 +65,11 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+def marks(values: Sequence[Any]) -> str:
+    """The ``?`` placeholders for an ``IN (...)`` list of ``values``."""
+    return ", ".join("?" for _ in values)
+
+
 class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)

@@ -1,26 +1,34 @@
-"""Feedback items, their tags, votes, history, product areas and the TF-IDF term index.
+"""Feedback items, their tags, votes, history and product areas.
 
-The tag vocabulary and what the tagger learns (custom tags, corrections, the Bayes counts)
-are in ``storage.feedback_tags``.
+The TF-IDF term index is in ``storage.feedback_index``; the tag vocabulary and what the
+tagger learns (custom tags, corrections, the Bayes counts) are in ``storage.feedback_tags``.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.database import Database
+from storage.database import Database, marks
+from storage.feedback_index import (
+    OPEN_SQL,
+    OPEN_STATUSES,
+    Candidates,
+    FeedbackIndexRepository,
+    candidates_lookup,
+    parse_candidates,
+)
 from storage.timeutil import from_db, to_db
 
-OPEN_STATUSES = ("new", "acknowledged", "planned", "in-progress")
-OPEN_SQL = "('new', 'acknowledged', 'planned', 'in-progress')"
-# A similarity lookup reads, for each of its terms, only the term's most recent items:
-# its cost stays bounded however common the term, and a duplicate is usually recent.
-POSTINGS_PER_TERM = 32
+# Sets an item's vote count from its votes, for statements that moved or deleted some.
+RECOUNT_VOTES = (
+    "UPDATE feedback_items SET votes = (SELECT count(*) FROM feedback_votes v "
+    "WHERE v.item_id = feedback_items.id)"
+)
 
 
 class AlreadyCaptured(Exception):
@@ -107,14 +115,6 @@ class ItemSummary:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Candidates:
-    vectors: dict[int, dict[str, int]]  # item id -> term frequencies
-    # item id -> (summary, status, votes, created_at as stored); parsed only for the
-    # few items that turn out similar, since most candidates are discarded.
-    rows: dict[int, tuple[str, str, int, str]]
-
-
 @dataclass
 class FeedbackFigures:
     """What the weekly digest shows about feedback."""
@@ -189,13 +189,10 @@ def item_from_new(
     )
 
 
-def marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 class FeedbackRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.index = FeedbackIndexRepository(db)
 
     # ------------------------------------------------------------------ items
 
@@ -207,7 +204,7 @@ class FeedbackRepository:
     ) -> int:
         """An item with its tags and index terms, nothing left pending."""
         item_id, _ = await self.create_item_finding_similar(item, tags, (), limit=0)
-        await self.write_terms(item.guild_id, item_id, terms)
+        await self.index.write_terms(item.guild_id, item_id, terms)
         return item_id
 
     async def create_item_finding_similar(
@@ -228,7 +225,7 @@ class FeedbackRepository:
         """
         lookup, lookup_params = "NULL", ()
         if similar_terms and limit > 0:
-            lookup, lookup_params = _candidates_lookup(
+            lookup, lookup_params = candidates_lookup(
                 item.guild_id, similar_terms, open_only=True, limit=limit
             )
         try:
@@ -268,23 +265,7 @@ class FeedbackRepository:
             if existing is None:
                 raise
             raise AlreadyCaptured(existing) from None
-        return int(rows[0][0]), _candidates(rows[0][1])
-
-    async def write_terms(self, guild_id: int, item_id: int, terms: Mapping[str, int]) -> None:
-        """A pending item's index terms, and the item no longer pending: one statement
-        (0009). Writing an item that is not pending does nothing, so a retry is harmless."""
-        await self._db.execute(
-            "INSERT INTO feedback_index_write (item_id, guild_id, terms) VALUES (?, ?, ?)",
-            (item_id, guild_id, json.dumps(dict(terms))),
-        )
-
-    async def pending_index(self) -> list[tuple[int, int, str, str]]:
-        """(guild id, item id, summary, details) of items whose terms are still to be written."""
-        rows = await self._db.fetchall(
-            "SELECT i.guild_id, i.id, i.summary, i.details FROM feedback_index_pending p "
-            "JOIN feedback_items i ON i.id = p.item_id ORDER BY i.id"
-        )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return int(rows[0][0]), parse_candidates(rows[0][1])
 
     async def get(self, guild_id: int, item_id: int) -> FeedbackItem | None:
         row = await self._db.fetchone(
@@ -395,9 +376,9 @@ class FeedbackRepository:
 
     async def export_rows(self, guild_id: int, since: datetime | None) -> list[FeedbackItem]:
         params: list[Any] = [guild_id]
-        clause = ""
+        clause = joined_clause = ""
         if since is not None:
-            clause = " AND created_at >= ?"
+            clause, joined_clause = " AND created_at >= ?", " AND i.created_at >= ?"
             params.append(to_db(since))
         rows = await self._db.fetchall(
             f"SELECT {_ITEM_COLUMNS} FROM feedback_items WHERE guild_id = ?{clause} ORDER BY id",
@@ -410,7 +391,7 @@ class FeedbackRepository:
         tag_rows = await self._db.fetchall(
             "SELECT t.item_id, t.tag, t.score, t.source FROM feedback_tags t "
             "JOIN feedback_items i ON i.id = t.item_id "
-            f"WHERE t.guild_id = ?{clause.replace('created_at', 'i.created_at')} "
+            f"WHERE t.guild_id = ?{joined_clause} "
             "ORDER BY t.item_id, t.score DESC, t.tag",
             params,
         )
@@ -475,10 +456,9 @@ class FeedbackRepository:
     async def reporter_names(self, guild_id: int, item_ids: list[int]) -> dict[int, list[str]]:
         if not item_ids:
             return {}
-        marks = ",".join("?" * len(item_ids))
         rows = await self._db.fetchall(
             "SELECT item_id, display_name FROM feedback_reporters "
-            f"WHERE guild_id = ? AND item_id IN ({marks}) ORDER BY item_id, rowid",
+            f"WHERE guild_id = ? AND item_id IN ({marks(item_ids)}) ORDER BY item_id, rowid",
             (guild_id, *item_ids),
         )
         out: dict[int, list[str]] = {}
@@ -541,9 +521,7 @@ class FeedbackRepository:
                 (into_id, guild_id, duplicate_id),
             )
             await self._db.execute(
-                "UPDATE feedback_items SET votes = (SELECT count(*) FROM feedback_votes v "
-                "WHERE v.item_id = feedback_items.id), updated_at = ? "
-                "WHERE guild_id = ? AND id = ?",
+                f"{RECOUNT_VOTES}, updated_at = ? WHERE guild_id = ? AND id = ?",
                 (stamp, guild_id, into_id),
             )
             await self._db.execute(
@@ -568,51 +546,6 @@ class FeedbackRepository:
                 "INSERT INTO feedback_areas (guild_id, position, name) VALUES (?, ?, ?)",
                 [(guild_id, i, n) for i, n in enumerate(names)],
             )
-
-    # ------------------------------------------------------------------ term index
-
-    async def doc_freqs(self, guild_id: int) -> tuple[dict[str, int], int]:
-        """Every term's document frequency in the guild and the indexed item count."""
-        return await self.index_stats(guild_id, None)
-
-    async def index_stats(self, guild_id: int, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        """Document frequencies of ``terms`` (all if None) and the indexed item count."""
-        wanted = None if terms is None else list(terms)
-        only = "" if wanted is None else f" AND term IN ({marks(wanted)})"
-        rows = await self._db.fetchall(
-            "SELECT NULL, n_docs FROM feedback_index_stats WHERE guild_id = ? "
-            f"UNION ALL SELECT term, df FROM feedback_doc_freq WHERE guild_id = ?{only}",
-            (guild_id, guild_id, *(wanted or ())),
-        )
-        df: dict[str, int] = {}
-        n = 0
-        for term, count in rows:
-            if term is None:
-                n = int(count)
-            else:
-                df[term] = int(count)
-        return df, n
-
-    async def candidates(
-        self,
-        guild_id: int,
-        query_terms: Sequence[str],
-        *,
-        open_only: bool,
-        limit: int,
-        per_term: int = POSTINGS_PER_TERM,
-    ) -> Candidates:
-        """Items sharing the most of ``query_terms``: their term vectors and summaries.
-
-        Bounded: at most ``limit`` items, picked from each term's ``per_term`` most recent
-        items by an indexed lookup.
-        """
-        if not query_terms:
-            return Candidates({}, {})
-        lookup, params = _candidates_lookup(
-            guild_id, query_terms, open_only=open_only, limit=limit, per_term=per_term
-        )
-        return _candidates(await self._db.fetchval(f"SELECT {lookup}", params))
 
     # ------------------------------------------------------------------ trends, digest
 
@@ -692,53 +625,4 @@ def _summary(row: Any) -> ItemSummary:
         status=row["status"],
         votes=row["votes"],
         created_at=from_db(row["created_at"]),
-    )
-
-
-def _candidates_lookup(
-    guild_id: int,
-    query_terms: Sequence[str],
-    *,
-    open_only: bool,
-    limit: int,
-    per_term: int = POSTINGS_PER_TERM,
-) -> tuple[str, tuple[Any, ...]]:
-    """A scalar SQL expression (and its parameters) for the items sharing the most of
-    ``query_terms``: one JSON array of [id, summary, status, votes, created_at, shared,
-    {term: tf}], read by ``_candidates``."""
-    status = f" AND i.status IN {OPEN_SQL}" if open_only else ""
-    # Each term's newest postings from the covering term index, ranked by how many terms
-    # an item shares; only the best few meet the items table (for the status filter), and
-    # only those have their whole term vectors read.
-    postings = " UNION ALL ".join(
-        "SELECT * FROM (SELECT item_id FROM feedback_terms WHERE guild_id = ? AND term = ? "
-        "ORDER BY item_id DESC LIMIT ?)"
-        for _ in query_terms
-    )
-    sql = (
-        f"(WITH hits(item_id) AS ({postings}), "
-        "ranked AS (SELECT item_id, count(*) AS shared FROM hits "
-        "GROUP BY item_id ORDER BY shared DESC, item_id DESC LIMIT ?), "
-        "best AS (SELECT i.id, i.summary, i.status, i.votes, i.created_at, r.shared "
-        "FROM ranked r JOIN feedback_items i ON i.id = r.item_id "
-        f"WHERE i.guild_id = ?{status} ORDER BY r.shared DESC, i.id DESC LIMIT ?) "
-        "SELECT json_group_array(json_array(b.id, b.summary, b.status, b.votes, "
-        "b.created_at, b.shared, (SELECT json_group_object(t.term, t.tf) FROM feedback_terms t "
-        # The unary + keeps SQLite on the (item_id, term) key instead of the guild index.
-        "WHERE t.item_id = b.id AND +t.guild_id = ?))) FROM best b)"
-    )
-    params: list[Any] = []
-    for term in query_terms:
-        params += [guild_id, term, per_term]
-    # Twice the limit meet the items table, so closed items rarely leave the list short.
-    return sql, (*params, limit * 2, guild_id, limit, guild_id)
-
-
-def _candidates(found: str | None) -> Candidates:
-    """Candidates from ``_candidates_lookup``'s JSON, best first (more terms shared, then
-    newer): JSON aggregation promises no order, so it is restored here."""
-    entries = json.loads(found) if found else []
-    entries.sort(key=lambda e: (-e[5], -e[0]))
-    return Candidates(
-        {e[0]: e[6] for e in entries}, {e[0]: (e[1], e[2], e[3], e[4]) for e in entries}
     )

@@ -11,8 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from storage.database import Database
-from storage.feedback import OPEN_SQL, marks
+from storage.database import Database, marks
+from storage.feedback_index import OPEN_SQL
 from storage.timeutil import to_db
 
 

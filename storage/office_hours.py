@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.database import Database
+from storage.database import Database, marks
 from storage.timeutil import from_db, maybe_from_db, to_db
 
 DEFAULT_REMINDER_OFFSETS: tuple[int, ...] = (24 * 60, 15)
@@ -404,10 +404,9 @@ class OfficeHoursRepository:
         return None if row is None else _session(row)
 
     async def sessions_with_status(self, guild_id: int, statuses: tuple[str, ...]) -> list[Session]:
-        marks = ",".join("?" for _ in statuses)
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
-            f"AND status IN ({marks}) ORDER BY starts_at, id",
+            f"AND status IN ({marks(statuses)}) ORDER BY starts_at, id",
             (guild_id, *statuses),
         )
         return [_session(r) for r in rows]
@@ -556,12 +555,6 @@ class OfficeHoursRepository:
         )
         return None if row is None else _question(row)
 
-    async def _next_key(self, guild_id: int, session_id: int) -> int:
-        value = await self._db.fetchval(
-            f"SELECT {_next_queue_key('?', '?')}", (session_id, guild_id)
-        )
-        return int(value)
-
     async def add_question(
         self,
         guild_id: int,
@@ -660,10 +653,9 @@ class OfficeHoursRepository:
     async def waiting_counts(self, guild_id: int, session_ids: list[int]) -> dict[int, int]:
         if not session_ids:
             return {}
-        marks = ",".join("?" for _ in session_ids)
         rows = await self._db.fetchall(
             "SELECT session_id, COUNT(*) AS n FROM oh_questions WHERE guild_id = ? "
-            f"AND session_id IN ({marks}) AND outcome IS NULL GROUP BY session_id",
+            f"AND session_id IN ({marks(session_ids)}) AND outcome IS NULL GROUP BY session_id",
             (guild_id, *session_ids),
         )
         return {r["session_id"]: r["n"] for r in rows}
@@ -706,14 +698,13 @@ class OfficeHoursRepository:
 
     async def requeue_at_end(self, guild_id: int, question: Question) -> bool:
         """A first skip: back to the end of the queue (after every waiting question)."""
-        async with self._db.transaction():
-            key = await self._next_key(guild_id, question.session_id)
-            changed = await self._db.execute(
-                "UPDATE oh_questions SET taken_at = NULL, host_id = NULL, thread_id = NULL, "
-                "card_message_id = NULL, skip_count = skip_count + 1, priority = 1, "
-                "queue_key = ? WHERE guild_id = ? AND id = ? AND outcome IS NULL",
-                (key, guild_id, question.id),
-            )
+        changed = await self._db.execute(
+            "UPDATE oh_questions SET taken_at = NULL, host_id = NULL, thread_id = NULL, "
+            "card_message_id = NULL, skip_count = skip_count + 1, priority = 1, "
+            f"queue_key = {_next_queue_key('?', '?')} "
+            "WHERE guild_id = ? AND id = ? AND outcome IS NULL",
+            (question.session_id, guild_id, guild_id, question.id),
+        )
         return changed == 1
 
     async def set_feedback(self, guild_id: int, question_id: int, feedback_id: int) -> None:
@@ -770,10 +761,9 @@ class OfficeHoursRepository:
         if not sessions:
             return OfficeHoursFigures(0, 0, 0, 0, 0, None, 0, [])
         started = {s.id: s.started_at for s in sessions}
-        marks = ",".join("?" for _ in sessions)
         rows = await self._db.fetchall(
             f"SELECT {_QUESTION_COLUMNS} FROM oh_questions WHERE guild_id = ? "
-            f"AND session_id IN ({marks})",
+            f"AND session_id IN ({marks(sessions)})",
             (guild_id, *started),
         )
         questions = [_question(r) for r in rows]

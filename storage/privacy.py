@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from storage.database import Database
+from storage.database import Database, marks
+from storage.feedback import RECOUNT_VOTES
 from storage.timeutil import from_db, to_db
 
 DEFAULT_RETENTION_DAYS = 180
@@ -251,11 +252,8 @@ class PrivacyRepository:
                 "DELETE FROM feedback_votes WHERE guild_id = ? AND user_id = ?", (g, u)
             )
             if voted:
-                marks = ", ".join("?" for _ in voted)
                 await ex(
-                    "UPDATE feedback_items SET votes = (SELECT count(*) FROM feedback_votes v "
-                    f"WHERE v.item_id = feedback_items.id) WHERE guild_id = ? AND id IN ({marks})",
-                    (g, *voted),
+                    f"{RECOUNT_VOTES} WHERE guild_id = ? AND id IN ({marks(voted)})", (g, *voted)
                 )
             deleted["feedback_reporter_entries"] = await ex(
                 "DELETE FROM feedback_reporters WHERE guild_id = ? AND user_id = ?", (g, u)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -17,6 +18,7 @@ from bot import HallwayBot, create_bot
 from cogs._common import Refusal
 from config.settings import Settings, load_settings
 from services.errors import HallwayError
+from storage.database import Database
 
 
 class SimClock:
@@ -30,6 +32,14 @@ def make_settings(tmp_path: Path, **extra: str) -> Settings:
     environ = {"HALLWAY_DATABASE": str(tmp_path / "hallway.db"), "HALLWAY_TIMEZONE": "UTC"}
     environ.update(extra)
     return load_settings(environ)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a temporary file, for service and storage tests."""
+    async with Database(tmp_path / "h.db") as database:
+        await database.migrate()
+        yield database
 
 
 @pytest.fixture
@@ -98,12 +108,19 @@ async def simcord_env(simcord_bot, request) -> AsyncIterator[Env]:
 
 
 @pytest.fixture
-def restart(simcord_env, bots: Bots) -> Callable[[], Awaitable[HallwayBot]]:
-    """Replace the running bot with a fresh one on the same database, like a process restart."""
+def restart(simcord_env, bots: Bots) -> Callable[..., Awaitable[HallwayBot]]:
+    """Replace the running bot with a fresh one on the same database, like a process restart.
 
-    async def do_restart() -> HallwayBot:
+    With crash=True the old process dies mid-job: the alarm stops without letting
+    running jobs finish.
+    """
+
+    async def do_restart(crash: bool = False) -> HallwayBot:
         old = bots.current
-        await old.alarm.drain()
+        if crash:
+            await old.alarm.stop()
+        else:
+            await old.alarm.drain()
         new = bots.new()
         await simcord_env.restart_bot(new)
         await old.close()
@@ -144,3 +161,56 @@ async def make_advocates(world: World) -> None:
     """Have the admin configure the Advocates role, as a real server would."""
     result = await world.admin.slash(world.general, "setup advocate-role", role=world.advocates)
     assert result.ephemeral, result
+
+
+def bot_posts(channel: Any) -> list[discord.Message]:
+    """The bot's own ordinary posts (no system notices such as thread-created or pins)."""
+    return [m for m in channel.history() if m.author.bot and m.type is discord.MessageType.default]
+
+
+def card_in(thread: Any) -> discord.Message:
+    """The first message in the thread that carries buttons."""
+    for message in thread.history():
+        if message.components:
+            return message
+    raise AssertionError("no card with buttons in the thread")
+
+
+async def schedule_announcement(
+    world: World,
+    channel: Any,
+    body: str = "Hello {server}!",
+    image: str = "",
+    *,
+    actor: Any = None,
+    typed_in: Any = None,
+    **options: Any,
+) -> Any:
+    """/announce schedule and its modal, typed by the advocate in #general unless told."""
+    actor = actor or world.alice
+    typed_in = typed_in or world.general
+    shown = await actor.slash(typed_in, "announce schedule", channel=channel, **options)
+    assert shown.modal is not None, shown.response.content
+    return await actor.submit_modal(shown, {"body": body, "image_url": image})
+
+
+async def submit_feedback(
+    user: Any, channel: Any, summary: str, details: str = "", area: str = ""
+) -> Any:
+    """/feedback submit and its modal."""
+    shown = await user.slash(channel, "feedback submit")
+    assert shown.modal is not None, shown.response.content
+    return await user.submit_modal(shown, {"summary": summary, "details": details, "area": area})
+
+
+def message_payload(request: Any) -> dict[str, Any]:
+    """The message part of a recorded request: interaction replies and forum posts nest it."""
+    data = request.json if isinstance(request.json, dict) else {}
+    for nested in ("data", "message"):
+        if isinstance(data.get(nested), dict):
+            data = data[nested]
+    return data
+
+
+def mentions_of(request: Any) -> Any:
+    return message_payload(request).get("allowed_mentions")

@@ -15,13 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
 
-def run_cli(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, tmp_path: Path, input: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
     # Empty values win over any developer .env, since load_dotenv never overrides.
     environ.update({"DISCORD_TOKEN": "", "HALLWAY_DATABASE": str(tmp_path / "h.db")})
     environ.update(env)
     return subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), *args],
+        input=input,
         cwd=tmp_path,
         env=environ,
         capture_output=True,
@@ -80,16 +83,10 @@ def test_check_reports_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_tag_reads_lines_and_prints_json(tmp_path: Path) -> None:
     import json
 
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "tag"],
+    result = run_cli(
+        "tag",
+        tmp_path=tmp_path,
         input="The docs for auth are confusing\nThe SDK crashes with a 500 error\n\n",
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 from PIL import Image
 
-from tests.conftest import make_advocates
+from tests.conftest import bot_posts, make_advocates
 
 # SimCord starts on Thursday 1 January 2026 00:00 UTC; the first Monday 09:00 is the 5th.
 FIRST_MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -18,11 +18,6 @@ async def advance_to(env, when: datetime) -> None:
     from discord.utils import utcnow
 
     await env.advance_time((when - utcnow()).total_seconds())
-
-
-def bot_posts(channel) -> list:
-    """The bot's own posts, without system notices such as "pinned a message"."""
-    return [m for m in channel.history() if m.author.bot and m.type == discord.MessageType.default]
 
 
 async def setup_digest(world, **options):

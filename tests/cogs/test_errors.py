@@ -39,7 +39,6 @@ async def test_error_after_the_interaction_was_answered_goes_to_a_followup(
 
     await make_advocates(world)
     cog = bots.current.get_cog("SetupCog")
-    original = cog._show
 
     async def defer_then_fail(interaction, config, note):
         await interaction.response.defer(ephemeral=True)
@@ -49,4 +48,3 @@ async def test_error_after_the_interaction_was_answered_goes_to_a_followup(
     result = await world.alice.slash(world.general, "setup capture-emoji", emoji="🔥")
     assert result.ephemeral
     assert result.response.content == "That emoji is already in use."
-    monkeypatch.setattr(cog, "_show", original)

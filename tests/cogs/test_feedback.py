@@ -5,34 +5,20 @@ import io
 
 import discord
 
-from tests.conftest import make_advocates
+from tests.conftest import make_advocates, mentions_of, submit_feedback
 
 
 def items(bot):
     return bot.services.feedback
 
 
-async def submit(user, ch, summary: str, details: str = "", area: str = ""):
-    shown = await user.slash(ch, "feedback submit")
-    assert shown.modal is not None
-    return await user.submit_modal(shown, {"summary": summary, "details": details, "area": area})
-
-
 def bot_requests(env):
     return [r for r in env.http_requests if r.method in ("POST", "PATCH") and r.json]
 
 
-def mentions_of(req):
-    data = req.json if isinstance(req.json, dict) else {}
-    for nested in ("data", "message"):  # interaction replies and forum posts nest it
-        if isinstance(data.get(nested), dict):
-            data = data[nested]
-    return data.get("allowed_mentions")
-
-
 async def test_submit_modal_captures_tags_and_shows_card(world, bots) -> None:
     await make_advocates(world)
-    r = await submit(
+    r = await submit_feedback(
         world.bob,
         world.general,
         "Python SDK throws 401 after token refresh",
@@ -53,10 +39,10 @@ async def test_submit_modal_captures_tags_and_shows_card(world, bots) -> None:
 
 async def test_dedupe_offers_plus_one_instead_and_keep_separate(world, bots) -> None:
     await make_advocates(world)
-    await submit(
+    await submit_feedback(
         world.bob, world.general, "Webhook retries are not documented", "webhook retry docs"
     )
-    r = await submit(
+    r = await submit_feedback(
         world.carol, world.general, "Docs for webhook retry backoff", "webhook retries?"
     )
     assert "Saved as feedback **#2**" in r.response.content
@@ -64,7 +50,9 @@ async def test_dedupe_offers_plus_one_instead_and_keep_separate(world, bots) -> 
     msg = r.response.message
     keep = await world.carol.click(msg, custom_id="hallway:feedback:keep:2")
     assert "Kept #2" in keep.response.content
-    r3 = await submit(world.carol, world.general, "Webhook retry docs missing", "webhook retry")
+    r3 = await submit_feedback(
+        world.carol, world.general, "Webhook retry docs missing", "webhook retry"
+    )
     clicked = await world.carol.click(r3.response.message, custom_id="hallway:feedback:dup:3:1")
     assert "Folded #3 into **#1**" in clicked.response.content
     one = await items(bots.current).item(world.guild.id, 1)
@@ -152,7 +140,7 @@ async def test_office_hours_seam_creates_an_item(world, bots) -> None:
 
 async def test_votes_once_and_card_button(world, bots) -> None:
     await make_advocates(world)
-    await submit(world.bob, world.general, "Add a CLI --json flag")
+    await submit_feedback(world.bob, world.general, "Add a CLI --json flag")
     card = await world.carol.slash(world.general, "feedback show", item=1)
     first = await world.carol.click(card.response.message, custom_id="hallway:feedback:vote:1")
     assert first.followups[-1].content.startswith("👍 Your +1 on **#1** is counted")
@@ -166,7 +154,7 @@ async def test_votes_once_and_card_button(world, bots) -> None:
 async def test_status_change_dms_reporter_and_voters_with_fallback(world, bots) -> None:
     env = world.env
     await make_advocates(world)
-    await submit(world.bob, world.general, "Go SDK please")
+    await submit_feedback(world.bob, world.general, "Go SDK please")
     await world.carol.slash(world.general, "feedback vote", item=1)
     await world.alice.slash(
         world.general, "feedback link", item=1, url="https://github.com/acme/sdk/issues/7"
@@ -193,8 +181,8 @@ async def test_status_change_dms_reporter_and_voters_with_fallback(world, bots) 
 
 async def test_merge_moves_votes(world, bots) -> None:
     await make_advocates(world)
-    await submit(world.bob, world.general, "Rate limit headers undocumented")
-    await submit(world.carol, world.general, "Which header says my rate limit?")
+    await submit_feedback(world.bob, world.general, "Rate limit headers undocumented")
+    await submit_feedback(world.carol, world.general, "Which header says my rate limit?")
     await world.admin.slash(world.general, "feedback vote", item=2)
     r = await world.alice.slash(world.general, "feedback merge", duplicate=2, into=1)
     assert "#2 is now a duplicate of **#1**" in r.response.content
@@ -207,7 +195,7 @@ async def test_merge_moves_votes(world, bots) -> None:
 
 async def test_csv_export(world, bots) -> None:
     await make_advocates(world)
-    await submit(
+    await submit_feedback(
         world.bob, world.general, "=cmd() Docs search broken", "searching docs finds nothing"
     )
     await world.alice.slash(world.general, "feedback link", item=1, url="https://x.org/1")
@@ -228,10 +216,12 @@ async def test_csv_export(world, bots) -> None:
 
 async def test_restart_keeps_buttons_working(world, bots, restart) -> None:
     await make_advocates(world)
-    await submit(world.bob, world.general, "Onboarding email never arrives")
+    await submit_feedback(world.bob, world.general, "Onboarding email never arrives")
     card = await world.carol.slash(world.general, "feedback show", item=1)
     for n in range(11):
-        await submit(world.bob, world.general, f"Unrelated idea number {n} about widgets {n}")
+        await submit_feedback(
+            world.bob, world.general, f"Unrelated idea number {n} about widgets {n}"
+        )
     listing = await world.alice.slash(world.general, "feedback list", sort="recent")
     assert "Page 1 of 2" in listing.response.content
     await restart()
@@ -253,17 +243,17 @@ async def test_index_terms_a_stop_left_unwritten_are_written_at_the_next_start(
     async def stopped(*args: object) -> None:
         raise RuntimeError("the bot stopped before the index write")
 
-    monkeypatch.setattr(repo, "write_terms", stopped)
-    r = await submit(
+    monkeypatch.setattr(repo.index, "write_terms", stopped)
+    r = await submit_feedback(
         world.bob, world.general, "Webhook retries are not documented", "webhook retry docs"
     )
     assert "Saved as feedback **#1**" in r.response.content
-    await items(bots.current).flush_index()
-    assert [p[1] for p in await repo.pending_index()] == [1]
+    await items(bots.current).index.flush()
+    assert [p[1] for p in await repo.index.pending_index()] == [1]
 
     await restart()
-    assert await items(bots.current).repo.pending_index() == []
-    again = await submit(
+    assert await items(bots.current).repo.index.pending_index() == []
+    again = await submit_feedback(
         world.carol, world.general, "Docs for webhook retry backoff", "webhook retries?"
     )
     assert "#1 Webhook retries are not documented" in again.response.content
@@ -277,7 +267,7 @@ async def test_everyone_in_feedback_text_never_pings(world, bots) -> None:
     await world.alice.slash(world.general, "setup channel", kind="feedback", channel=forum)
     msg = await world.bob.send(world.general, "@everyone <@&1> the docs are wrong @here")
     await world.alice.react(msg, "📝")
-    await submit(world.bob, world.general, "@everyone ping", "@here docs broken")
+    await submit_feedback(world.bob, world.general, "@everyone ping", "@here docs broken")
     await world.carol.slash(world.general, "feedback show", item=2)
     await world.carol.slash(world.general, "feedback search", query="everyone docs")
     checked = 0
@@ -295,7 +285,9 @@ async def test_forum_posts_with_tags_and_status_updates(world, bots) -> None:
     forum = world.guild.create_forum_channel("feedback")
     await env.settle()
     await world.alice.slash(world.general, "setup channel", kind="feedback", channel=forum)
-    await submit(world.bob, world.general, "Docs for auth tokens are wrong", "login fails, docs")
+    await submit_feedback(
+        world.bob, world.general, "Docs for auth tokens are wrong", "login fails, docs"
+    )
     item = await items(bots.current).item(world.guild.id, 1)
     assert item.forum_thread_id is not None
     thread = bots.current.get_channel(item.forum_thread_id)
@@ -313,7 +305,7 @@ async def test_forum_posts_with_tags_and_status_updates(world, bots) -> None:
 
 async def test_members_are_refused_advocate_commands(world) -> None:
     await make_advocates(world)
-    await submit(world.bob, world.general, "Something")
+    await submit_feedback(world.bob, world.general, "Something")
     for name, options in [
         ("feedback status", {"item": 1, "status": "planned"}),
         ("feedback link", {"item": 1, "url": "https://x.org"}),
@@ -332,9 +324,9 @@ async def test_members_are_refused_advocate_commands(world) -> None:
 async def test_bad_input_gets_clear_errors(world, bots) -> None:
     env = world.env
     await make_advocates(world)
-    r = await submit(world.bob, world.general, "   ", "x")
+    r = await submit_feedback(world.bob, world.general, "   ", "x")
     assert r.ephemeral and "summary is empty" in r.response.content
-    await submit(world.bob, world.general, "Real item")
+    await submit_feedback(world.bob, world.general, "Real item")
     # Discord enforces the modal's lengths itself; a slash option's length is ours to check.
     r = await world.alice.slash(
         world.general, "feedback status", item=1, status="planned", note="n" * 501
@@ -361,12 +353,14 @@ async def test_tags_areas_trends_search_and_retag(world, bots) -> None:
     await make_advocates(world)
     r = await world.alice.slash(world.general, "feedback areas set", areas="Dashboard, CLI")
     assert "Dashboard, CLI" in r.response.content
-    r = await submit(world.bob, world.general, "Invoice download", "", area="Billing")
+    r = await submit_feedback(world.bob, world.general, "Invoice download", "", area="Billing")
     assert "isn't one of this server's product areas" in r.response.content
     await world.alice.slash(
         world.general, "feedback tags add", name="billing-portal", keywords="invoice, receipt"
     )
-    r = await submit(world.bob, world.general, "Invoice download broken", "", area="dashboard")
+    r = await submit_feedback(
+        world.bob, world.general, "Invoice download broken", "", area="dashboard"
+    )
     assert "`billing-portal`" in r.response.content
     r = await world.alice.slash(world.general, "feedback tag", item=1, add="docs")
     assert "`docs`" in r.response.content

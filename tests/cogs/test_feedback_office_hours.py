@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.cogs.test_office_hours import card_in, start_with_queue
+from tests.cogs.test_office_hours import start_with_queue
+from tests.conftest import card_in
 
 
 async def test_convert_to_feedback_creates_a_tagged_item_and_forum_post(world, bots) -> None:

@@ -11,7 +11,7 @@ from simcord import SetupError
 from cogs.privacy import PRUNE_JOB, ForgetButton, KeepButton
 from storage.activity import ActivityRepository
 from storage.privacy import FORGOTTEN_ID, FORMER_MEMBER, PrivacyRepository
-from tests.conftest import make_advocates
+from tests.conftest import make_advocates, submit_feedback
 from tests.storage.test_privacy_repo import find_id
 
 DAY = 24 * 3600
@@ -29,12 +29,6 @@ def dm_export(member) -> dict:
 
 async def read_export(message) -> dict:
     return json.loads(await message.attachments[0].read())
-
-
-async def submit_feedback(user, ch, summary: str, details: str = ""):
-    shown = await user.slash(ch, "feedback submit")
-    assert shown.modal is not None
-    return await user.submit_modal(shown, {"summary": summary, "details": details, "area": ""})
 
 
 async def busy_server(world) -> dict:
@@ -162,7 +156,7 @@ async def test_forget_erases_the_id_from_every_table_and_column(world, bots) -> 
     # The shared records keep working without her.
     feedback = bots.current.services.feedback
     # Nor does the counts' in-memory copy keep index terms made of her id (#2 mentions her).
-    counts, _ = await feedback._index_counts(world.guild.id)
+    counts, _ = await feedback.index.counts(world.guild.id)
     assert counts and not any(str(world.alice.id) in term for term in counts)
     one = await feedback.item(world.guild.id, 1)
     assert (one.reporter_id, one.reporter_name, one.votes) == (FORGOTTEN_ID, FORMER_MEMBER, 1)

@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from tests.conftest import World, make_advocates
+from tests.conftest import World, make_advocates, schedule_announcement, submit_feedback
 
 # Tables a command never writes on a user's behalf, so they can't show a lost or
 # half-written row: bot_meta holds the command-tree hash written at start-up only.
@@ -72,11 +72,6 @@ async def configure_guild(world: World) -> Channels:
     return Channels(office, news, digest, feedback)
 
 
-def bot_posts(channel: Any) -> list[discord.Message]:
-    """The bot's own ordinary posts (no system notices such as thread-created or pins)."""
-    return [m for m in channel.history() if m.author.bot and m.type is discord.MessageType.default]
-
-
 def custom_ids(message: discord.Message) -> list[str]:
     ids = []
     for row in message.components:
@@ -92,28 +87,6 @@ def message_with(channel: Any, custom_id: str) -> discord.Message:
         if custom_id in custom_ids(message):
             return message
     raise AssertionError(f"no message in #{channel.name} has a {custom_id} button")
-
-
-def card_in(thread: Any) -> discord.Message:
-    for message in thread.history():
-        if message.components:
-            return message
-    raise AssertionError("no card with buttons in the thread")
-
-
-async def schedule_announcement(
-    world: World, channel: Any, body: str, *, actor: Any = None, **options: Any
-) -> Any:
-    actor = actor or world.alice
-    shown = await actor.slash(world.general, "announce schedule", channel=channel, **options)
-    assert shown.modal is not None, shown.response.content
-    return await actor.submit_modal(shown, {"body": body, "image_url": ""})
-
-
-async def submit_feedback(user: Any, channel: Any, summary: str, details: str = "") -> Any:
-    shown = await user.slash(channel, "feedback submit")
-    assert shown.modal is not None, shown.response.content
-    return await user.submit_modal(shown, {"summary": summary, "details": details, "area": ""})
 
 
 @dataclass
@@ -138,6 +111,7 @@ class Arranged:
     session_id: int
     feedback_id: int
     announcement_id: int
+    everyone_role: Any  # guild A's @everyone, for the ping cases
 
 
 async def _latest(bot: Any, table: str, guild_id: int) -> int:
@@ -181,9 +155,9 @@ async def arrange_two_guilds(world: World, bot: Any) -> Arranged:
     assert "queued" in r.response.content, r.response.content
     r = await submit_feedback(dave, general, "B: private billing complaint")
     assert "Saved as feedback" in r.response.content, r.response.content
-    shown = await boss.slash(general, "announce schedule", channel=news, when="2026-01-03 11:00")
-    assert shown.modal is not None, shown.response.content
-    r = await boss.submit_modal(shown, {"body": "B secret launch", "image_url": ""})
+    r = await schedule_announcement(
+        world, news, "B secret launch", actor=boss, typed_in=general, when="2026-01-03 11:00"
+    )
     assert "Scheduled announcement" in r.response.content, r.response.content
 
     a, b = world.guild.id, other.id
@@ -203,4 +177,5 @@ async def arrange_two_guilds(world: World, bot: Any) -> Arranged:
         session_id=await _latest(bot, "oh_sessions", a),
         feedback_id=await _latest(bot, "feedback_items", a),
         announcement_id=await _latest(bot, "announcements", a),
+        everyone_role=world.guild.default_role,
     )

@@ -18,14 +18,13 @@ from typing import Any
 import pytest
 from simcord import OptionError
 
+from tests.conftest import message_payload, schedule_announcement, submit_feedback
 from tests.reliability._helpers import (
     Arranged,
     arrange_two_guilds,
     configure_guild,
     diff,
-    schedule_announcement,
     snapshot,
-    submit_feedback,
 )
 
 ZW = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters only
@@ -418,7 +417,7 @@ FORM_CASES = [
 ]
 
 
-def _actor(world: Any, arranged: Arranged, name: str) -> Any:
+def _actor(world: Any, name: str) -> Any:
     return getattr(world, name)
 
 
@@ -427,7 +426,7 @@ async def _run_cases(world: Any, bots: Any, arranged: Arranged, cases: list[Case
     for case in cases:
         before = await snapshot(bots.current)
         options = _opts(case.options, arranged)
-        r = await _actor(world, arranged, case.actor).slash(world.general, case.command, **options)
+        r = await _actor(world, case.actor).slash(world.general, case.command, **options)
         after = await snapshot(bots.current)
         text = r.response.content if r.response is not None else None
         if r.modal is not None:
@@ -444,9 +443,7 @@ async def _run_cases(world: Any, bots: Any, arranged: Arranged, cases: list[Case
 
 @pytest.fixture
 async def arranged(world, bots) -> Arranged:
-    result = await arrange_two_guilds(world, bots.current)
-    result.everyone_role = world.guild.default_role  # type: ignore[attr-defined]
-    return result
+    return await arrange_two_guilds(world, bots.current)
 
 
 async def test_setup_rejects_bad_input(world, bots, arranged) -> None:
@@ -472,7 +469,7 @@ async def test_digest_rejects_bad_input(world, bots, arranged) -> None:
 async def test_forms_reject_bad_input(world, bots, arranged) -> None:
     failures: list[str] = []
     for case in FORM_CASES:
-        actor = _actor(world, arranged, case.actor)
+        actor = _actor(world, case.actor)
         shown = await actor.slash(world.general, case.command, **_opts(case.options, arranged))
         if shown.modal is None:
             failures.append(f"{case.label}: no form ({shown.response.content!r})")
@@ -526,14 +523,6 @@ INJECTIONS = (
 )
 
 
-def _mentions(request: Any) -> Any:
-    data = request.json if isinstance(request.json, dict) else {}
-    for nested in ("data", "message"):  # interaction replies and forum posts nest it
-        if isinstance(data.get(nested), dict):
-            data = data[nested]
-    return data.get("allowed_mentions", "absent"), data
-
-
 async def test_mention_injection_is_stored_as_text_and_never_pings(world, bots) -> None:
     """Free text may contain mentions; the bot keeps them but no post it makes pings them."""
     env = world.env
@@ -559,7 +548,8 @@ async def test_mention_injection_is_stored_as_text_and_never_pings(world, bots) 
     for request in env.http_requests[start:]:
         if request.method not in ("POST", "PATCH") or not isinstance(request.json, dict):
             continue
-        allowed, data = _mentions(request)
+        data = message_payload(request)
+        allowed = data.get("allowed_mentions", "absent")
         # Only message content can ping: Discord never notifies for embeds, names of
         # events or threads.
         body = str(data.get("content") or "")

@@ -16,16 +16,14 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from tests.conftest import make_advocates
-from tests.reliability._helpers import (
+from tests.conftest import (
     bot_posts,
     card_in,
-    configure_guild,
-    diff,
+    make_advocates,
     schedule_announcement,
-    snapshot,
     submit_feedback,
 )
+from tests.reliability._helpers import configure_guild, diff, snapshot
 
 HOUR = 3600
 DAY = 24 * HOUR

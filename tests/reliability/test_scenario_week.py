@@ -25,14 +25,8 @@ from typing import Any
 
 import discord
 
-from tests.reliability._helpers import (
-    bot_posts,
-    card_in,
-    configure_guild,
-    message_with,
-    schedule_announcement,
-    submit_feedback,
-)
+from tests.conftest import bot_posts, card_in, schedule_announcement, submit_feedback
+from tests.reliability._helpers import configure_guild, message_with
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's start: Thursday
 
@@ -94,11 +88,7 @@ class Week:
 
     async def crash(self) -> None:
         """Like restart, but the old process dies mid-job: nothing running gets to finish."""
-        old = self.bots.current
-        await old.alarm.stop()
-        new = self.bots.new()
-        await self.env.restart_bot(new)
-        await old.close()
+        await self._restart(crash=True)
         self.ledger.restarts += 1
         await self.check()
 
@@ -306,13 +296,7 @@ async def test_a_busy_week_survives_25_restarts(world, bots, restart) -> None:
     admin_card = card_in(w.newest_thread())
     await w.restart()  # 10: the card converts the question to feedback
     r = await alice.click(admin_card, label="Convert to feedback")
-    match = re.search(r"Saved as feedback \*\*#(\d+)\*\*", r.response.content)
-    assert match, r.response.content
-    w.ledger.feedback[int(match.group(1))] = {
-        "summary": "Can I self-host the dashboard?",
-        "status": "new",
-        "voters": {world.admin.id},
-    }
+    w._saved(r, "Can I self-host the dashboard?", world.admin.id)
 
     await w.until(at(2, 18, 11))  # end time + 10 min grace: automatic end and recap
     w.ledger.recaps += 1

@@ -11,7 +11,6 @@ from services.announcements import AnnouncementService
 from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotFound
 from storage.announcements import AnnouncementRepository
-from storage.database import Database
 
 GUILD = 10
 AUTHOR = 20
@@ -32,13 +31,6 @@ class FakeOfficeHours:
     async def next_session(self, guild_id: int) -> Session | None:
         self.asked.append(guild_id)
         return self.session
-
-
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(tmp_path / "h.db") as database:
-        await database.migrate()
-        yield database
 
 
 @pytest.fixture

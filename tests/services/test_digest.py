@@ -10,7 +10,8 @@ from PIL import Image
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
 from services.clock import FixedClock
-from services.digest import DigestService, Period, ScheduledRun, Wait, parse_post_time
+from services.digest import DigestService, ScheduledRun, Wait, parse_post_time
+from services.digest_period import Period
 from services.digest_render import EMBED_DESCRIPTION, EMBED_TOTAL, change, is_spike
 from services.errors import InvalidInput
 from services.guild_settings import GuildSettingsService

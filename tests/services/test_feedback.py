@@ -23,13 +23,6 @@ START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "h.db") as database:
-        await database.migrate()
-        yield database
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
 
@@ -44,7 +37,7 @@ def service(db: Database, clock: FixedClock, **kw) -> FeedbackService:
 async def svc(db: Database, clock: FixedClock) -> AsyncIterator[FeedbackService]:
     made = service(db, clock, name_lookup=lambda g, u: f"user{u}")
     yield made
-    await made.flush_index()  # before the database closes, as the bot does
+    await made.index.flush()  # before the database closes, as the bot does
 
 
 async def submit(svc: FeedbackService, summary: str, details: str = "", **kw):
@@ -94,8 +87,8 @@ async def test_the_cached_index_counts_match_sqlite(svc) -> None:
     await submit(svc, "Webhook retries undocumented", "webhook retry docs")
     await submit(svc, "Webhook signing docs")  # loads the counts, then keeps them current
     await submit(svc, "Grafana webhook panel")
-    await svc.flush_index()
-    assert await svc._index_counts(G) == await svc.repo.doc_freqs(G)
+    await svc.index.flush()
+    assert await svc.index.counts(G) == await svc.index.repo.doc_freqs(G)
 
 
 async def test_same_message_twice_is_one_item_and_a_vote(svc) -> None:
@@ -311,8 +304,8 @@ async def test_index_terms_are_written_right_behind_the_capture(svc) -> None:
     first = await submit(svc, "Webhook retries undocumented", "webhook retry docs")
     second = await submit(svc, "Docs for webhook retry backoff", "webhook retries?")
     assert [s.id for s in second.similar] == [first.item.id]
-    await svc.flush_index()
-    assert await svc.repo.pending_index() == []
-    df, n = await svc.repo.doc_freqs(G)
+    await svc.index.flush()
+    assert await svc.index.repo.pending_index() == []
+    df, n = await svc.index.repo.doc_freqs(G)
     assert n == 2 and df["webhook"] == 2
-    assert await svc.index_pending() == 0
+    assert await svc.index.write_pending() == 0

@@ -12,19 +12,11 @@ from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotAllowed
 from services.privacy import CONFIRM_SECONDS, PrivacyService, describe_counts
 from storage.activity import ActivityRepository
-from storage.database import Database
 from storage.feedback import FeedbackRepository
 from storage.privacy import PrivacyRepository
 from tests.storage.test_privacy_repo import ME, YOU, G, find_id, item, seed
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(tmp_path / "h.db") as database:
-        await database.migrate()
-        yield database
 
 
 @pytest.fixture

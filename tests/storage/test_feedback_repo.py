@@ -46,7 +46,7 @@ async def test_create_and_read_back(repo) -> None:
     assert item.votes == 1 and item.tags == [("api-sdk", 0.8, "rule")]
     assert item.attachments == ["https://cdn.example/a.png"] and item.fields == {"language": "go"}
     assert await repo.get(G + 1, item_id) is None  # scoped by guild
-    df, n = await repo.index_stats(G, ["go", "sdk", "rust"])
+    df, n = await repo.index.index_stats(G, ["go", "sdk", "rust"])
     assert df == {"go": 1, "sdk": 1} and n == 1
 
 
@@ -55,7 +55,7 @@ async def test_one_item_per_message_and_a_failed_capture_leaves_nothing(repo) ->
     with pytest.raises(AlreadyCaptured) as raised:
         await repo.create_item(new("b", message_id=77), [], {"beta": 1})
     assert raised.value.item_id == 1
-    df, n = await repo.index_stats(G, ["alpha", "beta"])
+    df, n = await repo.index.index_stats(G, ["alpha", "beta"])
     assert df == {"alpha": 1} and n == 1  # the failed insert was rolled back whole
     # The same message id in another guild is a different message.
     await repo.create_item(new("c", guild=G + 1, message_id=77), [], {})
@@ -86,14 +86,14 @@ async def test_merge_moves_votes_reporters_and_records_history(repo) -> None:
 async def test_candidates_are_bounded_and_open_only(repo) -> None:
     ids = [await repo.create_item(new(f"i{n}"), [], {"shared": 1, f"own{n}": 1}) for n in range(6)]
     await repo.set_status(G, ids[0], "shipped", 9, "", T0)
-    found = await repo.candidates(G, ["shared"], open_only=True, limit=3)
+    found = await repo.index.candidates(G, ["shared"], open_only=True, limit=3)
     assert len(found.vectors) == 3 and ids[0] not in found.vectors
-    df, n = await repo.doc_freqs(G)
+    df, n = await repo.index.doc_freqs(G)
     assert df["shared"] == 6 and df["own0"] == 1 and n == 6
     assert all(v["shared"] == 1 and len(v) == 2 for v in found.vectors.values())
     assert set(found.rows) == set(found.vectors)
     assert found.rows[ids[5]][:3] == ("i5", "new", 1)
-    assert (await repo.candidates(G + 1, ["shared"], open_only=False, limit=10)).vectors == {}
+    assert (await repo.index.candidates(G + 1, ["shared"], open_only=False, limit=10)).vectors == {}
 
 
 async def test_digest_figures_periods(repo) -> None:
@@ -134,15 +134,15 @@ async def test_create_item_finding_similar_reads_before_inserting(repo) -> None:
     assert set(found.vectors) == {a}  # not the closed item, not the new one
     assert found.vectors[a] == {"shared": 1, "x": 2}
     # The new item's terms are pending until written (0009), then counted once.
-    assert await repo.pending_index() == [(G, item_id, "c", "")]
-    df, n = await repo.doc_freqs(G)
+    assert await repo.index.pending_index() == [(G, item_id, "c", "")]
+    df, n = await repo.index.doc_freqs(G)
     assert df["shared"] == 2 and n == 3 and item_id == 3
-    await repo.write_terms(G, item_id, {"shared": 1})
-    await repo.write_terms(G, item_id, {"shared": 1})  # a retry changes nothing
-    assert await repo.pending_index() == []
-    df, n = await repo.doc_freqs(G)
+    await repo.index.write_terms(G, item_id, {"shared": 1})
+    await repo.index.write_terms(G, item_id, {"shared": 1})  # a retry changes nothing
+    assert await repo.index.pending_index() == []
+    df, n = await repo.index.doc_freqs(G)
     assert df["shared"] == 3 and n == 3
-    found = await repo.candidates(G, ["shared"], open_only=True, limit=5)
+    found = await repo.index.candidates(G, ["shared"], open_only=True, limit=5)
     assert set(found.vectors) == {a, item_id}
 
 
@@ -150,10 +150,10 @@ async def test_lookup_reads_each_terms_newest_postings_and_ranks_by_terms_shared
     both = await repo.create_item(new("both"), [], {"alpha": 1, "beta": 1})
     newer = [await repo.create_item(new(f"n{n}"), [], {"alpha": 1}) for n in range(3)]
     # Sharing two of the terms beats being newer; then newest first.
-    found = await repo.candidates(G, ["alpha", "beta"], open_only=True, limit=3)
+    found = await repo.index.candidates(G, ["alpha", "beta"], open_only=True, limit=3)
     assert list(found.rows) == [both, newer[2], newer[1]]
     # Each term contributes only its newest postings: "both" is too old under alpha alone.
-    capped = await repo.candidates(G, ["alpha"], open_only=True, limit=5, per_term=3)
+    capped = await repo.index.candidates(G, ["alpha"], open_only=True, limit=5, per_term=3)
     assert set(capped.rows) == set(newer)
     item_id, similar = await repo.create_item_finding_similar(
         new("again"), [("docs", 0.5, "rule")], ["beta", "alpha"], limit=2

@@ -45,13 +45,6 @@ async def find_id(db: Database, user_id: int) -> list[tuple[str, str, int]]:
     return hits
 
 
-@pytest.fixture
-async def db(tmp_path):
-    async with Database(tmp_path / "h.db") as database:
-        await database.migrate()
-        yield database
-
-
 def session(guild_id: int, host: int, status_title: str = "EMEA hours") -> NewSession:
     return NewSession(
         guild_id=guild_id,
