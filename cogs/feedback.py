@@ -51,7 +51,7 @@ from services.feedback import (
     parse_tag_list,
     summary_from_text,
 )
-from services.feedback_export import export_records, parse_since, render
+from services.feedback_export import parse_since
 from storage.feedback import FeedbackItem
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
                 "To add yours, use `/feedback submit`."
             )
         if advocate:
-            existing = await self.service.repo.by_message(interaction.guild_id, message.id)
+            existing = await self.service.captured_item(interaction.guild_id, message.id)
             if existing is None:
                 modal = CaptureModal(message, summary_from_text(message.content))
                 await interaction.response.send_modal(modal)
@@ -524,12 +524,11 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Download every feedback field as a CSV or JSON file."""
         assert interaction.guild_id is not None
         start = parse_since(since, self.service.clock.now())
-        records = await export_records(self.service.repo, interaction.guild_id, start)
-        data = render(records, format).encode("utf-8")
+        count, text = await self.service.export(interaction.guild_id, format, start)
         stamp = self.service.clock.now().strftime("%Y%m%d")
-        file = discord.File(io.BytesIO(data), filename=f"feedback-{stamp}.{format}")
+        file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"feedback-{stamp}.{format}")
         await interaction.response.send_message(
-            f"📦 {len(records)} feedback item{'s' if len(records) != 1 else ''}.",
+            f"📦 {count} feedback item{'s' if count != 1 else ''}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

@@ -23,6 +23,7 @@ from services import similarity
 from services.bayes import tokens_for
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from services.feedback_export import export_items
 from services.feedback_index import FeedbackIndex, item_text
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from storage.feedback import (
@@ -244,7 +245,7 @@ class FeedbackService:
             existing = await self.repo.by_message(guild_id, message_id)
             if existing is not None:
                 # The same message again: one item, and the new capturer's +1.
-                vote = await self.vote(guild_id, existing.id, captured_by_id)
+                vote = await self._vote_on(existing, captured_by_id)
                 return CaptureResult(vote.item, created=False, vote_added=vote.added)
         summary = clean_summary(summary)
         if not summary:
@@ -391,13 +392,26 @@ class FeedbackService:
             await self.repo.reporters(guild_id, item_id),
         )
 
+    async def captured_item(self, guild_id: int, message_id: int) -> FeedbackItem | None:
+        """The item a Discord message was captured as, if it was."""
+        return await self.repo.by_message(guild_id, message_id)
+
+    async def export(self, guild_id: int, fmt: str, since: datetime | None) -> tuple[int, str]:
+        """How many items, and the guild's feedback as CSV or JSON text."""
+        return await export_items(self.repo, guild_id, fmt, since)
+
     async def autocomplete(self, guild_id: int, text: str) -> list[ItemSummary]:
         return await self.repo.autocomplete(guild_id, text[:100])
 
     # ------------------------------------------------------------------ votes
 
     async def vote(self, guild_id: int, item_id: int, user_id: int) -> VoteResult:
-        item = await self.item(guild_id, item_id)
+        return await self._vote_on(await self.item(guild_id, item_id), user_id)
+
+    async def _vote_on(self, item: FeedbackItem, user_id: int) -> VoteResult:
+        """A vote on ``item`` as read (a merged duplicate passes it on to what it was merged
+        into)."""
+        guild_id = item.guild_id
         redirected: int | None = None
         hops = 0
         while item.status == "duplicate" and item.duplicate_of is not None and hops < 5:

@@ -115,14 +115,23 @@ async def export_records(
     return [item_record(i, reporters.get(i.id, [])) for i in items]
 
 
-async def export_guild(db: Database, guild_id: int, fmt: str, since: datetime | None = None) -> str:
-    """Every feedback item of a guild (created at or after ``since``) as CSV or JSON text."""
+async def export_items(
+    repo: FeedbackRepository, guild_id: int, fmt: str, since: datetime | None = None
+) -> tuple[int, str]:
+    """How many feedback items a guild has (created at or after ``since``), and all of them as
+    CSV or JSON text: /feedback export and ``python bot.py export`` alike."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InvalidInput(f"Export format must be csv or json, not `{fmt[:10]}`.")
     if since is not None and since.tzinfo is None:
         raise ValueError("since must be an aware datetime")
-    return render(await export_records(FeedbackRepository(db), guild_id, since), fmt)
+    records = await export_records(repo, guild_id, since)
+    return len(records), render(records, fmt)
+
+
+async def export_guild(db: Database, guild_id: int, fmt: str, since: datetime | None = None) -> str:
+    """Every feedback item of a guild (created at or after ``since``) as CSV or JSON text."""
+    return (await export_items(FeedbackRepository(db), guild_id, fmt, since))[1]
 
 
 def parse_since(raw: str | None, now: datetime) -> datetime | None:
