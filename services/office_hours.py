@@ -347,7 +347,7 @@ class OfficeHoursService:
 
     async def upcoming(self, guild_id: int, limit: int = 10) -> list[UpcomingEntry]:
         sessions = await self.repo.upcoming(guild_id, self._clock.now(), limit)
-        counts = await self.repo.waiting_counts(guild_id, [s.id for s in sessions])
+        counts = await self.repo.questions.waiting_counts(guild_id, [s.id for s in sessions])
         return [UpcomingEntry(s, counts.get(s.id, 0)) for s in sessions]
 
     async def next_session(self, guild_id: int) -> Session | None:
@@ -404,13 +404,16 @@ class OfficeHoursService:
         now = self._clock.now()
         carried: list[Question] = []
         dropped: list[Question] = []
-        for question in await self.repo.waiting(session.guild_id, session.id):
+        for question in await self.repo.questions.waiting(session.guild_id, session.id):
             if target is not None and (
-                await self.repo.open_question(session.guild_id, target.id, question.user_id) is None
+                await self.repo.questions.open_question(
+                    session.guild_id, target.id, question.user_id
+                )
+                is None
             ):
-                await self.repo.finish(session.guild_id, question.id, "carried", now)
+                await self.repo.questions.finish(session.guild_id, question.id, "carried", now)
                 carried.append(
-                    await self.repo.add_question(
+                    await self.repo.questions.add_question(
                         session.guild_id,
                         target.id,
                         question.user_id,
@@ -422,7 +425,7 @@ class OfficeHoursService:
                     )
                 )
             else:
-                await self.repo.finish(session.guild_id, question.id, "dropped", now)
+                await self.repo.questions.finish(session.guild_id, question.id, "dropped", now)
                 dropped.append(question)
         return carried, dropped
 
@@ -449,7 +452,7 @@ class OfficeHoursService:
     # -- questions --------------------------------------------------------
 
     async def _target_for_ask(self, guild_id: int) -> Session:
-        upcoming = await self.repo.ask_target(guild_id, self._clock.now())
+        upcoming = await self.repo.questions.ask_target(guild_id, self._clock.now())
         if upcoming is None:
             raise NotFound(
                 "No office hours are scheduled right now, so there's no queue to join. "
@@ -458,7 +461,7 @@ class OfficeHoursService:
         return upcoming
 
     async def seconds_per_question(self, session: Session) -> float:
-        recent = await self.repo.answer_durations(
+        recent = await self.repo.questions.answer_durations(
             session.guild_id, session.series_id, RECENT_ANSWERS
         )
         return pace(recent)
@@ -471,8 +474,8 @@ class OfficeHoursService:
         )
         return QueueView(
             session=session,
-            in_progress=await self.repo.in_progress(guild_id, session.id),
-            waiting=await self.repo.waiting(guild_id, session.id),
+            in_progress=await self.repo.questions.in_progress(guild_id, session.id),
+            waiting=await self.repo.questions.waiting(guild_id, session.id),
             seconds_per_question=await self.seconds_per_question(session),
         )
 
@@ -490,7 +493,7 @@ class OfficeHoursService:
         if session_id is None:
             # The common case, a new question for the default session, is one atomic
             # statement; anything else (none scheduled, one already open) goes the long way.
-            fast = await self.repo.ask_new(
+            fast = await self.repo.questions.ask_new(
                 guild_id, user_id, question, self._clock.now(), ASK_PRIORITY, RECENT_ANSWERS
             )
             if fast is not None:
@@ -506,18 +509,18 @@ class OfficeHoursService:
                         f"**{session.title}** {_closed(session)}; ask with `/officehours ask` "
                         "and your question joins the next session."
                     )
-            existing = await self.repo.open_question(guild_id, session.id, user_id)
+            existing = await self.repo.questions.open_question(guild_id, session.id, user_id)
             now = self._clock.now()
             if existing is not None and existing.in_progress:
                 raise Conflict("Your question is being answered right now: head to its thread.")
             if existing is not None:
-                await self.repo.replace_text(guild_id, existing.id, question)
+                await self.repo.questions.replace_text(guild_id, existing.id, question)
                 saved = replace(existing, question=question)
             else:
-                saved = await self.repo.add_question(
+                saved = await self.repo.questions.add_question(
                     guild_id, session.id, user_id, question, now, priority=ASK_PRIORITY
                 )
-        position, in_progress, recent = await self.repo.ask_estimate(
+        position, in_progress, recent = await self.repo.questions.ask_estimate(
             guild_id, saved, session.series_id, RECENT_ANSWERS
         )
         context = AskContext(session, position, in_progress, recent)
@@ -539,9 +542,11 @@ class OfficeHoursService:
                 else await self.repo.sessions_with_status(guild_id, ("live", "scheduled"))
             )
             for session in sessions:
-                question = await self.repo.open_question(guild_id, session.id, user_id)
+                question = await self.repo.questions.open_question(guild_id, session.id, user_id)
                 if question is not None and question.waiting:
-                    await self.repo.finish(guild_id, question.id, "withdrawn", self._clock.now())
+                    await self.repo.questions.finish(
+                        guild_id, question.id, "withdrawn", self._clock.now()
+                    )
                     return question
         raise NotFound("You have no question waiting in a queue, so there's nothing to withdraw.")
 
@@ -596,15 +601,17 @@ class OfficeHoursService:
             session = await self.live_session(guild_id, session_id)
             now = self._clock.now()
             closed = None
-            for current in await self.repo.in_progress(guild_id, session.id):
+            for current in await self.repo.questions.in_progress(guild_id, session.id):
                 if current.host_id == host_id:
-                    await self.repo.finish(guild_id, current.id, "answered", now, host_id=host_id)
+                    await self.repo.questions.finish(
+                        guild_id, current.id, "answered", now, host_id=host_id
+                    )
                     closed = current
-            waiting = await self.repo.waiting(guild_id, session.id)
+            waiting = await self.repo.questions.waiting(guild_id, session.id)
             if not waiting:
                 return NextResult(session, None, closed, None)
             question = waiting[0]
-            await self.repo.mark_taken(guild_id, question.id, host_id, now)
+            await self.repo.questions.mark_taken(guild_id, question.id, host_id, now)
             taken = replace(question, taken_at=now, host_id=host_id)
             up_next = waiting[1] if len(waiting) > 1 else None
         return NextResult(session, taken, closed, up_next)
@@ -612,10 +619,10 @@ class OfficeHoursService:
     async def set_thread(
         self, guild_id: int, question_id: int, thread_id: int, card_message_id: int | None
     ) -> None:
-        await self.repo.set_thread(guild_id, question_id, thread_id, card_message_id)
+        await self.repo.questions.set_thread(guild_id, question_id, thread_id, card_message_id)
 
     async def question(self, guild_id: int, question_id: int) -> Question:
-        question = await self.repo.get_question(guild_id, question_id)
+        question = await self.repo.questions.get_question(guild_id, question_id)
         if question is None:
             raise NotFound("That question no longer exists.")
         return question
@@ -632,7 +639,9 @@ class OfficeHoursService:
         async with self.repo.db.transaction():
             question, _ = await self._current(guild_id, question_id)
             now = self._clock.now()
-            await self.repo.finish(guild_id, question.id, "answered", now, host_id=host_id)
+            await self.repo.questions.finish(
+                guild_id, question.id, "answered", now, host_id=host_id
+            )
         return replace(question, outcome="answered", finished_at=now, host_id=host_id)
 
     async def skip(self, guild_id: int, question_id: int, host_id: int) -> SkipResult:
@@ -640,35 +649,35 @@ class OfficeHoursService:
         async with self.repo.db.transaction():
             question, session = await self._current(guild_id, question_id)
             if question.skip_count >= 1:
-                await self.repo.finish(
+                await self.repo.questions.finish(
                     guild_id, question.id, "skipped", self._clock.now(), host_id=host_id
                 )
                 result = SkipResult(session, replace(question, outcome="skipped"), True)
             else:
-                await self.repo.requeue_at_end(guild_id, question)
+                await self.repo.questions.requeue_at_end(guild_id, question)
                 result = SkipResult(session, replace(question, skip_count=1, taken_at=None), False)
         return result
 
     async def question_threads(self, guild_id: int, session_id: int) -> list[int]:
         """The threads opened for the session's questions, oldest first."""
-        questions = await self.repo.session_questions(guild_id, session_id)
+        questions = await self.repo.questions.session_questions(guild_id, session_id)
         return sorted(q.thread_id for q in questions if q.thread_id is not None)
 
     async def attach_feedback(self, guild_id: int, question_id: int, feedback_id: int) -> None:
-        await self.repo.set_feedback(guild_id, question_id, feedback_id)
+        await self.repo.questions.set_feedback(guild_id, question_id, feedback_id)
 
     async def end(self, guild_id: int, session_id: int | None = None) -> Recap:
         async with self.repo.db.transaction():
             session = await self.live_session(guild_id, session_id)
             now = self._clock.now()
             # A question being answered when the session ends counts as answered.
-            for current in await self.repo.in_progress(guild_id, session.id):
-                await self.repo.finish(guild_id, current.id, "answered", now)
+            for current in await self.repo.questions.in_progress(guild_id, session.id):
+                await self.repo.questions.finish(guild_id, current.id, "answered", now)
             await self.repo.mark_ended(guild_id, session.id, now)
             ended = replace(session, status="ended", ended_at=now)
             next_session = await self._create_next(ended)
             carried, dropped = await self._carry(ended, next_session)
-            questions = await self.repo.session_questions(guild_id, session.id)
+            questions = await self.repo.questions.session_questions(guild_id, session.id)
         answered = sorted(
             (q for q in questions if q.outcome == "answered"),
             key=lambda q: q.taken_at or now,
@@ -750,4 +759,4 @@ class OfficeHoursService:
         await self.repo.record_reminder_message(guild_id, session_id, offset_minutes, message_id)
 
     async def waiting_askers(self, guild_id: int, session_id: int) -> list[int]:
-        return [q.user_id for q in await self.repo.waiting(guild_id, session_id)]
+        return [q.user_id for q in await self.repo.questions.waiting(guild_id, session_id)]

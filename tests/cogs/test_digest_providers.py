@@ -36,11 +36,11 @@ async def seed(world, db) -> None:
 
     held = await office.insert_session(session("Weekly AMA", at(2, 17)), at(1))
     await office.mark_live(g, held.id, at(2, 17))
-    answered = await office.add_question(g, held.id, world.bob.id, "How?", at(2, 17, 5))
-    skipped = await office.add_question(g, held.id, world.carol.id, "Why?", at(2, 17, 6))
-    await office.mark_taken(g, answered.id, world.alice.id, at(2, 17, 10))
-    await office.finish(g, answered.id, "answered", at(2, 17, 20), host_id=world.alice.id)
-    await office.finish(g, skipped.id, "skipped", at(2, 17, 30))
+    answered = await office.questions.add_question(g, held.id, world.bob.id, "How?", at(2, 17, 5))
+    skipped = await office.questions.add_question(g, held.id, world.carol.id, "Why?", at(2, 17, 6))
+    await office.questions.mark_taken(g, answered.id, world.alice.id, at(2, 17, 10))
+    await office.questions.finish(g, answered.id, "answered", at(2, 17, 20), host_id=world.alice.id)
+    await office.questions.finish(g, skipped.id, "skipped", at(2, 17, 30))
     await office.mark_ended(g, held.id, at(2, 18))
     await office.insert_session(session("Friday clinic", at(9, 16)), at(1))
 

@@ -203,7 +203,7 @@ async def test_answered_and_skip_behave_as_described(world, bots) -> None:
     r = await world.alice.click(bob_card, label="Answered")
     assert "Answered by" in r.followups[0].content
     assert card_in_none(bob_thread)
-    bob_q = (await service(bots).repo.session_questions(world.guild.id, session.id))[0]
+    bob_q = (await service(bots).repo.questions.session_questions(world.guild.id, session.id))[0]
     assert (bob_q.outcome, bob_q.host_id) == ("answered", world.alice.id)
 
     # carol doesn't show up: the first skip moves her to the end, behind admin.
@@ -212,7 +212,7 @@ async def test_answered_and_skip_behave_as_described(world, bots) -> None:
     carol_thread = next(t for t in office.threads if t.name.startswith("Question 2"))
     r = await world.alice.click(card_in(carol_thread), label="Skip")
     assert "moves to the end" in r.followups[0].content
-    waiting = await service(bots).repo.waiting(world.guild.id, session.id)
+    waiting = await service(bots).repo.questions.waiting(world.guild.id, session.id)
     assert [q.user_id for q in waiting] == [world.admin.id, world.carol.id]
     r = await world.carol.slash(world.general, "officehours queue")
     assert "1. <@" + str(world.admin.id) in r.response.content
@@ -226,7 +226,7 @@ async def test_answered_and_skip_behave_as_described(world, bots) -> None:
     assert "dropped" in r.followups[0].content
     outcomes = {
         q.user_id: q.outcome
-        for q in await service(bots).repo.session_questions(world.guild.id, session.id)
+        for q in await service(bots).repo.questions.session_questions(world.guild.id, session.id)
     }
     assert outcomes == {
         world.bob.id: "answered",
@@ -317,7 +317,7 @@ async def test_end_posts_recap_carries_over_and_completes_the_event(world, bots)
     assert nxt.starts_at == datetime(2026, 1, 9, 17, 0, tzinfo=UTC)
     assert nxt.series_id == session.series_id
     assert events(world)[nxt.event_id].status == 1
-    waiting = await service(bots).repo.waiting(world.guild.id, nxt.id)
+    waiting = await service(bots).repo.questions.waiting(world.guild.id, nxt.id)
     assert [q.user_id for q in waiting] == [world.admin.id, world.carol.id]  # order kept
     assert all(q.priority == 0 and q.carried_from for q in waiting)
     assert "carried over" in world.admin.user.dm_channel.last_message.content
@@ -404,7 +404,7 @@ async def test_advocate_only_actions_are_refused_to_a_member(world, bots) -> Non
     for label in ("Answered", "Skip", "Convert to feedback"):
         r = await world.bob.click(card_in(thread), label=label)
         assert "Only advocates can do that" in r.response.content, label
-    [question] = await service(bots).repo.in_progress(world.guild.id, session.id)
+    [question] = await service(bots).repo.questions.in_progress(world.guild.id, session.id)
     assert question.user_id == world.bob.id  # still being answered: nothing changed
     assert (await service(bots).repo.get_session(world.guild.id, session.id)).status == "live"
     assert len(events(world)) == 1
@@ -507,7 +507,7 @@ async def test_every_bad_input_gets_its_error_and_nothing_is_stored(world, bots)
     await refused(world.bob, "officehours ask", "the limit is 1000", question="q" * 1001)
     await refused(world.bob, "officehours leave", "nothing to withdraw")
     [session] = await repo.sessions_with_status(world.guild.id, ("scheduled",))
-    assert await repo.session_questions(world.guild.id, session.id) == []
+    assert await repo.questions.session_questions(world.guild.id, session.id) == []
     await world.alice.slash(world.general, "officehours start")
     await refused(world.alice, "officehours start", "no scheduled session")
     await refused(world.alice, "officehours cancel", "is live right now", session=session.id)
@@ -531,7 +531,7 @@ async def test_cancel_this_or_series_cancels_the_discord_event(world, bots) -> N
     assert events(world)[first.event_id].status == 4  # CANCELED
     [second] = await service(bots).repo.sessions_with_status(world.guild.id, ("scheduled",))
     assert second.starts_at == second_start and events(world)[second.event_id].status == 1
-    [carried] = await service(bots).repo.waiting(world.guild.id, second.id)
+    [carried] = await service(bots).repo.questions.waiting(world.guild.id, second.id)
     assert carried.user_id == world.bob.id and carried.priority == 0
     assert bots.current.alarm.names(f"oh-start:{first.id}") == []
     assert bots.current.alarm.names(f"oh-start:{second.id}") == [f"oh-start:{second.id}"]
@@ -561,7 +561,7 @@ async def test_thread_refused_by_discord_is_reported_not_crashed(world, bots) ->
     world.env.inject_error("POST", "/channels/*/threads", status=403, times=1)
     r = await world.alice.slash(world.general, "officehours next")
     assert "couldn't open its thread" in r.response.content
-    [question] = await service(bots).repo.in_progress(world.guild.id, session.id)
+    [question] = await service(bots).repo.questions.in_progress(world.guild.id, session.id)
     assert question.user_id == world.bob.id and question.thread_id is None
     assert office.threads == []
 

@@ -95,7 +95,7 @@ async def test_session_missed_while_offline_is_cancelled_and_series_continues(
     assert events(world)[missed.event_id].status in (3, 4)  # Discord may have closed it itself
     [nxt] = await service(bots).repo.sessions_with_status(world.guild.id, ("scheduled",))
     assert nxt.starts_at == datetime(2026, 1, 8, 2, 0, tzinfo=UTC)
-    [carried] = await service(bots).repo.waiting(world.guild.id, nxt.id)
+    [carried] = await service(bots).repo.questions.waiting(world.guild.id, nxt.id)
     assert carried.user_id == world.bob.id
 
 

@@ -563,5 +563,7 @@ async def test_mention_injection_is_stored_as_text_and_never_pings(world, bots) 
         # Only the asker may be pinged (office hours "you're up"), never carol from the text.
         assert world.carol.id not in allowed.get("users", []), request.path
     assert checked >= 8
-    stored = await bots.current.services.office_hours.repo.session_questions(world.guild.id, 1)
+    stored = await bots.current.services.office_hours.repo.questions.session_questions(
+        world.guild.id, 1
+    )
     assert stored[0].question == text  # kept as written

@@ -93,7 +93,9 @@ class Week:
         await self.check()
 
     async def waiting(self, session_id: int) -> list[int]:
-        questions = await self.bot.services.office_hours.repo.waiting(self.gid, session_id)
+        questions = await self.bot.services.office_hours.repo.questions.waiting(
+            self.gid, session_id
+        )
         return [q.user_id for q in questions]
 
     async def voters(self, item_id: int) -> set[int]:

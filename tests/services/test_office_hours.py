@@ -111,7 +111,7 @@ async def test_questions_wait_for_the_next_session_in_order(rig: Rig) -> None:
         await rig.service.ask(GUILD, BOB, " \u200b\n ")
     with pytest.raises(InvalidInput, match="limit is 1000"):
         await rig.service.ask(GUILD, BOB, "x" * 1001)
-    assert len(await rig.service.repo.session_questions(GUILD, session.id)) == 2
+    assert len(await rig.service.repo.questions.session_questions(GUILD, session.id)) == 2
     with pytest.raises(NotFound, match="No office hours are scheduled"):
         await rig.service.ask(OTHER_GUILD, BOB, "Hello?")
 
@@ -151,7 +151,7 @@ async def test_next_skip_and_answer(rig: Rig) -> None:
     assert carol_again.question is not None and carol_again.question.user_id == CAROL
     dropped = await rig.service.skip(GUILD, carol_again.question.id, HOST)
     assert dropped.dropped and dropped.question.outcome == "skipped"
-    questions = await rig.service.repo.session_questions(GUILD, session.id)
+    questions = await rig.service.repo.questions.session_questions(GUILD, session.id)
     outcomes = sorted((q.id, q.user_id, q.outcome, q.skip_count) for q in questions)
     assert [o[1:] for o in outcomes] == [
         (BOB, "answered", 0),
@@ -302,7 +302,7 @@ async def test_ask_position_matches_the_queue_view(rig: Rig) -> None:
     # The reply's place in line is counted in SQL; it must agree with the queue as shown.
     session = await rig.session()
     await rig.service.ask(GUILD, BOB, "first")
-    await rig.service.repo.add_question(
+    await rig.service.repo.questions.add_question(
         GUILD, session.id, CAROL, "carried over", rig.clock.now(), priority=0
     )
     await rig.service.start(GUILD)

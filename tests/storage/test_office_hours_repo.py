@@ -67,20 +67,28 @@ async def test_session_round_trip_and_series_id(repo: OfficeHoursRepository) -> 
 
 async def test_one_open_question_per_member_and_queue_order(repo: OfficeHoursRepository) -> None:
     session = await repo.insert_session(new_session(), T0)
-    bob = await repo.add_question(GUILD, session.id, 2, "bob?", T0)
-    carol = await repo.add_question(GUILD, session.id, 3, "carol?", T0)
+    bob = await repo.questions.add_question(GUILD, session.id, 2, "bob?", T0)
+    carol = await repo.questions.add_question(GUILD, session.id, 3, "carol?", T0)
     with pytest.raises(sqlite3.IntegrityError):
-        await repo.add_question(GUILD, session.id, 2, "bob again", T0)
-    carried = await repo.add_question(GUILD, session.id, 4, "old", T0, priority=0)
-    assert [q.id for q in await repo.waiting(GUILD, session.id)] == [carried.id, bob.id, carol.id]
-    assert await repo.requeue_at_end(GUILD, bob)
-    assert [q.id for q in await repo.waiting(GUILD, session.id)] == [carried.id, carol.id, bob.id]
-    assert (await repo.get_question(GUILD, bob.id)).skip_count == 1  # type: ignore[union-attr]
-    assert await repo.finish(GUILD, bob.id, "withdrawn", T0)
-    assert not await repo.finish(GUILD, bob.id, "answered", T0)  # closed stays closed
+        await repo.questions.add_question(GUILD, session.id, 2, "bob again", T0)
+    carried = await repo.questions.add_question(GUILD, session.id, 4, "old", T0, priority=0)
+    assert [q.id for q in await repo.questions.waiting(GUILD, session.id)] == [
+        carried.id,
+        bob.id,
+        carol.id,
+    ]
+    assert await repo.questions.requeue_at_end(GUILD, bob)
+    assert [q.id for q in await repo.questions.waiting(GUILD, session.id)] == [
+        carried.id,
+        carol.id,
+        bob.id,
+    ]
+    assert (await repo.questions.get_question(GUILD, bob.id)).skip_count == 1  # type: ignore[union-attr]
+    assert await repo.questions.finish(GUILD, bob.id, "withdrawn", T0)
+    assert not await repo.questions.finish(GUILD, bob.id, "answered", T0)  # closed stays closed
     # Once closed, the member may ask again.
-    await repo.add_question(GUILD, session.id, 2, "bob again", T0)
-    assert await repo.waiting(OTHER, session.id) == []
+    await repo.questions.add_question(GUILD, session.id, 2, "bob again", T0)
+    assert await repo.questions.waiting(OTHER, session.id) == []
 
 
 async def test_settings_defaults_and_save(repo: OfficeHoursRepository) -> None:
@@ -103,19 +111,19 @@ async def test_reminder_claim_is_once_only(repo: OfficeHoursRepository) -> None:
 async def test_digest_figures_and_upcoming_between(repo: OfficeHoursRepository) -> None:
     held = await repo.insert_session(new_session(), T0)
     await repo.mark_live(GUILD, held.id, T0)
-    q1 = await repo.add_question(GUILD, held.id, 2, "a", T0 - timedelta(hours=1))
-    q2 = await repo.add_question(GUILD, held.id, 3, "b", T0 + timedelta(minutes=5))
-    q3 = await repo.add_question(GUILD, held.id, 4, "c", T0)
-    await repo.mark_taken(GUILD, q1.id, 101, T0 + timedelta(minutes=2))  # waited 2 min
-    await repo.finish(GUILD, q1.id, "answered", T0 + timedelta(minutes=10))
-    await repo.mark_taken(GUILD, q2.id, 100, T0 + timedelta(minutes=11))  # waited 6 min
-    await repo.finish(GUILD, q2.id, "skipped", T0 + timedelta(minutes=12))
-    await repo.finish(GUILD, q3.id, "carried", T0 + timedelta(minutes=60))
+    q1 = await repo.questions.add_question(GUILD, held.id, 2, "a", T0 - timedelta(hours=1))
+    q2 = await repo.questions.add_question(GUILD, held.id, 3, "b", T0 + timedelta(minutes=5))
+    q3 = await repo.questions.add_question(GUILD, held.id, 4, "c", T0)
+    await repo.questions.mark_taken(GUILD, q1.id, 101, T0 + timedelta(minutes=2))  # waited 2 min
+    await repo.questions.finish(GUILD, q1.id, "answered", T0 + timedelta(minutes=10))
+    await repo.questions.mark_taken(GUILD, q2.id, 100, T0 + timedelta(minutes=11))  # waited 6 min
+    await repo.questions.finish(GUILD, q2.id, "skipped", T0 + timedelta(minutes=12))
+    await repo.questions.finish(GUILD, q3.id, "carried", T0 + timedelta(minutes=60))
     await repo.mark_ended(GUILD, held.id, T0 + timedelta(minutes=60))
     nxt = await repo.insert_session(
         new_session(start=T0 + timedelta(days=7), series_id=held.id), T0
     )
-    await repo.add_question(GUILD, nxt.id, 4, "c", T0, priority=0, carried_from=q3.id)
+    await repo.questions.add_question(GUILD, nxt.id, 4, "c", T0, priority=0, carried_from=q3.id)
     await repo.insert_session(new_session(OTHER), T0)
 
     week = (T0 - timedelta(days=1), T0 + timedelta(days=6))
@@ -132,7 +140,7 @@ async def test_digest_figures_and_upcoming_between(repo: OfficeHoursRepository) 
     )
     empty = await repo.digest_figures(GUILD, T0 + timedelta(days=1), T0 + timedelta(days=2))
     assert empty == OfficeHoursFigures(0, 0, 0, 0, 0, None, 0, [])
-    assert await repo.answer_durations(GUILD, held.id) == [480.0]
+    assert await repo.questions.answer_durations(GUILD, held.id) == [480.0]
     upcoming = await repo.upcoming_between(GUILD, T0, T0 + timedelta(days=8))
     assert [s.id for s in upcoming] == [nxt.id]  # the held one has ended
     assert await repo.upcoming_between(GUILD, T0, T0 + timedelta(days=1)) == []
@@ -142,30 +150,32 @@ async def test_ask_new_is_one_statement_that_agrees_with_the_general_path(
     repo: OfficeHoursRepository,
 ) -> None:
     now = T0 - timedelta(days=1)
-    assert await repo.ask_new(GUILD, 2, "nothing scheduled?", now, 1) is None
+    assert await repo.questions.ask_new(GUILD, 2, "nothing scheduled?", now, 1) is None
     first = await repo.insert_session(new_session(start=T0 - timedelta(days=7)), now)
     # Two answers in the series' earlier session: 5 and 15 minutes.
     for user, minutes in ((7, 5), (8, 15)):
-        q = await repo.add_question(GUILD, first.id, user, "old", now)
-        await repo.mark_taken(GUILD, q.id, 100, T0 - timedelta(days=7))
-        await repo.finish(
+        q = await repo.questions.add_question(GUILD, first.id, user, "old", now)
+        await repo.questions.mark_taken(GUILD, q.id, 100, T0 - timedelta(days=7))
+        await repo.questions.finish(
             GUILD, q.id, "answered", T0 - timedelta(days=7) + timedelta(minutes=minutes)
         )
     await repo.mark_ended(GUILD, first.id, now)
     session = await repo.insert_session(new_session(series_id=first.id), now)
-    carried = await repo.add_question(GUILD, session.id, 4, "carried", now, priority=0)
-    taken = await repo.add_question(GUILD, session.id, 5, "being answered", now)
-    await repo.mark_taken(GUILD, taken.id, 100, now)
-    await repo.add_question(GUILD, session.id, 6, "waiting", now)
+    carried = await repo.questions.add_question(GUILD, session.id, 4, "carried", now, priority=0)
+    taken = await repo.questions.add_question(GUILD, session.id, 5, "being answered", now)
+    await repo.questions.mark_taken(GUILD, taken.id, 100, now)
+    await repo.questions.add_question(GUILD, session.id, 6, "waiting", now)
 
-    made = await repo.ask_new(GUILD, 2, "How do I paginate?", now, 1)
+    made = await repo.questions.ask_new(GUILD, 2, "How do I paginate?", now, 1)
     assert made is not None
     question, context = made
     # The general path's estimate for the same saved question.
-    position, in_progress, answers = await repo.ask_estimate(GUILD, question, session.series_id)
+    position, in_progress, answers = await repo.questions.ask_estimate(
+        GUILD, question, session.series_id
+    )
     expected = SimpleNamespace(position=position, in_progress=in_progress, answer_seconds=answers)
     assert context.session == await repo.get_session(GUILD, session.id)
-    assert question == await repo.get_question(GUILD, question.id)
+    assert question == await repo.questions.get_question(GUILD, question.id)
     assert (question.user_id, question.question, question.session_id) == (
         2,
         "How do I paginate?",
@@ -177,14 +187,14 @@ async def test_ask_new_is_one_statement_that_agrees_with_the_general_path(
         == (3, 1)
     )
     assert context.answer_seconds == expected.answer_seconds == [300.0, 900.0]
-    waiting = await repo.waiting(GUILD, session.id)
+    waiting = await repo.questions.waiting(GUILD, session.id)
     assert [q.id for q in waiting].index(question.id) + 1 == context.position
     assert waiting[0].id == carried.id
 
     # Already in line, or asked from another guild: not this path.
-    assert await repo.ask_new(GUILD, 2, "again", now, 1) is None
-    assert await repo.ask_new(OTHER, 3, "elsewhere", now, 1) is None
-    assert len(await repo.waiting(GUILD, session.id)) == 3
+    assert await repo.questions.ask_new(GUILD, 2, "again", now, 1) is None
+    assert await repo.questions.ask_new(OTHER, 3, "elsewhere", now, 1) is None
+    assert len(await repo.questions.waiting(GUILD, session.id)) == 3
 
 
 async def test_ask_lookups_do_not_scan_the_guilds_history(repo: OfficeHoursRepository) -> None:
@@ -192,14 +202,14 @@ async def test_ask_lookups_do_not_scan_the_guilds_history(repo: OfficeHoursRepos
     its next queue key and the series' recent answers are index seeks (0008), never a
     guild-wide index that grows with every session or question (with ten years of weekly
     sessions the answers alone took 56 ms)."""
-    from storage import office_hours as oh
+    from storage import office_hours_queue as queue
 
     db = repo._db
     plans = {
-        "ask_new": (oh._ASK_NEW, 8),
-        "next key": (f"SELECT {oh._next_queue_key('?', '?')}", 2),
-        "recent answers": (oh._recent_answers("?", "?"), 4),
-        "estimate": ("SELECT " + oh._answers_json("?", "?"), 4),
+        "ask_new": (queue._ASK_NEW, 8),
+        "next key": (f"SELECT {queue._next_queue_key('?', '?')}", 2),
+        "recent answers": (queue._recent_answers("?", "?"), 4),
+        "estimate": ("SELECT " + queue._answers_json("?", "?"), 4),
     }
     for name, (sql, params) in plans.items():
         rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, (1,) * params)
@@ -210,6 +220,8 @@ async def test_ask_lookups_do_not_scan_the_guilds_history(repo: OfficeHoursRepos
             name,
             details,
         )
-    used = " ".join(r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + oh._ASK_NEW, (1,) * 8))
+    used = " ".join(
+        r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + queue._ASK_NEW, (1,) * 8)
+    )
     assert "oh_questions_session_key" in used and "oh_questions_answered" in used
     assert "oh_sessions_guild_status (guild_id=? AND status=?)" in used

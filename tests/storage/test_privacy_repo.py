@@ -110,13 +110,13 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
     hosted = await oh.insert_session(session(guild_id, ME), T0)
     other = await oh.insert_session(session(guild_id, HOST), T0)
     await oh.mark_live(guild_id, other.id, T0)
-    mine = await oh.add_question(guild_id, other.id, ME, "How do webhooks retry?", T0)
+    mine = await oh.questions.add_question(guild_id, other.id, ME, "How do webhooks retry?", T0)
     # A carried-over copy of my question references the original.
-    await oh.add_question(
+    await oh.questions.add_question(
         guild_id, hosted.id, ME, "How do webhooks retry?", T0, priority=0, carried_from=mine.id
     )
-    yours = await oh.add_question(guild_id, other.id, YOU, f"Same as <@{ME}> asked", T0)
-    await oh.mark_taken(guild_id, yours.id, ME, T0)
+    yours = await oh.questions.add_question(guild_id, other.id, YOU, f"Same as <@{ME}> asked", T0)
+    await oh.questions.mark_taken(guild_id, yours.id, ME, T0)
     text = f"SDK 401 after refresh, see <@!{ME}>"
     reported = await fb.create_item(item(guild_id, ME, ME, "SDK 401 after refresh"), [], {})
     captured = await fb.create_item(
@@ -197,7 +197,7 @@ async def test_forget_leaves_no_trace_of_the_id_and_keeps_shared_records(db) -> 
     assert you.office_hours_questions[0]["question"] == f"Same as @{FORMER_MEMBER} asked"
     assert len(you.feedback_votes) == 3
     oh = OfficeHoursRepository(db)
-    assert [q.user_id for q in await oh.waiting(G, ids["live"])] == []  # YOU's was taken
+    assert [q.user_id for q in await oh.questions.waiting(G, ids["live"])] == []  # YOU's was taken
     rows = await db.fetchall("SELECT author_id, status FROM announcements WHERE guild_id = ?", (G,))
     assert sorted(r[0] for r in rows) == [FORGOTTEN_ID, YOU]
     assert all(r[1] == "scheduled" for r in rows)
