@@ -36,10 +36,8 @@ from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
 from config.settings import Settings, SettingsError, configure_logging, load_settings
 from services.activity import ActivityRecorder
-from services.alarm import Alarm
 from services.announcement_delivery import DeliveryService
 from services.announcements import AnnouncementService
-from services.clock import Clock, SystemClock
 from services.digest import DigestService
 from services.errors import HallwayError
 from services.feedback import FeedbackService
@@ -47,6 +45,8 @@ from services.feedback_tags import FeedbackTags
 from services.guild_settings import GuildSettingsService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
+from services.time.alarm import Alarm
+from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.database import Database, DatabaseError

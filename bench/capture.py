@@ -31,9 +31,9 @@ from bench.common import (
     summary_of,
 )
 from bench.data import feedback_db
-from services.clock import FixedClock
 from services.feedback import FeedbackService
 from services.feedback_tags import FeedbackTags
+from services.time.clock import FixedClock
 from storage.database import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES, Database
 from storage.feedback import FeedbackRepository
 from storage.feedback_tags import FeedbackTagRepository

@@ -16,9 +16,9 @@ from pathlib import Path
 from bench.common import CACHE, GUILD_ID, Result, fresh_copy, median, ms, now_ns, remove_db
 from bench.data import history_db
 from services.activity import ActivityRecorder
-from services.clock import FixedClock
 from services.digest import DigestService
 from services.guild_settings import GuildSettingsService
+from services.time.clock import FixedClock
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.database import Database

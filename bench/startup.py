@@ -26,7 +26,7 @@ from bench.common import (
 )
 from bench.data import schedules_db
 from bot import create_bot
-from services.clock import FixedClock
+from services.time.clock import FixedClock
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET_S = 1.0

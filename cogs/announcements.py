@@ -30,8 +30,8 @@ from services.announcement_text import late_policy_text
 from services.announcements import AnnouncementService
 from services.errors import InvalidInput, NotAllowed
 from services.people import user_ref
-from services.timefmt import both, discord_timestamp
-from services.timezones import suggest_zones
+from services.time.timefmt import both, discord_timestamp
+from services.time.timezones import suggest_zones
 from storage.announcements import Announcement, Delivery
 
 StatusChoice = Literal["scheduled", "paused", "completed", "cancelled", "failed"]

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs.announcements_views import allowed_mentions, matches_post, message_kwargs
-from services.alarm import JobCallback
 from services.announcement_delivery import REACTIONS_AFTER, Claim, DeliveryService
 from services.announcement_text import RenderedPost, late_policy_text
-from services.timefmt import both, discord_timestamp
+from services.time.alarm import JobCallback
+from services.time.timefmt import both, discord_timestamp
 from storage.announcements import Announcement
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from cogs._common import NO_PINGS, advocate_only, send_ephemeral
 from services.digest import DigestService, DigestSettings, ScheduledRun, Wait
 from services.digest_render import CHART_FILENAME, Digest
 from services.errors import Conflict, InvalidInput
-from services.timefmt import both
-from services.timezones import suggest_zones
+from services.time.timefmt import both
+from services.time.timezones import suggest_zones
 
 if TYPE_CHECKING:
     from bot import HallwayBot

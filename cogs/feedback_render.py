@@ -11,7 +11,7 @@ from services.feedback import (
     Trends,
 )
 from services.people import user_ref
-from services.timefmt import discord_timestamp
+from services.time.timefmt import discord_timestamp
 from storage.feedback import FeedbackItem
 
 STATUS_EMOJI = {

@@ -45,8 +45,8 @@ from services.office_hours import (
     format_offset,
 )
 from services.people import user_ref
-from services.timefmt import both, discord_timestamp
-from services.timezones import suggest_zones
+from services.time.timefmt import both, discord_timestamp
+from services.time.timezones import suggest_zones
 from storage.office_hours import Question, Session
 
 if TYPE_CHECKING:

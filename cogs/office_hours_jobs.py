@@ -25,7 +25,7 @@ from cogs.office_hours_render import escape_md, render_board, render_recap, wher
 from cogs.office_hours_views import board_view
 from services.errors import HallwayError
 from services.office_hours import CancelResult, OfficeHoursService, Recap
-from services.timefmt import both
+from services.time.timefmt import both
 from storage.office_hours import NewSession, OfficeHoursSettings, Question, Session
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from services.office_hours import (
     one_line,
 )
 from services.people import user_ref
-from services.timefmt import both, discord_timestamp
+from services.time.timefmt import both, discord_timestamp
 from storage.office_hours import (
     OfficeHoursFigures,
     Question,

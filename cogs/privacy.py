@@ -22,7 +22,7 @@ from services.privacy import (
     RetentionInfo,
     describe_counts,
 )
-from services.timefmt import discord_timestamp
+from services.time.timefmt import discord_timestamp
 
 if TYPE_CHECKING:
     from bot import HallwayBot

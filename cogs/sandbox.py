@@ -15,9 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import send_ephemeral
-from services.clock import Clock
 from services.errors import Conflict
-from services.timefmt import discord_timestamp
+from services.time.clock import Clock
+from services.time.timefmt import discord_timestamp
 
 log = logging.getLogger(__name__)
 

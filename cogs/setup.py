@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from cogs._common import advocate_only, send_ephemeral
 from services.guild_settings import GuildSettingsService
-from services.timezones import suggest_zones
+from services.time.timezones import suggest_zones
 from storage.guild_settings import CHANNEL_COLUMNS, GuildConfig
 
 ChannelKind = Literal["office-hours", "announcements", "digest", "feedback", "log"]

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from services.clock import Clock
+from services.time.clock import Clock
 from storage.activity import ActivityRepository
 
 log = logging.getLogger(__name__)

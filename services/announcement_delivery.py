@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.announcement_text import RenderedPost
-from services.clock import Clock
 from services.errors import Conflict
-from services.recurrence import next_after, parse_repeat
+from services.time.clock import Clock
+from services.time.recurrence import next_after, parse_repeat
 from storage.announcements import Announcement, AnnouncementRepository, Delivery
 
 log = logging.getLogger(__name__)

@@ -24,18 +24,18 @@ from services.announcement_text import (
     defuse_mass_mentions,
     first_line,
 )
-from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
-from services.recurrence import (
+from services.time.clock import Clock
+from services.time.recurrence import (
     describe,
     next_after,
     next_occurrences,
     parse_repeat,
     validate_min_interval,
 )
-from services.timefmt import discord_timestamp
-from services.timeparse import parse_when
-from services.timezones import resolve_zone
+from services.time.timefmt import discord_timestamp
+from services.time.timeparse import parse_when
+from services.time.timezones import resolve_zone
 from storage.announcements import (
     ACTIVE_STATUSES,
     Announcement,

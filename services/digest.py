@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.clock import Clock
 from services.digest_period import WEEK, Period, week_before
 from services.digest_render import (
     Digest,
@@ -37,8 +36,9 @@ from services.digest_render import (
 )
 from services.errors import InvalidInput
 from services.guild_settings import GuildSettingsService
-from services.recurrence import next_after, parse_repeat
-from services.timezones import resolve_zone
+from services.time.clock import Clock
+from services.time.recurrence import next_after, parse_repeat
+from services.time.timezones import resolve_zone
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
 

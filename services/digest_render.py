@@ -16,7 +16,7 @@ from typing import Any
 from services.chart import ChartData
 from services.digest_period import Period
 from services.people import user_ref
-from services.timefmt import discord_timestamp
+from services.time.timefmt import discord_timestamp
 
 # A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
 SPIKE_FACTOR = 2

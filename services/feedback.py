@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from services import similarity
 from services.bayes import tokens_for
-from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback_export import export_items
 from services.feedback_index import FeedbackIndex, item_text
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
+from services.time.clock import Clock
 from storage.feedback import (
     OPEN_STATUSES,
     AlreadyCaptured,

@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from services.clock import Clock
 from services.errors import InvalidInput
-from services.timezones import resolve_zone
+from services.time.clock import Clock
+from services.time.timezones import resolve_zone
 from storage.guild_settings import CHANNEL_COLUMNS, GuildConfig, GuildSettingsRepository
 
 _CUSTOM_EMOJI = re.compile(r"^<a?:[A-Za-z0-9_]{2,32}:\d{15,21}>$")

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.guild_settings import GuildSettingsService
-from services.recurrence import describe, next_after, next_occurrences, parse_repeat
 from services.text import is_blank, strip_invisible
-from services.timeparse import parse_when
-from services.timezones import resolve_zone
+from services.time.clock import Clock
+from services.time.recurrence import describe, next_after, next_occurrences, parse_repeat
+from services.time.timeparse import parse_when
+from services.time.timezones import resolve_zone
 from storage.office_hours import (
     AskContext,
     NewSession,

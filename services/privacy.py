@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotAllowed
+from services.time.clock import Clock
 from storage.privacy import (
     DEFAULT_RETENTION_DAYS,
     FORMER_MEMBER,

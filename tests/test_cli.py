@@ -126,9 +126,9 @@ async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
     import csv
     from datetime import UTC, datetime
 
-    from services.clock import FixedClock
     from services.feedback import FeedbackService
     from services.feedback_tags import FeedbackTags
+    from services.time.clock import FixedClock
     from storage.database import Database
     from storage.feedback import FeedbackRepository
     from storage.feedback_tags import FeedbackTagRepository

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.activity import ActivityRecorder
-from services.clock import FixedClock
+from services.time.clock import FixedClock
 from storage.activity import ActivityRepository
 from storage.database import Database
 

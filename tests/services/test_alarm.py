@@ -3,8 +3,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from services.alarm import Alarm
-from services.clock import FixedClock
+from services.time.alarm import Alarm
+from services.time.clock import FixedClock
 
 
 async def test_jobs_fire_in_order_and_replace_by_name() -> None:

@@ -8,8 +8,8 @@ import pytest
 from services.announcement_delivery import DeliveryService
 from services.announcement_text import check_image_url, check_template, defuse_mass_mentions
 from services.announcements import AnnouncementService
-from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.time.clock import FixedClock
 from storage.announcements import AnnouncementRepository
 
 GUILD = 10

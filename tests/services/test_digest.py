@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.clock import FixedClock
 from services.digest import DigestService, ScheduledRun, Wait, parse_post_time
 from services.digest_period import Period
 from services.digest_render import EMBED_DESCRIPTION, EMBED_TOTAL, change, is_spike
 from services.errors import InvalidInput
 from services.guild_settings import GuildSettingsService
+from services.time.clock import FixedClock
 from storage.activity import ActivityRepository
 from storage.database import Database
 from storage.digest import DigestRepository

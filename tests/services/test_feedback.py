@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback import FeedbackService, summary_from_text, validate_link
 from services.feedback_export import export_guild
 from services.feedback_tags import FeedbackTags
+from services.time.clock import FixedClock
 from storage.database import Database
 from storage.feedback import FeedbackRepository
 from storage.feedback_tags import FeedbackTagRepository

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.guild_settings import GuildSettingsService
 from services.office_hours import OfficeHoursService, format_offset, parse_offsets
+from services.time.clock import FixedClock
 from storage.database import Database
 from storage.guild_settings import GuildSettingsRepository
 from storage.office_hours import OfficeHoursRepository, Session

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.activity import ActivityRecorder
-from services.clock import FixedClock
 from services.errors import Conflict, InvalidInput, NotAllowed
 from services.privacy import CONFIRM_SECONDS, PrivacyService, describe_counts
+from services.time.clock import FixedClock
 from storage.activity import ActivityRepository
 from storage.feedback import FeedbackRepository
 from storage.privacy import PrivacyRepository

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.errors import InvalidInput
-from services.recurrence import (
+from services.time.recurrence import (
     NO_REPEAT,
     Repeat,
     describe,
@@ -271,7 +271,7 @@ def test_every_two_weeks_stays_aligned_far_ahead() -> None:
     assert got[0] - after <= timedelta(weeks=2)
 
 
-# DST edge cases inherited from APScheduler (documented in services/recurrence.py).
+# DST edge cases inherited from APScheduler (documented in services/time/recurrence.py).
 
 
 def test_daily_in_the_skipped_hour_fires_an_hour_later_on_the_clock() -> None:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.timefmt import both, discord_timestamp
+from services.time.timefmt import both, discord_timestamp
 
 INSTANT = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
 UNIX = 1796140800

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.errors import InvalidInput
-from services.timefmt import discord_timestamp
-from services.timeparse import parse_when
+from services.time.timefmt import discord_timestamp
+from services.time.timeparse import parse_when
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.errors import InvalidInput
-from services.timezones import COMMON_ZONES, resolve_zone, suggest_zones
+from services.time.timezones import COMMON_ZONES, resolve_zone, suggest_zones
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from services.clock import Clock
+from services.time.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from services.errors import InvalidInput
 from services.text import strip_invisible
-from services.timefmt import discord_timestamp
+from services.time.timefmt import discord_timestamp
 
 MAX_INPUT = 100
 
