@@ -342,8 +342,8 @@ async def export(settings: Settings, guild_id: int, fmt: str, since: str | None)
 
 def tag_stdin() -> None:
     """One text per line in, one JSON object per line out, with the default taxonomy."""
-    from services.tagging import Tagger, tag_lines
-    from services.taxonomy import load_taxonomy
+    from services.tagging.tagger import Tagger, tag_lines
+    from services.tagging.taxonomy import load_taxonomy
 
     tagger = Tagger(load_taxonomy())
     for result in tag_lines((line.rstrip("\n") for line in sys.stdin), tagger):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bench.common import Result, messages, now_ns
 from services import text as textmod
-from services.tagging import Tagger
-from services.taxonomy import load_taxonomy
+from services.tagging.tagger import Tagger
+from services.tagging.taxonomy import load_taxonomy
 
 TARGET_PER_S = 20_000
 

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from services import similarity
-from services.bayes import tokens_for
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback_export import export_items
 from services.feedback_index import FeedbackIndex, item_text
+from services.tagging import similarity
+from services.tagging.bayes import tokens_for
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from services.time.clock import Clock
 from storage.feedback import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from services import similarity
+from services.tagging import similarity
 from services.text import clean_summary
 from storage.feedback_index import Candidates, FeedbackIndexRepository
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.bayes import ABSENT_PREFIX, TagModel, distinct_tokens, tokens_for
 from services.errors import Conflict, InvalidInput, NotFound
 from services.feedback import find_item
-from services.tagging import MAX_CUSTOM_TAGS, Tagger
-from services.taxonomy import Taxonomy, load_taxonomy
+from services.tagging.bayes import ABSENT_PREFIX, TagModel, distinct_tokens, tokens_for
+from services.tagging.tagger import MAX_CUSTOM_TAGS, Tagger
+from services.tagging.taxonomy import Taxonomy, load_taxonomy
 from services.time.clock import Clock
 from storage.feedback import FeedbackItem, FeedbackRepository
 from storage.feedback_tags import FeedbackTagRepository

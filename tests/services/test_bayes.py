@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.bayes import ABSENT_PREFIX, MIN_EXAMPLES, TagModel, tokens_for
-from services.tagging import Tagger
-from services.taxonomy import load_taxonomy
+from services.tagging.bayes import ABSENT_PREFIX, MIN_EXAMPLES, TagModel, tokens_for
+from services.tagging.tagger import Tagger
+from services.tagging.taxonomy import load_taxonomy
 
 # Feedback from a guild where "webhook retries are slow" is how people describe a Stripe
 # integration problem, not a performance one: advocates keep retagging it.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.similarity import (
+from services.tagging.similarity import (
     DEFAULT_THRESHOLD,
     MAX_TERMS,
     cosine,

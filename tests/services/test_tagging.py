@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput
-from services.tagging import (
+from services.tagging.tagger import (
     MAX_CHARS,
     Fields,
     Tagger,
@@ -15,7 +15,7 @@ from services.tagging import (
     combine,
     tag_lines,
 )
-from services.taxonomy import load_taxonomy
+from services.tagging.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_SET = REPO / "tests" / "data" / "feedback_dev.jsonl"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from services.tagging import Tagger
-from services.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
+from services.tagging.tagger import Tagger
+from services.tagging.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_TAGS = {

@@ -1,7 +1,7 @@
 """The pain-point taxonomy: its dataclasses, and loading and validating it from TOML.
 
 The taxonomy is data an operator edits (config/pain_points.toml), so every problem in it is
-a ``ValueError`` naming the file, table and key. Kept apart from services.tagging, which only
+a ``ValueError`` naming the file, table and key. Kept apart from services.tagging.tagger, which only
 scores text against an already valid ``Taxonomy``; the few rules both sides must agree on
 (tag names, phrase length, how a phrase becomes the stems it matches) live here.
 """
@@ -30,9 +30,9 @@ __all__ = [
     "phrase_key",
 ]
 
-DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "config" / "pain_points.toml"
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "config" / "pain_points.toml"
 
-# Custom tags (services.tagging) obey these too, so a guild's tags look like the built-in ones.
+# Custom tags (services.tagging.tagger) obey these too, so a guild's tags look like built-in ones.
 MAX_PHRASE_WORDS = 8
 TAG_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 

@@ -1,6 +1,6 @@
 """Rule-based multi-label pain-point tagger for developer feedback.
 
-The taxonomy (config/pain_points.toml, loaded and validated by services.taxonomy) lists, per
+The taxonomy (config/pain_points.toml, loaded and validated by services.tagging.taxonomy) lists, per
 tag, weighted phrases and weighted regex patterns. ``Tagger`` compiles it once; ``Tagger.tag``
 then scores a message with:
 
@@ -8,9 +8,9 @@ then scores a message with:
   clause-scoped negation ("not slow" does not count as ``performance``);
 * patterns for message *shapes* (stack traces, doc links, HTTP error statuses ...), each
   guarded by literal prefilters so most never run;
-* structured ``Fields`` (language, SDK, versions, error codes) from services.fields.
+* structured ``Fields`` (language, SDK, versions, error codes) from services.tagging.fields.
 
-A per-guild learned model (services.bayes) can be blended in with ``combine`` or
+A per-guild learned model (services.tagging.bayes) can be blended in with ``combine`` or
 ``Tagger.tag_with_model``. Nothing here touches Discord or storage.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 from services import text as textmod
 from services.errors import InvalidInput
-from services.fields import Fields, extract_fields
-from services.taxonomy import MAX_PHRASE_WORDS, TAG_NAME_RE, Taxonomy, phrase_key
+from services.tagging.fields import Fields, extract_fields
+from services.tagging.taxonomy import MAX_PHRASE_WORDS, TAG_NAME_RE, Taxonomy, phrase_key
 from services.text import FENCE, wordset
 
 __all__ = [
