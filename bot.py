@@ -27,8 +27,8 @@ from cogs.activity import ActivityCog
 from cogs.announcements import AnnouncementsCog
 from cogs.announcements_delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
-from cogs.feedback import FeedbackCog
-from cogs.feedback_views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
+from cogs.feedback.commands import FeedbackCog
+from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
 from cogs.office_hours import OfficeHoursCog
 from cogs.office_hours_views import BoardButton, CardButton
 from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
@@ -40,8 +40,8 @@ from services.announcement_delivery import DeliveryService
 from services.announcements import AnnouncementService
 from services.digest import DigestService
 from services.errors import HallwayError
-from services.feedback import FeedbackService
-from services.feedback_tags import FeedbackTags
+from services.feedback.capture import FeedbackService
+from services.feedback.tags import FeedbackTags
 from services.guild_settings import GuildSettingsService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
@@ -51,8 +51,8 @@ from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
-from storage.feedback import FeedbackRepository
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.items import FeedbackRepository
+from storage.feedback.tags import FeedbackTagRepository
 from storage.guild_settings import GuildSettingsRepository, MetaRepository
 from storage.office_hours import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
@@ -328,7 +328,7 @@ async def backup(settings: Settings, path: str) -> None:
 
 async def export(settings: Settings, guild_id: int, fmt: str, since: str | None) -> str:
     """The same export as /feedback export, from the command line."""
-    from services.feedback_export import export_guild, parse_since
+    from services.feedback.export import export_guild, parse_since
 
     start = parse_since(since, SystemClock().now())
     db = Database(settings.database)

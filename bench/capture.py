@@ -31,12 +31,12 @@ from bench.common import (
     summary_of,
 )
 from bench.data import feedback_db
-from services.feedback import FeedbackService
-from services.feedback_tags import FeedbackTags
+from services.feedback.capture import FeedbackService
+from services.feedback.tags import FeedbackTags
 from services.time.clock import FixedClock
 from storage.database import BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES, Database
-from storage.feedback import FeedbackRepository
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.items import FeedbackRepository
+from storage.feedback.tags import FeedbackTagRepository
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET_RATIO = 0.5

@@ -23,7 +23,7 @@ from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.database import Database
 from storage.digest import DigestRepository
-from storage.feedback import FeedbackRepository
+from storage.feedback.items import FeedbackRepository
 from storage.guild_settings import GuildSettingsRepository
 from storage.office_hours import OfficeHoursRepository
 

@@ -20,8 +20,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
-from cogs.feedback_render import capture_reply
-from cogs.feedback_views import capture_view
+from cogs.feedback.render import capture_reply
+from cogs.feedback.views import capture_view
 from cogs.office_hours_jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours_render import (
     duration_text,

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from storage.database import Database, marks
-from storage.feedback import RECOUNT_VOTES
+from storage.feedback.items import RECOUNT_VOTES
 from storage.timeutil import from_db, to_db
 
 DEFAULT_RETENTION_DAYS = 180

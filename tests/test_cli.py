@@ -126,12 +126,12 @@ async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
     import csv
     from datetime import UTC, datetime
 
-    from services.feedback import FeedbackService
-    from services.feedback_tags import FeedbackTags
+    from services.feedback.capture import FeedbackService
+    from services.feedback.tags import FeedbackTags
     from services.time.clock import FixedClock
     from storage.database import Database
-    from storage.feedback import FeedbackRepository
-    from storage.feedback_tags import FeedbackTagRepository
+    from storage.feedback.items import FeedbackRepository
+    from storage.feedback.tags import FeedbackTagRepository
 
     async with Database(tmp_path / "h.db") as db:
         await db.migrate()

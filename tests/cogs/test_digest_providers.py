@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage.announcements import AnnouncementRepository, NewAnnouncement
-from storage.feedback import FeedbackRepository, NewItem
+from storage.feedback.items import FeedbackRepository, NewItem
 from storage.office_hours import NewSession, OfficeHoursRepository
 from tests.conftest import make_advocates
 

@@ -14,7 +14,7 @@ import discord
 import pytest
 from simcord import OptionError
 
-from services.feedback import CaptureResult
+from services.feedback.capture import CaptureResult
 from storage.office_hours import OfficeHoursSettings
 from tests.conftest import card_in, make_advocates
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import discord
 
-from cogs.feedback_views import DedupeButton, KeepButton, VoteButton
+from cogs.feedback.views import DedupeButton, KeepButton, VoteButton
 from cogs.office_hours_views import BoardButton, CardButton
 from tests.reliability._helpers import (
     Arranged,

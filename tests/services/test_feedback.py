@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.feedback import FeedbackService, summary_from_text, validate_link
-from services.feedback_export import export_guild
-from services.feedback_tags import FeedbackTags
+from services.feedback.capture import FeedbackService, summary_from_text, validate_link
+from services.feedback.export import export_guild
+from services.feedback.tags import FeedbackTags
 from services.time.clock import FixedClock
 from storage.database import Database
-from storage.feedback import FeedbackRepository
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.items import FeedbackRepository
+from storage.feedback.tags import FeedbackTagRepository
 
 G = 111
 OTHER = 222

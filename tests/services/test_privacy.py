@@ -12,7 +12,7 @@ from services.errors import Conflict, InvalidInput, NotAllowed
 from services.privacy import CONFIRM_SECONDS, PrivacyService, describe_counts
 from services.time.clock import FixedClock
 from storage.activity import ActivityRepository
-from storage.feedback import FeedbackRepository
+from storage.feedback.items import FeedbackRepository
 from storage.privacy import PrivacyRepository
 from tests.storage.test_privacy_repo import ME, YOU, G, find_id, item, seed
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.database import Database
-from storage.feedback import AlreadyCaptured, FeedbackRepository, NewItem
+from storage.feedback.items import AlreadyCaptured, FeedbackRepository, NewItem
 
 G = 10
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

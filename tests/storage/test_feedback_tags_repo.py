@@ -1,4 +1,4 @@
-"""storage/feedback_tags.py against a real migrated database."""
+"""storage/feedback/tags.py against a real migrated database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from storage.database import Database
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.tags import FeedbackTagRepository
 
 G = 10
 

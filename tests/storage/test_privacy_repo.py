@@ -11,8 +11,8 @@ from services.tagging.similarity import terms
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.database import Database
-from storage.feedback import FeedbackRepository, NewItem
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.items import FeedbackRepository, NewItem
+from storage.feedback.tags import FeedbackTagRepository
 from storage.office_hours import NewSession, OfficeHoursRepository
 from storage.privacy import (
     FORGOTTEN_ID,

@@ -10,7 +10,7 @@ from typing import Any
 
 from services.errors import InvalidInput
 from storage.database import Database
-from storage.feedback import FeedbackItem, FeedbackRepository, Reporter
+from storage.feedback.items import FeedbackItem, FeedbackRepository, Reporter
 from storage.timeutil import to_db
 
 FORMATS = ("csv", "json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from services.feedback import (
+from services.feedback.capture import (
     CaptureResult,
     ItemCard,
     Page,
@@ -12,7 +12,7 @@ from services.feedback import (
 )
 from services.people import user_ref
 from services.time.timefmt import discord_timestamp
-from storage.feedback import FeedbackItem
+from storage.feedback.items import FeedbackItem
 
 STATUS_EMOJI = {
     "new": "🆕",

@@ -23,8 +23,8 @@ from cogs._common import (
     member_is_advocate,
     send_ephemeral,
 )
-from cogs.feedback_forum import FeedbackForum, notify
-from cogs.feedback_render import (
+from cogs.feedback.forum import FeedbackForum, notify
+from cogs.feedback.render import (
     STATUS_EMOJI,
     capture_reply,
     escape_md,
@@ -35,7 +35,7 @@ from cogs.feedback_render import (
     tag_list,
     vote_count,
 )
-from cogs.feedback_views import (
+from cogs.feedback.views import (
     COG_NAME,
     CaptureModal,
     SubmitModal,
@@ -44,15 +44,15 @@ from cogs.feedback_views import (
     page_view,
 )
 from services.errors import InvalidInput
-from services.feedback import (
+from services.feedback.capture import (
     MAX_MESSAGE_TEXT,
     CaptureResult,
     FeedbackService,
     parse_tag_list,
     summary_from_text,
 )
-from services.feedback_export import parse_since
-from storage.feedback import FeedbackItem
+from services.feedback.export import parse_since
+from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
     from bot import HallwayBot

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs._common import NO_PINGS
-from cogs.feedback_render import STATUS_EMOJI, tag_list
-from cogs.feedback_views import card_view
-from services.feedback import FeedbackService
+from cogs.feedback.render import STATUS_EMOJI, tag_list
+from cogs.feedback.views import card_view
+from services.feedback.capture import FeedbackService
 from services.people import user_ref
-from storage.feedback import FeedbackItem
+from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
     from bot import HallwayBot

@@ -2,8 +2,8 @@
 
 Every capture path (command, message menu, reaction, office hours) ends in ``capture``,
 which tags the text with the rules, the guild's custom tags and the guild's learnt naive
-Bayes model (all kept by ``services.feedback_tags``), pulls out fields, looks for similar
-open items through the SQLite term index (``services.feedback_index``), and stores the item
+Bayes model (all kept by ``services.feedback.tags``), pulls out fields, looks for similar
+open items through the SQLite term index (``services.feedback.index``), and stores the item
 and its tags in one statement. The item's own index terms are derived data: they are
 written by a second statement queued right behind the first, so the reply doesn't wait for
 them (see ``FeedbackIndex.add``). Nothing here talks to Discord: the cog delivers.
@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.feedback_export import export_items
-from services.feedback_index import FeedbackIndex, item_text
+from services.feedback.export import export_items
+from services.feedback.index import FeedbackIndex, item_text
 from services.tagging import similarity
 from services.tagging.bayes import tokens_for
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from services.time.clock import Clock
-from storage.feedback import (
+from storage.feedback.items import (
     OPEN_STATUSES,
     AlreadyCaptured,
     FeedbackItem,
@@ -40,8 +40,8 @@ from storage.feedback import (
 from storage.timeutil import from_db
 
 if TYPE_CHECKING:
-    # A type only: services.feedback_tags imports ``find_item`` from here at run time.
-    from services.feedback_tags import FeedbackTags
+    # A type only: services.feedback.tags imports ``find_item`` from here at run time.
+    from services.feedback.tags import FeedbackTags
 
 log = logging.getLogger(__name__)
 

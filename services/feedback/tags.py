@@ -1,7 +1,7 @@
 """Per-guild tag vocabulary and learning: the taxonomy plus the guild's custom tags, the
 naive Bayes model that learns from advocates' corrections, and the tag commands.
 
-Separate from ``services.feedback`` because it holds state of its own, cached per guild:
+Separate from ``services.feedback.capture`` because it holds state of its own, cached per guild:
 a capture asks it for the guild's tagger and model, and only the tag commands change them.
 """
 
@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.errors import Conflict, InvalidInput, NotFound
-from services.feedback import find_item
+from services.feedback.capture import find_item
 from services.tagging.bayes import ABSENT_PREFIX, TagModel, distinct_tokens, tokens_for
 from services.tagging.tagger import MAX_CUSTOM_TAGS, Tagger
 from services.tagging.taxonomy import Taxonomy, load_taxonomy
 from services.time.clock import Clock
-from storage.feedback import FeedbackItem, FeedbackRepository
-from storage.feedback_tags import FeedbackTagRepository
+from storage.feedback.items import FeedbackItem, FeedbackRepository
+from storage.feedback.tags import FeedbackTagRepository
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The feedback term index: each item's terms, their document frequencies, and the
 bounded lookup of items sharing a query's terms (migrations 0003, 0009).
 
-Separate from ``storage.feedback`` because it is derived data with a life of its own: a
+Separate from ``storage.feedback.items`` because it is derived data with a life of its own: a
 capture's terms are written by a statement queued after the item's, start-up writes any
 a stop left pending, and dedupe and search read it. The items repository uses the lookup
 builder here to read candidates inside the capture's own statement.
@@ -16,7 +16,7 @@ from typing import Any
 
 from storage.database import Database, marks
 
-# Here rather than in storage.feedback, which imports this module: the candidate lookup
+# Here rather than in storage.feedback.items, which imports this module: the candidate lookup
 # filters by them.
 OPEN_STATUSES = ("new", "acknowledged", "planned", "in-progress")
 OPEN_SQL = "(" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"

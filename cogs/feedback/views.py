@@ -2,7 +2,7 @@
 
 The buttons are DynamicItems whose custom ids carry what they act on, so they keep
 working after a restart. Callbacks find the cog and hand over; rules live in
-services/feedback.py.
+services/feedback/capture.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from cogs._common import HallwayModal, find_cog, guarded
-from services.feedback import MAX_DETAILS, MAX_SUMMARY, CaptureResult
+from services.feedback.capture import MAX_DETAILS, MAX_SUMMARY, CaptureResult
 
 COG_NAME = "Feedback"
 SUMMARY_ID = "summary"

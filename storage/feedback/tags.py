@@ -1,7 +1,7 @@
 """The per-guild tag vocabulary and what the tagger learns: custom tags, advocates'
 corrections, the naive Bayes counts, and how many items carry each tag.
 
-Separate from ``storage.feedback`` because these rows change when advocates curate tags,
+Separate from ``storage.feedback.items`` because these rows change when advocates curate tags,
 not when feedback is captured; a capture only reads them (through the tags service's caches).
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from storage.database import Database, marks
-from storage.feedback_index import OPEN_SQL
+from storage.feedback.index import OPEN_SQL
 from storage.timeutil import to_db
 
 

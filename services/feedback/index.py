@@ -1,9 +1,9 @@
 """The feedback similar-item index: finding the earlier items a capture or a search matches.
 
-Separate from ``services.feedback`` because it keeps state of its own beside SQLite: each
+Separate from ``services.feedback.capture`` because it keeps state of its own beside SQLite: each
 guild's document-frequency counts in memory, and the term writes queued behind captures
 (which shutdown, start-up and /privacy forget must reach). ``FeedbackService`` owns one,
-as ``service.index``; the SQL is in ``storage.feedback_index``.
+as ``service.index``; the SQL is in ``storage.feedback.index``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 
 from services.tagging import similarity
 from services.text import clean_summary
-from storage.feedback_index import Candidates, FeedbackIndexRepository
+from storage.feedback.index import Candidates, FeedbackIndexRepository
 
 log = logging.getLogger(__name__)
 

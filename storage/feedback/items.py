@@ -1,7 +1,7 @@
 """Feedback items, their tags, votes, history and product areas.
 
-The TF-IDF term index is in ``storage.feedback_index``; the tag vocabulary and what the
-tagger learns (custom tags, corrections, the Bayes counts) are in ``storage.feedback_tags``.
+The TF-IDF term index is in ``storage.feedback.index``; the tag vocabulary and what the
+tagger learns (custom tags, corrections, the Bayes counts) are in ``storage.feedback.tags``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.database import Database, marks
-from storage.feedback_index import (
+from storage.feedback.index import (
     OPEN_SQL,
     OPEN_STATUSES,
     Candidates,

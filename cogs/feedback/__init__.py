@@ -1,0 +1,1 @@
+"""Feedback capture's Discord adapter: commands, forum sync, presenters and views."""

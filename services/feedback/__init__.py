@@ -1,0 +1,1 @@
+"""Feedback rules: capture and dedupe, the similar-item index, tags and learning, export."""
