@@ -29,8 +29,8 @@ from cogs.announcements_delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
-from cogs.office_hours import OfficeHoursCog
-from cogs.office_hours_views import BoardButton, CardButton
+from cogs.office_hours.commands import OfficeHoursCog
+from cogs.office_hours.views import BoardButton, CardButton
 from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
 from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
@@ -54,7 +54,7 @@ from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
 from storage.guild_settings import GuildSettingsRepository, MetaRepository
-from storage.office_hours import OfficeHoursRepository
+from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
 
 log = logging.getLogger("hallway")

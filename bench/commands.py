@@ -47,7 +47,8 @@ from bench.common import (
 )
 from bench.data import feedback_db
 from bot import create_bot
-from storage.office_hours import NewSession, OfficeHoursRepository
+from storage.office_hours.rows import NewSession
+from storage.office_hours.sessions import OfficeHoursRepository
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock starts here
 TARGET_P50_RATIO = 2.0

@@ -25,7 +25,7 @@ from storage.database import Database
 from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.guild_settings import GuildSettingsRepository
-from storage.office_hours import OfficeHoursRepository
+from storage.office_hours.sessions import OfficeHoursRepository
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, find_cog, guarded, send_ephemeral
-from cogs.office_hours_views import COG_NAME as OFFICE_HOURS_COG
+from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from services.privacy import (
     CONFIRM_SECONDS,
     FORMER_MEMBER,

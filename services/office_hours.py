@@ -22,16 +22,16 @@ from services.time.clock import Clock
 from services.time.recurrence import describe, next_after, next_occurrences, parse_repeat
 from services.time.timeparse import parse_when
 from services.time.timezones import resolve_zone
-from storage.office_hours import (
+from storage.office_hours.rows import (
     AskContext,
     NewSession,
     OfficeHoursFigures,
-    OfficeHoursRepository,
     OfficeHoursSettings,
     Question,
     Session,
     wait_seconds,
 )
+from storage.office_hours.sessions import OfficeHoursRepository
 
 log = logging.getLogger(__name__)
 

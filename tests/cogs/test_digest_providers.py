@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.feedback.items import FeedbackRepository, NewItem
-from storage.office_hours import NewSession, OfficeHoursRepository
+from storage.office_hours.rows import NewSession
+from storage.office_hours.sessions import OfficeHoursRepository
 from tests.conftest import make_advocates
 
 

@@ -15,7 +15,7 @@ import pytest
 from simcord import OptionError
 
 from services.feedback.capture import CaptureResult
-from storage.office_hours import OfficeHoursSettings
+from storage.office_hours.rows import OfficeHoursSettings
 from tests.conftest import card_in, make_advocates
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -567,7 +567,7 @@ async def test_thread_refused_by_discord_is_reported_not_crashed(world, bots) ->
 
 
 def test_fit_lines_keeps_whole_lines_within_the_limit() -> None:
-    from cogs.office_hours_render import fit_lines
+    from cogs.office_hours.render import fit_lines
 
     lines = [f"{i}. " + "x" * 95 for i in range(1, 31)]
     text = fit_lines(lines, 1024)

@@ -1,7 +1,7 @@
 """Office hours on the alarm clock: reminders, automatic start and end, and sessions or
 reminders missed while the bot was offline.
 
-The alarm-driven side of cogs/office_hours_jobs.py; the commands are tested in
+The alarm-driven side of cogs/office_hours/jobs.py; the commands are tested in
 test_office_hours.py, whose helpers these tests share.
 """
 

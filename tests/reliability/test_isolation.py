@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from cogs.feedback.views import DedupeButton, KeepButton, VoteButton
-from cogs.office_hours_views import BoardButton, CardButton
+from cogs.office_hours.views import BoardButton, CardButton
 from tests.reliability._helpers import (
     Arranged,
     arrange_two_guilds,

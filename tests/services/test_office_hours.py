@@ -15,7 +15,8 @@ from services.office_hours import OfficeHoursService, format_offset, parse_offse
 from services.time.clock import FixedClock
 from storage.database import Database
 from storage.guild_settings import GuildSettingsRepository
-from storage.office_hours import OfficeHoursRepository, Session
+from storage.office_hours.rows import Session
+from storage.office_hours.sessions import OfficeHoursRepository
 
 GUILD = 10
 OTHER_GUILD = 20

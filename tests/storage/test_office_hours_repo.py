@@ -10,12 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from storage.database import Database
-from storage.office_hours import (
-    NewSession,
-    OfficeHoursFigures,
-    OfficeHoursRepository,
-    OfficeHoursSettings,
-)
+from storage.office_hours.rows import NewSession, OfficeHoursFigures, OfficeHoursSettings
+from storage.office_hours.sessions import OfficeHoursRepository
 
 GUILD, OTHER = 1, 2
 T0 = datetime(2026, 2, 2, 17, 0, tzinfo=UTC)
@@ -202,7 +198,7 @@ async def test_ask_lookups_do_not_scan_the_guilds_history(repo: OfficeHoursRepos
     its next queue key and the series' recent answers are index seeks (0008), never a
     guild-wide index that grows with every session or question (with ten years of weekly
     sessions the answers alone took 56 ms)."""
-    from storage import office_hours_queue as queue
+    from storage.office_hours import queue as queue
 
     db = repo._db
     plans = {

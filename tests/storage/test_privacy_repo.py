@@ -13,7 +13,8 @@ from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
-from storage.office_hours import NewSession, OfficeHoursRepository
+from storage.office_hours.rows import NewSession
+from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import (
     FORGOTTEN_ID,
     FORMER_MEMBER,

@@ -13,11 +13,7 @@ from services.office_hours import (
 )
 from services.people import user_ref
 from services.time.timefmt import both, discord_timestamp
-from storage.office_hours import (
-    OfficeHoursFigures,
-    Question,
-    Session,
-)
+from storage.office_hours.rows import OfficeHoursFigures, Question, Session
 
 
 def duration_text(delta: timedelta) -> str:

@@ -2,7 +2,7 @@
 the place in line, taking, finishing and requeueing questions, and the series' answer times
 behind the wait estimate, with the SQL fragments those statements share.
 
-Separate from storage.office_hours, which keeps sessions, settings, reminder claims and the
+Separate from storage.office_hours.sessions, which keeps sessions, settings, reminder claims and the
 recap and digest figures: the queue is its own job and the hot path of `ask`. The Session and
 Question rows and their mappers stay there, for both modules and their importers.
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.database import Database, marks
-from storage.office_hours import (
+from storage.office_hours.rows import (
     _QUESTION_COLUMNS,
     _SESSION_NAMES,
     AskContext,

@@ -4,7 +4,7 @@ The cog is the adapter between Discord and OfficeHoursService: it answers the
 commands, buttons and modal and renders what the service decided (the queue
 board, question threads). Starting, ending and cancelling sessions, their
 Discord events and their alarm jobs belong to SessionLifecycle
-(cogs/office_hours_jobs.py), which the cog holds and calls.
+(cogs/office_hours/jobs.py), which the cog holds and calls.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from discord.ext import commands
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
 from cogs.feedback.render import capture_reply
 from cogs.feedback.views import capture_view
-from cogs.office_hours_jobs import SessionLifecycle, archive_thread, find_channel, tell
-from cogs.office_hours_render import (
+from cogs.office_hours.jobs import SessionLifecycle, archive_thread, find_channel, tell
+from cogs.office_hours.render import (
     duration_text,
     escape_md,
     feedback_missing,
@@ -34,7 +34,7 @@ from cogs.office_hours_render import (
     thread_name,
     where_text,
 )
-from cogs.office_hours_views import COG_NAME, JoinQueueModal, board_view, card_view
+from cogs.office_hours.views import COG_NAME, JoinQueueModal, board_view, card_view
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.office_hours import (
     DEFAULT_DURATION,
@@ -47,7 +47,7 @@ from services.office_hours import (
 from services.people import user_ref
 from services.time.timefmt import both, discord_timestamp
 from services.time.timezones import suggest_zones
-from storage.office_hours import Question, Session
+from storage.office_hours.rows import Question, Session
 
 if TYPE_CHECKING:
     from bot import HallwayBot

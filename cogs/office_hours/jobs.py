@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Literal
 import discord
 
 from cogs._common import NO_PINGS
-from cogs.office_hours_render import escape_md, render_board, render_recap, where_text
-from cogs.office_hours_views import board_view
+from cogs.office_hours.render import escape_md, render_board, render_recap, where_text
+from cogs.office_hours.views import board_view
 from services.errors import HallwayError
 from services.office_hours import CancelResult, OfficeHoursService, Recap
 from services.time.timefmt import both
-from storage.office_hours import NewSession, OfficeHoursSettings, Question, Session
+from storage.office_hours.rows import NewSession, OfficeHoursSettings, Question, Session
 
 if TYPE_CHECKING:
     from bot import HallwayBot

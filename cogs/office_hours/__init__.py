@@ -1,0 +1,1 @@
+"""Office hours' Discord adapter: commands, the session lifecycle jobs, presenters and views."""

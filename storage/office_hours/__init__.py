@@ -1,0 +1,1 @@
+"""Office hours SQL: sessions, settings and figures; the question queue."""
