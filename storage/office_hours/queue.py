@@ -2,9 +2,9 @@
 the place in line, taking, finishing and requeueing questions, and the series' answer times
 behind the wait estimate, with the SQL fragments those statements share.
 
-Separate from storage.office_hours.sessions, which keeps sessions, settings, reminder claims and the
-recap and digest figures: the queue is its own job and the hot path of `ask`. The Session and
-Question rows and their mappers stay there, for both modules and their importers.
+Separate from storage.office_hours.sessions, which keeps sessions, settings, reminder claims and
+the recap and digest figures: the queue is its own job and the hot path of `ask`. The Session and
+Question rows and their mappers are in storage.office_hours.rows, which both modules import.
 """
 
 from __future__ import annotations
