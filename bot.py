@@ -24,8 +24,8 @@ from discord.ext import commands
 
 from cogs._common import HallwayTree
 from cogs.activity import ActivityCog
-from cogs.announcements import AnnouncementsCog
-from cogs.announcements_delivery import AnnouncementDelivery
+from cogs.announcements.commands import AnnouncementsCog
+from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
@@ -36,8 +36,8 @@ from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
 from config.settings import Settings, SettingsError, configure_logging, load_settings
 from services.activity import ActivityRecorder
-from services.announcement_delivery import DeliveryService
-from services.announcements import AnnouncementService
+from services.announcements.delivery import DeliveryService
+from services.announcements.scheduling import AnnouncementService
 from services.digest import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import FeedbackService

@@ -1,6 +1,6 @@
 """/announce through discord.py with SimCord: scheduling, pings, managing, errors, members.
 
-What happens when an announcement falls due (cogs/announcements_delivery.py) is tested in
+What happens when an announcement falls due (cogs/announcements/delivery.py) is tested in
 test_announcements_delivery.py.
 """
 

@@ -1,7 +1,7 @@
 """Announcement delivery through discord.py with SimCord: firing on time, retries, recovery
 after restarts, the late policy, publishing, forum posts and reaction counts.
 
-The alarm-driven side (cogs/announcements_delivery.py); the commands are tested in
+The alarm-driven side (cogs/announcements/delivery.py); the commands are tested in
 test_announcements.py, whose helpers these tests share.
 """
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.announcement_delivery import DeliveryService
-from services.announcement_text import check_image_url, check_template, defuse_mass_mentions
-from services.announcements import AnnouncementService
+from services.announcements.delivery import DeliveryService
+from services.announcements.scheduling import AnnouncementService
+from services.announcements.text import check_image_url, check_template, defuse_mass_mentions
 from services.errors import Conflict, InvalidInput, NotFound
 from services.time.clock import FixedClock
 from storage.announcements import AnnouncementRepository

@@ -1,6 +1,6 @@
 """The delivery of scheduled announcements: their alarm jobs, and posting to Discord.
 
-Delivery protocol (see services/announcement_delivery.py): claim in the database,
+Delivery protocol (see services/announcements/delivery.py): claim in the database,
 send with a nonce derived from the delivery id, then record the message id and the
 next run in one transaction. A claim found at start-up was interrupted by a restart:
 we look for the post in the channel (the bot's recent messages, or its forum posts,
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from cogs.announcements_views import allowed_mentions, matches_post, message_kwargs
-from services.announcement_delivery import REACTIONS_AFTER, Claim, DeliveryService
-from services.announcement_text import RenderedPost, late_policy_text
+from cogs.announcements.views import allowed_mentions, matches_post, message_kwargs
+from services.announcements.delivery import REACTIONS_AFTER, Claim, DeliveryService
+from services.announcements.text import RenderedPost, late_policy_text
 from services.time.alarm import JobCallback
 from services.time.timefmt import both, discord_timestamp
 from storage.announcements import Announcement

@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from services.announcement_text import MAX_BODY, MAX_IMAGE_URL, MAX_TITLE, RenderedPost
+from services.announcements.text import MAX_BODY, MAX_IMAGE_URL, MAX_TITLE, RenderedPost
 from storage.announcements import Announcement
 
 # Modal submissions are handled by the cog's on_interaction listener, not by the

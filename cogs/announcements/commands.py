@@ -1,7 +1,7 @@
 """/announce: the commands that schedule and manage posts, their forms and previews.
 
 Posting itself, when the alarm fires or on send-now, is AnnouncementDelivery's job
-(cogs/announcements_delivery.py); every command that changes a schedule tells it.
+(cogs/announcements/delivery.py); every command that changes a schedule tells it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import advocate_only, guarded, require_advocate, send_ephemeral
-from cogs.announcements_delivery import AnnouncementDelivery
-from cogs.announcements_views import (
+from cogs.announcements.delivery import AnnouncementDelivery
+from cogs.announcements.views import (
     BODY_ID,
     EDIT_PREFIX,
     IMAGE_ID,
@@ -25,9 +25,9 @@ from cogs.announcements_views import (
     schedule_modal,
     submitted_values,
 )
-from services.announcement_delivery import DeliveryService
-from services.announcement_text import late_policy_text
-from services.announcements import AnnouncementService
+from services.announcements.delivery import DeliveryService
+from services.announcements.scheduling import AnnouncementService
+from services.announcements.text import late_policy_text
 from services.errors import InvalidInput, NotAllowed
 from services.people import user_ref
 from services.time.timefmt import both, discord_timestamp

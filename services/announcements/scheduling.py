@@ -1,8 +1,8 @@
 """Scheduled announcements: drafts, schedules and their changes, rendering, previews.
 
 Running the schedules (claiming an occurrence, recording the send) is
-DeliveryService's, in services/announcement_delivery.py. Checking the text itself
-is in services/announcement_text.py.
+DeliveryService's, in services/announcements/delivery.py. Checking the text itself
+is in services/announcements/text.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from services.announcement_text import (
+from services.announcements.text import (
     RenderedPost,
     check_body,
     check_image_url,

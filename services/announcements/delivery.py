@@ -4,10 +4,10 @@ Delivery state lives in the database. An occurrence is *claimed* (a delivery row
 unique per announcement and time) before anything is sent, and *recorded* (message
 id, and the announcement's next run) in one transaction afterwards. A claim that a
 restart interrupted is found again by ``claimed_deliveries()``; the delivery
-(cogs/announcements_delivery.py) then looks for the post in the channel before
+(cogs/announcements/delivery.py) then looks for the post in the channel before
 sending it again.
 
-It is apart from AnnouncementService (services/announcements.py), which owns the
+It is apart from AnnouncementService (services/announcements/scheduling.py), which owns the
 schedules people make and edit: this side only runs them, and borrows that
 service's lookup and rendering as callables so neither module imports the other.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.announcement_text import RenderedPost
+from services.announcements.text import RenderedPost
 from services.errors import Conflict
 from services.time.clock import Clock
 from services.time.recurrence import next_after, parse_repeat

@@ -1,0 +1,1 @@
+"""Announcements' Discord adapter: commands, the delivery jobs and views."""

@@ -1,0 +1,1 @@
+"""Announcement rules: scheduling, the delivery state machine, and text checks."""
