@@ -38,7 +38,7 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
-from services.digest import DigestService
+from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import FeedbackService
 from services.feedback.tags import FeedbackTags

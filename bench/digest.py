@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.common import CACHE, GUILD_ID, Result, fresh_copy, median, ms, now_ns, remove_db
 from bench.data import history_db
 from services.activity import ActivityRecorder
-from services.digest import DigestService
+from services.digest.build import DigestService
 from services.guild_settings import GuildSettingsService
 from services.time.clock import FixedClock
 from storage.activity import ActivityRepository

@@ -13,8 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, send_ephemeral
-from services.digest import DigestService, DigestSettings, ScheduledRun, Wait
-from services.digest_render import CHART_FILENAME, Digest
+from services.digest.build import DigestService, DigestSettings, ScheduledRun, Wait
+from services.digest.render import CHART_FILENAME, Digest
 from services.errors import Conflict, InvalidInput
 from services.time.timefmt import both
 from services.time.timezones import suggest_zones

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.digest import DigestService, ScheduledRun, Wait, parse_post_time
-from services.digest_period import Period
-from services.digest_render import EMBED_DESCRIPTION, EMBED_TOTAL, change, is_spike
+from services.digest.build import DigestService, ScheduledRun, Wait, parse_post_time
+from services.digest.period import Period
+from services.digest.render import EMBED_DESCRIPTION, EMBED_TOTAL, change, is_spike
 from services.errors import InvalidInput
 from services.guild_settings import GuildSettingsService
 from services.time.clock import FixedClock

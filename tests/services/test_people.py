@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from services.digest_render import office_hours_section
+from services.digest.render import office_hours_section
 from services.people import user_ref
 from storage.privacy import FORGOTTEN_ID, FORMER_MEMBER
 

@@ -1,11 +1,11 @@
 """The weekly digest service: figures from each feature, periods, and the weekly schedule.
 
-Periods are whole local days in the guild's zone (services/digest_period.py); other
+Periods are whole local days in the guild's zone (services/digest/period.py); other
 features' figures are asked for with exact UTC instants.
 
 Each section comes from a small provider protocol, so the digest works (minus
 that section) when a feature isn't installed or its provider fails. Turning the
-figures into sections and embeds is services/digest_render.py.
+figures into sections and embeds is services/digest/render.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.digest_period import WEEK, Period, week_before
-from services.digest_render import (
+from services.digest.period import WEEK, Period, week_before
+from services.digest.render import (
     Digest,
     Health,
     Section,

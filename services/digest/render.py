@@ -1,6 +1,6 @@
 """The digest's value types and text: sections, health figures, Discord-sized embeds.
 
-The service (services/digest.py) reads figures and keeps the schedule; everything
+The service (services/digest/build.py) reads figures and keeps the schedule; everything
 here is a pure function of those figures, so the wording and the trimming to
 Discord's limits can change, and be tested, without a database or a clock.
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from services.chart import ChartData
-from services.digest_period import Period
+from services.digest.period import Period
 from services.people import user_ref
 from services.time.timefmt import discord_timestamp
 

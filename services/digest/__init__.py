@@ -1,0 +1,1 @@
+"""The weekly digest: building the figures, the week's period, and rendering."""
