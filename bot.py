@@ -53,13 +53,11 @@ from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
-from storage.guild_settings import GuildSettingsRepository, MetaRepository
+from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
 
 log = logging.getLogger("hallway")
-
-COMMAND_HASH_KEY = "command_tree_hash"
 
 
 def build_intents() -> discord.Intents:
@@ -384,9 +382,9 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
     args = _parser().parse_args(argv)
     if args.sandbox:
         # The sandbox never reads .env or a token: it is a simulated Discord.
-        from sandbox import main_sandbox
+        from sandbox.server import main_sandbox
 
-        return main_sandbox(sys.argv[1:] if argv is None else list(argv))
+        return main_sandbox(sys.argv[1:] if argv is None else list(argv), create_bot)
     if environ is None:
         load_dotenv()
         environ = dict(os.environ)

@@ -82,6 +82,10 @@ class GuildSettingsRepository:
         return [r[0] for r in rows]
 
 
+# The hash of the last command tree synced to Discord; a new one means sync again.
+COMMAND_HASH_KEY = "command_tree_hash"
+
+
 class MetaRepository:
     """Facts about the bot itself (not guild data), such as the synced command hash."""
 

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import sandbox as sandbox_module
-from sandbox import INSTALL_HINT, Sandbox, SandboxUnavailable, missing_preview_modules
+import sandbox.server as sandbox_module
+from bot import create_bot
+from sandbox.server import INSTALL_HINT, Sandbox, SandboxUnavailable, missing_preview_modules
 
 # Only the tests that serve the preview need the extra; CI installs it.
 needs_preview = pytest.mark.skipif(
@@ -107,7 +108,11 @@ async def running(tmp_path: Path, capsys) -> AsyncIterator[Sandbox]:
     stop = asyncio.Event()
     task = asyncio.create_task(
         sandbox_module.run_sandbox(
-            None, str(tmp_path / "sandbox.db"), stop=stop, on_ready=ready.set_result
+            None,
+            str(tmp_path / "sandbox.db"),
+            create_bot=create_bot,
+            stop=stop,
+            on_ready=ready.set_result,
         )
     )
     done, _ = await asyncio.wait({ready, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
@@ -252,7 +257,7 @@ def test_missing_preview_extra_is_one_clear_line(monkeypatch, capsys) -> None:
     with pytest.raises(SandboxUnavailable) as raised:
         sandbox_module.require_preview()
     assert INSTALL_HINT in str(raised.value) and "\n" not in str(raised.value)
-    assert sandbox_module.main_sandbox(["--sandbox"]) == 1
+    assert sandbox_module.main_sandbox(["--sandbox"], create_bot) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
@@ -263,10 +268,10 @@ def test_missing_preview_extra_is_one_clear_line(monkeypatch, capsys) -> None:
 @needs_preview
 async def test_a_kept_database_opens_again_without_seeding_twice(tmp_path: Path) -> None:
     path = tmp_path / "kept.db"
-    async with sandbox_module.open_sandbox(None, str(path)) as first:
+    async with sandbox_module.open_sandbox(None, str(path), create_bot=create_bot) as first:
         assert first.seed_failures == []
         sessions = await first.bot.services.office_hours.upcoming(first.world.guild.id, 10)
-    async with sandbox_module.open_sandbox(None, str(path)) as second:
+    async with sandbox_module.open_sandbox(None, str(path), create_bot=create_bot) as second:
         again = await second.bot.services.office_hours.upcoming(second.world.guild.id, 10)
     assert sessions and [e.session.id for e in again] == [e.session.id for e in sessions]
     assert path.exists()  # --database is kept after the sandbox stops

@@ -43,8 +43,7 @@ async def test_global_sync_happens_once_per_tree_change(world, bots, restart) ->
 
 
 async def test_a_changed_tree_is_synced_again(world, bots, restart) -> None:
-    from bot import COMMAND_HASH_KEY
-    from storage.guild_settings import MetaRepository
+    from storage.guild_settings import COMMAND_HASH_KEY, MetaRepository
 
     # What an upgrade that adds a command looks like: the stored hash no longer matches.
     await MetaRepository(bots.current.db).set(COMMAND_HASH_KEY, "hash-of-an-older-release")

@@ -2,7 +2,7 @@
 
 No token and no network: SimCord runs discord.py's own code against an
 in-memory Discord, and its preview serves that Discord on 127.0.0.1. The demo
-server and its seeded week are in sandbox_seed.py; this module starts the bot,
+server and its seeded week are in sandbox/seed.py; this module starts the bot,
 drives /sandbox and serves the preview.
 """
 
@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sandbox_seed import TIMEZONE, World, build_world, post_guide, seed_week
+from sandbox.seed import TIMEZONE, World, build_world, post_guide, seed_week
 
 if TYPE_CHECKING:
     from simcord import Env
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from simcord.preview import Preview
 
     from bot import HallwayBot
+
+    BotFactory = Callable[..., HallwayBot]
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +96,8 @@ class Sandbox:
 
 async def _reset_command_hash(database: Path) -> None:
     """Every sandbox is a fresh simulated Discord, so the bot must sync its commands."""
-    from bot import COMMAND_HASH_KEY
     from storage.database import Database
-    from storage.guild_settings import MetaRepository
+    from storage.guild_settings import COMMAND_HASH_KEY, MetaRepository
 
     async with Database(database) as db:
         await db.migrate()
@@ -190,12 +191,16 @@ def show_channel(preview: Preview, channel: ChannelHandle) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_sandbox(port: int | None, database: str | None) -> AsyncIterator[Sandbox]:
-    """Start the bot in SimCord, seed the demo server and serve the preview on 127.0.0.1."""
+async def open_sandbox(
+    port: int | None, database: str | None, *, create_bot: BotFactory
+) -> AsyncIterator[Sandbox]:
+    """Start the bot in SimCord, seed the demo server and serve the preview on 127.0.0.1.
+
+    `create_bot` is bot.py's own factory, handed in so the sandbox never imports bot.py.
+    """
     require_preview()
     from simcord import Env
 
-    from bot import create_bot
     from cogs.sandbox import SandboxCog
     from config.settings import load_settings
 
@@ -259,12 +264,13 @@ async def run_sandbox(
     port: int | None,
     database: str | None,
     *,
+    create_bot: BotFactory,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[Sandbox], None] | None = None,
 ) -> None:
     """Serve the sandbox until `stop` is set, the page ends the session, or Ctrl-C."""
     stop = stop or asyncio.Event()
-    async with open_sandbox(port, database) as sandbox:
+    async with open_sandbox(port, database, create_bot=create_bot) as sandbox:
         print(f"Hallway sandbox: open {sandbox.url}  (Ctrl-C to stop)", flush=True)
         if on_ready is not None:
             on_ready(sandbox)
@@ -290,7 +296,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main_sandbox(argv: Sequence[str] | None = None) -> int:
+def main_sandbox(argv: Sequence[str] | None, create_bot: BotFactory) -> int:
     """Command line for the sandbox; bot.py's main calls this for --sandbox."""
     args = _parser().parse_known_args(argv)[0]
     if args.port is not None and not 0 <= args.port <= 65535:
@@ -322,7 +328,7 @@ def main_sandbox(argv: Sequence[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
                 loop.add_signal_handler(sig, stop.set)
-        await run_sandbox(args.port, args.database, stop=stop)
+        await run_sandbox(args.port, args.database, create_bot=create_bot, stop=stop)
 
     try:
         asyncio.run(serve())
@@ -342,7 +348,3 @@ def main_sandbox(argv: Sequence[str] | None = None) -> int:
             return 1
         raise
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main_sandbox())

@@ -3,7 +3,7 @@
 `build_world` makes the simulated guild (channels, the Advocates role, the
 visitor and three developers), `seed_week` sets up a week of activity through
 the bot's own commands, and `post_guide` leaves the welcome note in #general.
-They live apart from sandbox.py, which starts, drives and serves the sandbox,
+They live apart from sandbox/server.py, which starts, drives and serves the sandbox,
 so changing what the demo shows never means reading the server's lifecycle.
 """
 
