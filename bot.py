@@ -28,8 +28,11 @@ from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
+from cogs.feedback.render import capture_reply
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
+from cogs.feedback.views import capture_view
 from cogs.office_hours.commands import OfficeHoursCog
+from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from cogs.office_hours.views import BoardButton, CardButton
 from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
 from cogs.privacy import PrivacyCog
@@ -40,7 +43,7 @@ from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
 from services.digest.build import DigestService
 from services.errors import HallwayError
-from services.feedback.capture import FeedbackService
+from services.feedback.capture import CaptureResult, FeedbackService
 from services.feedback.tags import FeedbackTags
 from services.guild_settings import GuildSettingsService
 from services.office_hours import OfficeHoursService
@@ -142,7 +145,7 @@ class HallwayBot(commands.Bot):
             OfficeHoursRepository(self.db), self.services.guild_settings, self.clock
         )
         self.services.office_hours = service
-        cog = OfficeHoursCog(self, service)
+        cog = OfficeHoursCog(self, service, present_capture)
         await self.add_cog(cog)
         self.add_dynamic_items(BoardButton, CardButton)
         # Auto start/end and reminders come back from the database; reminders
@@ -228,7 +231,8 @@ class HallwayBot(commands.Bot):
             after_forget=feedback.index.forget_counts,
         )
         self.services.privacy = service
-        cog = PrivacyCog(self, service)
+        office_hours = self.get_cog(OFFICE_HOURS_COG)
+        cog = PrivacyCog(self, service, getattr(office_hours, "refresh_board", None))
         await self.add_cog(cog)
         self.add_dynamic_items(*PRIVACY_ITEMS)
         # The prune is daily and idempotent: a run missed while offline is caught up by
@@ -268,6 +272,11 @@ class HallwayBot(commands.Bot):
                     log.exception("A shutdown hook failed")
         await self.db.close()
         await super().close()
+
+
+def present_capture(result: CaptureResult) -> tuple[str, discord.ui.View | None]:
+    """Feedback's capture reply, the seam office hours' Convert to feedback answers through."""
+    return capture_reply(result), capture_view(result)
 
 
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> HallwayBot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, find_cog, guarded, send_ephemeral
-from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from services.privacy import (
     CONFIRM_SECONDS,
     FORMER_MEMBER,
@@ -117,9 +117,16 @@ class PrivacyCog(commands.Cog, name=COG_NAME):
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
     )
 
-    def __init__(self, bot: HallwayBot, service: PrivacyService) -> None:
+    def __init__(
+        self,
+        bot: HallwayBot,
+        service: PrivacyService,
+        refresh_board: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> None:
         self.bot = bot
         self.service = service
+        # Office hours' board redraw, handed in by bot.py rather than imported.
+        self.refresh_board = refresh_board
 
     def guild_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
@@ -233,8 +240,7 @@ class PrivacyCog(commands.Cog, name=COG_NAME):
 
     async def _refresh_boards(self, boards: list[tuple[int, int]]) -> None:
         """Live queue boards still list the erased questions until they are redrawn."""
-        office_hours = self.bot.get_cog(OFFICE_HOURS_COG)
-        refresh = getattr(office_hours, "refresh_board", None)
+        refresh = self.refresh_board
         if refresh is None:
             return
         for guild_id, session_id in boards:

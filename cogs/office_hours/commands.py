@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,8 +21,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
-from cogs.feedback.render import capture_reply
-from cogs.feedback.views import capture_view
 from cogs.office_hours.jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours.render import (
     duration_text,
@@ -51,6 +50,9 @@ from storage.office_hours.rows import Question, Session
 
 if TYPE_CHECKING:
     from bot import HallwayBot
+    from services.feedback.capture import CaptureResult
+
+    CapturePresenter = Callable[[CaptureResult], tuple[str, discord.ui.View | None]]
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +62,14 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         name="officehours", description="Virtual office hours", guild_only=True
     )
 
-    def __init__(self, bot: HallwayBot, service: OfficeHoursService) -> None:
+    def __init__(
+        self, bot: HallwayBot, service: OfficeHoursService, present_capture: CapturePresenter
+    ) -> None:
         self.bot = bot
         self.service = service
+        # Feedback's own presenter, handed in by bot.py: a converted question answers like
+        # any other capture without this cog importing the feedback cog.
+        self.present_capture = present_capture
         self._board_locks: dict[int, asyncio.Lock] = {}
         self.lifecycle = SessionLifecycle(bot, service, self.refresh_board)
 
@@ -252,10 +259,10 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
         await self.service.attach_feedback(interaction.guild_id, question_id, result.item.id)
         # In the thread, for everyone in it: the same reply as any other capture (id, tags,
         # similar open items with their +1 buttons), and who captured it.
-        view = capture_view(result)
+        text, view = self.present_capture(result)
         kwargs = {"view": view} if view is not None else {}
         await interaction.response.send_message(
-            f"{capture_reply(result)}\nCaptured by <@{interaction.user.id}>.",
+            f"{text}\nCaptured by <@{interaction.user.id}>.",
             allowed_mentions=NO_PINGS,
             **kwargs,
         )
