@@ -8,7 +8,7 @@ from pathlib import Path
 from cogs._common import command_permissions, permissions_table
 from tests.conftest import make_advocates
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 
 
 def _readme_table() -> str:
