@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.common import CACHE, GUILD_ID, messages, remove_db, schema_key, summary_of
-from services.tagging.tagger import Tagger, similarity
+from services.tagging import similarity
+from services.tagging.tagger import Tagger
 from services.tagging.taxonomy import load_taxonomy
 from storage.database import Database
 from storage.timeutil import to_db
