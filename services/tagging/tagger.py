@@ -238,7 +238,6 @@ class Tagger:
         # (never in its training data) stay with their keywords and the taxonomy's threshold.
         self._model = load_model() if model == "default" else model
         self._model_tags: tuple[int, ...] = ()
-        self._thresholds: dict[str, float] = {}
         if self._model is not None:
             index = {name: i for i, name in enumerate(self._model.tags)}
             if set(index) != set(taxonomy.names):
@@ -248,9 +247,6 @@ class Tagger:
         if self._model is not None:
             index = {name: i for i, name in enumerate(self._model.tags)}
             self._model_tags = tuple(index[name] for name in taxonomy.names)
-            self._thresholds = {
-                name: self._model.thresholds[index[name]] for name in taxonomy.names
-            }
         self._saturation = taxonomy.saturation
         self._window = taxonomy.negation_window
         self._code_weight = taxonomy.code_weight
@@ -323,14 +319,14 @@ class Tagger:
         sat = self._saturation
         for i, m in enumerate(self._model_tags):
             name = self._names[i]
-            s = probs[m]
+            s = self._calibrated(probs[m], self._model.thresholds[m])
             keywords = evidence[n_all + i]
             if keywords > 0:
                 # A guild's own keyword for a built-in tag applies it, as it does without a
                 # model: the guild said so, whatever the model learnt elsewhere.
                 kw = 1.0 - math.exp(-keywords / sat)
                 if kw >= self._threshold:
-                    s = max(s, kw, self._thresholds[name])
+                    s = max(s, kw)
             if s >= _MIN_SCORE:
                 scores[name] = round(s, 3)
         for i in range(n_base, n_all):
@@ -339,6 +335,15 @@ class Tagger:
                 if s > 0:
                     scores[self._names[i]] = s
         return dict(sorted(scores.items(), key=lambda p: (-p[1], p[0])))
+
+    def _calibrated(self, p: float, tag_threshold: float) -> float:
+        """A probability moved so that its tag's own threshold lands on the taxonomy's: every
+        score then reads alike (at or above ``threshold`` means tagged), and blending with a
+        guild's learned model (``combine``) needs no per-tag rule."""
+        t = self._threshold
+        if p < tag_threshold:
+            return t * p / tag_threshold
+        return t + (1.0 - t) * (p - tag_threshold) / (1.0 - tag_threshold)
 
     def tag_with_model(
         self, text: str, model_scores: Mapping[str, float], model_weight: float
@@ -438,8 +443,7 @@ class Tagger:
 
     def _over_threshold(self, scores: Mapping[str, float]) -> list[str]:
         t = self._threshold
-        per_tag = self._thresholds
-        return [name for name, s in scores.items() if s >= per_tag.get(name, t)]
+        return [name for name, s in scores.items() if s >= t]
 
 
 def _validate_custom_tags(custom: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[str, ...]]]:
