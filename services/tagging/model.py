@@ -96,6 +96,81 @@ class LinearModel:
         # The rules' evidence is the one non-binary input; its rows are looked up once.
         rules = tuple(self.weights.get(f"r{i}", ()) for i in range(len(self.tags)))
         object.__setattr__(self, "_rules", rules)
+        # For ``score_tokens``: the word features split by kind and keyed by stems, so a
+        # message is scored without building a feature name per word.
+        kinds: dict[str, dict] = {"u": {}, "n": {}, "p": {}, "b": {}}
+        for name, entries in self.weights.items():
+            kind, _, key = name.partition(":")
+            if kind == "b":
+                first, _, second = key.partition(" ")
+                kinds["b"][(first, second)] = entries
+            elif kind in kinds and key:
+                kinds[kind][key] = entries
+        object.__setattr__(self, "_kinds", kinds)
+        object.__setattr__(
+            self, "_flags", (self.weights.get("neg", ()), self.weights.get("praise", ()))
+        )
+
+    def score_tokens(self, raw: Sequence[str], evidence: Sequence[float]) -> list[float]:
+        """``probabilities(word_features(raw), evidence)``, without the feature names: the
+        bot's path. It walks the tokens exactly as ``word_features`` does."""
+        kinds = self._kinds  # type: ignore[attr-defined]
+        uni, neg_w, praise_w, bi = kinds["u"], kinds["n"], kinds["p"], kinds["b"]
+        boundaries = textmod.BOUNDARIES
+        cache_ = textmod._STEM_CACHE
+        stem = textmod.stem
+        hits: set[int] = set()  # each feature counts once, as a set of names would
+        found: list[tuple[tuple[int, float], ...]] = []
+        flags = [False, False]
+        prev: str | None = None
+        prev_tok = ""
+        negated = praised = 0
+        for tok in raw:
+            if tok in boundaries:
+                prev = None
+                prev_tok = ""
+                negated = praised = 0
+                continue
+            st = cache_.get(tok) or stem(tok)
+            entries = None
+            if tok in _NEGATORS:
+                negated = _NEGATION_SPAN
+                flags[0] = True
+            elif tok in PRAISE and prev_tok not in WISHES:
+                praised = _NEGATION_SPAN
+                flags[1] = True
+            elif negated:
+                negated -= 1
+                entries = neg_w.get(st)
+            elif praised:
+                praised -= 1
+                entries = praise_w.get(st)
+            else:
+                entries = uni.get(st)
+            if entries is not None and id(entries) not in hits:
+                hits.add(id(entries))
+                found.append(entries)
+            if prev is not None:
+                pair = bi.get((prev, st))
+                if pair is not None and id(pair) not in hits:
+                    hits.add(id(pair))
+                    found.append(pair)
+            prev = st
+            prev_tok = tok
+        for flag, entries in zip(flags, self._flags, strict=True):  # type: ignore[attr-defined]
+            if flag and entries:
+                found.append(entries)
+        logits = list(self.bias)
+        for entries in found:
+            for tag, w in entries:
+                logits[tag] += w
+        rules: tuple[tuple[tuple[int, float], ...], ...] = self._rules  # type: ignore[attr-defined]
+        for i, ev in enumerate(evidence):
+            if ev > 0:
+                v = min(ev, _EVIDENCE_CAP)
+                for tag, w in rules[i]:
+                    logits[tag] += v * w
+        return [_sigmoid(z) for z in logits]
 
     def probabilities(self, words: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """Each tag's probability for a message's ``word_features`` and rule ``evidence``."""

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from services import text as textmod
 from services.errors import InvalidInput
 from services.tagging.fields import Fields, extract_fields
-from services.tagging.model import PRAISE, WISHES, LinearModel, load_model, word_features
+from services.tagging.model import PRAISE, WISHES, LinearModel, load_model
 from services.tagging.taxonomy import MAX_PHRASE_WORDS, TAG_NAME_RE, Taxonomy, phrase_key
 from services.text import FENCE, wordset
 
@@ -144,6 +144,10 @@ _MISSING: Any = object()
 _MIN_SCORE = 0.05
 
 
+def _best_first(pair: tuple[str, float]) -> tuple[float, str]:
+    return (-pair[1], pair[0])
+
+
 @dataclass(frozen=True, slots=True)
 class _CompiledPattern:
     regex: re.Pattern[str]
@@ -247,6 +251,15 @@ class Tagger:
         if self._model is not None:
             index = {name: i for i, name in enumerate(self._model.tags)}
             self._model_tags = tuple(index[name] for name in taxonomy.names)
+        # (name, the model's index for it, its own threshold, its guild-keyword slot)
+        self._model_plan = (
+            tuple(
+                (name, m, self._model.thresholds[m], len(self._names) + i)
+                for i, (name, m) in enumerate(zip(taxonomy.names, self._model_tags, strict=True))
+            )
+            if self._model is not None
+            else ()
+        )
         self._saturation = taxonomy.saturation
         self._window = taxonomy.negation_window
         self._code_weight = taxonomy.code_weight
@@ -314,36 +327,31 @@ class Tagger:
     def _model_scores(self, raw: list[str], evidence: list[float]) -> dict[str, float]:
         assert self._model is not None
         n_base, n_all = self._n_base, len(self._names)
-        probs = self._model.probabilities(word_features(raw), evidence[:n_base])
-        scores: dict[str, float] = {}
-        sat = self._saturation
-        for i, m in enumerate(self._model_tags):
-            name = self._names[i]
-            s = self._calibrated(probs[m], self._model.thresholds[m])
-            keywords = evidence[n_all + i]
+        probs = self._model.score_tokens(raw, evidence[:n_base])
+        t = self._threshold
+        pairs: list[tuple[str, float]] = []
+        for name, m, own, keyword_slot in self._model_plan:
+            # The probability moved so that the tag's own threshold lands on the taxonomy's:
+            # every score then reads alike (at or above ``threshold`` means tagged), and
+            # blending with a guild's learned model (``combine``) needs no per-tag rule.
+            p = probs[m]
+            s = t * p / own if p < own else t + (1.0 - t) * (p - own) / (1.0 - own)
+            keywords = evidence[keyword_slot]
             if keywords > 0:
                 # A guild's own keyword for a built-in tag applies it, as it does without a
                 # model: the guild said so, whatever the model learnt elsewhere.
-                kw = 1.0 - math.exp(-keywords / sat)
-                if kw >= self._threshold:
+                kw = 1.0 - math.exp(-keywords / self._saturation)
+                if kw >= t:
                     s = max(s, kw)
             if s >= _MIN_SCORE:
-                scores[name] = round(s, 3)
+                pairs.append((name, round(s, 3)))
         for i in range(n_base, n_all):
             if evidence[i] > 0:
-                s = round(1.0 - math.exp(-evidence[i] / sat), 3)
+                s = round(1.0 - math.exp(-evidence[i] / self._saturation), 3)
                 if s > 0:
-                    scores[self._names[i]] = s
-        return dict(sorted(scores.items(), key=lambda p: (-p[1], p[0])))
-
-    def _calibrated(self, p: float, tag_threshold: float) -> float:
-        """A probability moved so that its tag's own threshold lands on the taxonomy's: every
-        score then reads alike (at or above ``threshold`` means tagged), and blending with a
-        guild's learned model (``combine``) needs no per-tag rule."""
-        t = self._threshold
-        if p < tag_threshold:
-            return t * p / tag_threshold
-        return t + (1.0 - t) * (p - tag_threshold) / (1.0 - tag_threshold)
+                    pairs.append((self._names[i], s))
+        pairs.sort(key=_best_first)
+        return dict(pairs)
 
     def tag_with_model(
         self, text: str, model_scores: Mapping[str, float], model_weight: float
