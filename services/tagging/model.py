@@ -30,6 +30,11 @@ _NEGATION_SPAN = 3
 # love" ask for something, so they are left alone.
 PRAISE = textmod.wordset("love loving loved thanks thank kudos enjoy enjoying appreciate")
 WISHES = textmod.wordset("would i'd we'd id wed really")
+_WORD, _NEGATOR, _PRAISE = 0, 1, 2
+_TOKEN_CACHE_MAX = 100_000
+_Entries = tuple[tuple[int, float], ...]
+# (stem, role, weights as a plain word, as a denied word, as a praised word)
+_TokenInfo = tuple[str, int, "_Entries | None", "_Entries | None", "_Entries | None"]
 # Rule evidence is unbounded; past this much it says nothing new.
 _EVIDENCE_CAP = 3.0
 
@@ -107,6 +112,7 @@ class LinearModel:
             elif kind in kinds and key:
                 kinds[kind][key] = entries
         object.__setattr__(self, "_kinds", kinds)
+        object.__setattr__(self, "_token_infos", {})
         object.__setattr__(
             self, "_flags", (self.weights.get("neg", ()), self.weights.get("praise", ()))
         )
@@ -114,11 +120,9 @@ class LinearModel:
     def score_tokens(self, raw: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """``probabilities(word_features(raw), evidence)``, without the feature names: the
         bot's path. It walks the tokens exactly as ``word_features`` does."""
-        kinds = self._kinds  # type: ignore[attr-defined]
-        uni, neg_w, praise_w, bi = kinds["u"], kinds["n"], kinds["p"], kinds["b"]
+        bi = self._kinds["b"]  # type: ignore[attr-defined]
         boundaries = textmod.BOUNDARIES
-        cache_ = textmod._STEM_CACHE
-        stem = textmod.stem
+        infos = self._token_infos  # type: ignore[attr-defined]
         hits: set[int] = set()  # each feature counts once, as a set of names would
         found: list[tuple[tuple[int, float], ...]] = []
         flags = [False, False]
@@ -131,22 +135,25 @@ class LinearModel:
                 prev_tok = ""
                 negated = praised = 0
                 continue
-            st = cache_.get(tok) or stem(tok)
+            info = infos.get(tok)
+            if info is None:
+                info = self._token_info(tok)
+            st, role, plain, denied, lauded = info
             entries = None
-            if tok in _NEGATORS:
+            if role == _NEGATOR:
                 negated = _NEGATION_SPAN
                 flags[0] = True
-            elif tok in PRAISE and prev_tok not in WISHES:
+            elif role == _PRAISE and prev_tok not in WISHES:
                 praised = _NEGATION_SPAN
                 flags[1] = True
             elif negated:
                 negated -= 1
-                entries = neg_w.get(st)
+                entries = denied
             elif praised:
                 praised -= 1
-                entries = praise_w.get(st)
+                entries = lauded
             else:
-                entries = uni.get(st)
+                entries = plain
             if entries is not None and id(entries) not in hits:
                 hits.add(id(entries))
                 found.append(entries)
@@ -171,6 +178,18 @@ class LinearModel:
                 for tag, w in rules[i]:
                     logits[tag] += v * w
         return [_sigmoid(z) for z in logits]
+
+    def _token_info(self, tok: str) -> _TokenInfo:
+        """A token's stem, role and weights, memoised: messages repeat their words."""
+        kinds = self._kinds  # type: ignore[attr-defined]
+        st = textmod.stem(tok)
+        role = _NEGATOR if tok in _NEGATORS else _PRAISE if tok in PRAISE else _WORD
+        info = (st, role, kinds["u"].get(st), kinds["n"].get(st), kinds["p"].get(st))
+        infos = self._token_infos  # type: ignore[attr-defined]
+        if len(infos) >= _TOKEN_CACHE_MAX:
+            infos.clear()  # arbitrary text could grow it forever; a reset is cheap
+        infos[tok] = info
+        return info
 
     def probabilities(self, words: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """Each tag's probability for a message's ``word_features`` and rule ``evidence``."""
