@@ -27,7 +27,7 @@ from services.tagging.taxonomy import load_taxonomy  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "real"
 SEED = 13
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 2.0, 4.0, 8.0)
 WEAK_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 # L1 keeps a few hundred features with one or two tags each, which the bot scores in a few
 # microseconds; see the README for what L2 would add on dev and cost in speed.

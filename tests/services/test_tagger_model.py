@@ -21,10 +21,11 @@ from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
 
 REAL = Path(__file__).resolve().parents[2] / "tests" / "data" / "real"
-# Set from the one scoring of the held-out test split (docs/feedback.md has the table): a
-# little under what it measured, so a regression fails and noise in a retrain doesn't.
-TEST_MACRO_F1_FLOOR = 0.0
-TEST_MICRO_F1_FLOOR = 0.0
+# Set from the one scoring of the held-out test split (macro 0.758, micro 0.729; the table is in
+# docs/feedback.md): a little under what it measured, so a regression fails and a retrain's
+# noise doesn't.
+TEST_MACRO_F1_FLOOR = 0.73
+TEST_MICRO_F1_FLOOR = 0.70
 
 
 def rows(name: str) -> list[dict]:
