@@ -111,7 +111,7 @@ async def test_forum_post_retries_thread_creation(world, bots) -> None:
     assert [t.name for t in forum.threads] == ["v3"]
 
 
-@pytest.mark.parametrize(("status", "published"), [(403, True), (500, False), (404, False)])
+@pytest.mark.parametrize(("status", "published"), [(403, True), (500, True), (404, False)])
 async def test_crosspost_faults_keep_the_post(world, bots, status, published) -> None:
     env = world.env
     await make_advocates(world)
@@ -123,7 +123,8 @@ async def test_crosspost_faults_keep_the_post(world, bots, status, published) ->
     assert len(bot_posts(news)) == 1  # the post stands; only publishing failed
     [delivery] = await bots.current.services.announcements.history(world.guild.id, 1)
     assert delivery.status == "sent"
-    # 403 can never succeed: the author is told and it is not retried.
+    # 403 can never succeed: the author is told and it is not retried. A 500 is retried
+    # (5 s later) and then goes through; a 404 is left for the restart's publish job.
     assert (delivery.published_at is not None) is published
     if status == 403:
         assert "couldn't publish" in world.alice.user.dm_channel.last_message.content
