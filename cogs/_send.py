@@ -17,15 +17,25 @@ from typing import TYPE_CHECKING, TypeVar
 import aiohttp
 import discord
 
-from services.retry import DEFAULT_POLICY, Fault, RetryPolicy, SendFailed, fault_for_status
+from services.retry import (
+    DEFAULT_POLICY,
+    ONCE,
+    Fault,
+    RetryPolicy,
+    SendFailed,
+    fault_for_status,
+)
 from services.retry import send_with_retries as _send_with_retries
 
 if TYPE_CHECKING:
     from bot import HallwayBot
 
 __all__ = [
+    "DEFAULT_POLICY",
     "NETWORK_ERRORS",
+    "ONCE",
     "SEND_ERRORS",
+    "RetryPolicy",
     "SendFailed",
     "classify",
     "describe",
@@ -141,11 +151,13 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, text: str) -> bool:
     return True
 
 
-async def dm_reliably(bot: discord.Client, user_id: int, text: str) -> bool:
+async def dm_reliably(
+    bot: discord.Client, user_id: int, text: str, *, policy: RetryPolicy = DEFAULT_POLICY
+) -> bool:
     """DM a member through network faults, once; False if they can't be reached."""
     try:
         user = bot.get_user(user_id) or await send_reliably(
-            lambda: bot.fetch_user(user_id), what=f"look-up of user {user_id}"
+            lambda: bot.fetch_user(user_id), policy=policy, what=f"look-up of user {user_id}"
         )
 
         async def sent_already() -> discord.Message | None:
@@ -155,6 +167,7 @@ async def dm_reliably(bot: discord.Client, user_id: int, text: str) -> bool:
         await send_reliably(
             lambda: user.send(text, allowed_mentions=discord.AllowedMentions.none()),
             find_sent=sent_already,
+            policy=policy,
             what=f"DM to {user_id}",
         )
     except SendFailed as failed:

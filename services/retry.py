@@ -43,7 +43,10 @@ class RetryPolicy:
         return len(self.backoff) + 1
 
 
+# For the alarm's jobs: nobody is waiting, so a pause of seconds is fine.
 DEFAULT_POLICY = RetryPolicy()
+# For a command's side posts: someone waits on the reply, and it tells them what failed.
+ONCE = RetryPolicy(backoff=())
 
 
 def fault_for_status(status: int) -> Fault:

@@ -168,7 +168,8 @@ async def test_digest_post_forbidden_names_the_permission(world, bots) -> None:
 async def test_scheduled_digest_retries_after_an_error_and_posts_once(world, bots, status) -> None:
     env = world.env
     channels = await _digest_ready(world)
-    env.inject_error("POST", MESSAGES, status=status, times=1)
+    # Every in-process try fails (services/retry.py); the alarm tries again 15 min later.
+    env.inject_error("POST", MESSAGES, status=status, times=3)
     monday_9 = datetime(2026, 1, 5, 9, 1, tzinfo=UTC)
     await env.advance_time((monday_9 - env.now()).total_seconds())
     assert bot_posts(channels.digest) == []
@@ -304,7 +305,7 @@ async def test_reminder_post_failure_is_not_sent_late(world, bots) -> None:
     await world.alice.slash(
         world.general, "officehours schedule", title="Office hours", start="2026-01-03 12:00"
     )
-    env.inject_error("POST", MESSAGES, status=500, times=1)
+    env.inject_error("POST", MESSAGES, status=500, times=3)  # every try of the 24 h one
     await env.advance_time((datetime(2026, 1, 2, 12, 1, tzinfo=UTC) - env.now()).total_seconds())
     assert bot_posts(channels.office) == []  # the 24 h reminder failed
     await env.advance_time(timedelta(hours=23, minutes=50).total_seconds())
