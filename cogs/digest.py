@@ -15,6 +15,7 @@ from discord.ext import commands
 from cogs._common import NO_PINGS, advocate_only, send_ephemeral
 from cogs._send import (
     DEFAULT_POLICY,
+    NETWORK_ERRORS,
     ONCE,
     SEND_ERRORS,
     RetryPolicy,
@@ -351,6 +352,12 @@ class DigestCog(commands.Cog):
             message = await self._send(channel, digest)
         except discord.Forbidden:
             raise  # the tree's handler names the missing permission
+        except NETWORK_ERRORS as error:
+            # The reply was lost, so the post may be there: don't invite a blind retry.
+            raise Conflict(
+                "I lost the connection to Discord while posting, so I can't tell whether the "
+                f"digest went out. Check {channel.mention} before trying `/digest post` again."
+            ) from error
         except discord.HTTPException as error:
             # A Discord outage is not a bug here: say so, and that nothing was posted.
             raise Conflict(

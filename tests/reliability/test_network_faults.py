@@ -288,3 +288,15 @@ async def test_auto_end_posts_one_recap_and_records_it(world, bots, when, error)
     [nxt] = await service(bots).repo.sessions_with_status(world.guild.id, ("scheduled",))
     upcoming = [e for e in events(world).values() if e.name == nxt.title and e.status == 1]
     assert len(upcoming) == 1 and nxt.event_id == upcoming[0].id
+
+
+@BOTH_MODES
+async def test_digest_post_command_says_it_cannot_tell(world, bots, when) -> None:
+    """A command isn't retried behind the user's back: it says what it knows."""
+    digest = await _digest_ready(world)
+    faults = NetworkFaults(bots.current)
+    faults.drop("POST", f"/channels/{digest.id}/messages", when=when, error="disconnect")
+    r = await world.alice.slash(world.general, "digest post")
+    assert r.ephemeral and "I lost the connection to Discord" in r.response.content
+    assert f"Check <#{digest.id}>" in r.response.content
+    assert len(bot_posts(digest)) == (0 if when == "before" else 1)
