@@ -580,8 +580,7 @@ def test_fit_lines_keeps_whole_lines_within_the_limit() -> None:
 
 
 async def test_convert_to_feedback_with_the_real_feedback_service(world, bots) -> None:
-    if bots.current.services.feedback is None:
-        pytest.skip("the feedback feature isn't wired into this build")
+    assert bots.current.services.feedback is not None  # bot.py always wires feedback
     office, _ = await start_with_queue(world, bots, askers=[world.bob])
     await world.alice.slash(world.general, "officehours next")
     [thread] = office.threads
