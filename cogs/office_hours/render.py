@@ -17,6 +17,8 @@ from storage.office_hours.rows import OfficeHoursFigures, Question, Session
 
 
 def duration_text(delta: timedelta) -> str:
+    if delta.total_seconds() < 30:
+        return "under a minute"
     minutes = round(delta.total_seconds() / 60)
     if minutes < 60:
         return f"{minutes} min"

@@ -592,3 +592,27 @@ async def test_convert_to_feedback_with_the_real_feedback_service(world, bots) -
     item = await bots.current.services.feedback.item(world.guild.id, item_id)
     assert (item.reporter_id, item.captured_by_id) == (world.bob.id, world.alice.id)
     assert item.source_url == f"https://discord.com/channels/{world.guild.id}/{thread.id}"
+
+
+async def test_a_session_started_early_runs_its_length_from_the_actual_start(world, bots) -> None:
+    # Scheduled for 2 January 17:00 (60 min), started 41 hours early on 1 January 00:00.
+    office, session = await start_with_queue(world, bots, repeat="weekly")
+    assert session.ends_at == datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+    assert session.duration.total_seconds() == 3600
+    assert f"Ends: {ts(session.ends_at, 'R')}" in board_text(board_message(office, session.id))
+
+    # The automatic end follows the new end (plus the 10-minute grace), not the planned one.
+    await world.env.advance_time(70 * 60 + 60)
+    ended = await service(bots).repo.get_session(world.guild.id, session.id)
+    assert ended.status == "ended"
+    # The weekly series still meets at its planned time, once.
+    [nxt] = await service(bots).repo.sessions_with_status(world.guild.id, ("scheduled",))
+    assert nxt.starts_at == datetime(2026, 1, 9, 17, 0, tzinfo=UTC)
+    assert nxt.duration.total_seconds() == 3600
+
+
+async def test_a_session_started_and_ended_at_once_ran_under_a_minute(world, bots) -> None:
+    office, _ = await start_with_queue(world, bots)
+    await world.alice.slash(world.general, "officehours end")
+    fields = {f.name.split(" (")[0]: f.value for f in office.last_message.embeds[0].fields}
+    assert fields["Duration"] == "under a minute"
