@@ -359,7 +359,10 @@ def tag_stdin() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python bot.py", description="Hallway, a Discord bot for developer-relations teams."
+        prog="python bot.py",
+        usage="%(prog)s [options] [COMMAND [ARGS ...]]",
+        description="Hallway, a Discord bot for developer-relations teams. With no command "
+        "and no --check or --sandbox, it runs the bot (DISCORD_TOKEN from .env).",
     )
     parser.add_argument(
         "--check", action="store_true", help="validate settings and database, then exit"
@@ -371,7 +374,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, help="with --sandbox: the loopback port to serve on")
     parser.add_argument("--database", help="with --sandbox: keep the sandbox in this database file")
-    commands_ = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_ = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        title="commands (optional; leave out to run the bot)",
+        required=False,
+    )
     commands_.add_parser("tag", help="tag stdin, one text per line, printing JSON lines")
     backup_cmd = commands_.add_parser("backup", help="copy the database safely while it runs")
     backup_cmd.add_argument("path", help="where to write the copy (must not exist)")
@@ -399,7 +407,10 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
         environ = dict(os.environ)
     try:
         settings = load_settings(environ)
-        configure_logging(settings.log_level)
+        # --check answers in one line: the migrations' INFO lines belong in the running
+        # bot's log (.env.example sets INFO), so only DEBUG shows them here.
+        quiet = args.check and settings.log_level != "DEBUG"
+        configure_logging("WARNING" if quiet else settings.log_level)
         if args.command == "tag":
             tag_stdin()
             problems = []
