@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from cogs._common import send_ephemeral
 from services.errors import Conflict
+from services.plural import plural
 from services.time.clock import Clock
 from services.time.timefmt import discord_timestamp
 
@@ -56,7 +57,7 @@ class SandboxCog(commands.Cog):
         target = now + timedelta(hours=hours)
         await send_ephemeral(
             interaction,
-            f"⏩ Moving the clock {hours} hour(s) forward, from "
+            f"⏩ Moving the clock {plural(hours, 'hour')} forward, from "
             f"{discord_timestamp(now, 'f')} to {discord_timestamp(target, 'f')}. "
             "Everything due in between happens now.",
         )

@@ -11,6 +11,7 @@ from services.feedback.capture import (
     Trends,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
 
@@ -47,7 +48,7 @@ def tag_list(item: FeedbackItem) -> str:
 
 
 def vote_count(n: int) -> str:
-    return f"{n} vote{'s' if n != 1 else ''}"
+    return plural(n, "vote")
 
 
 def capture_reply(result: CaptureResult) -> str:
@@ -141,13 +142,13 @@ def render_page(page: Page, sort: str, status: str, tag: str) -> str:
         f"{vote_count(i.votes)}"
         for i in page.items
     ]
-    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} items")
+    lines.append(f"Page {page.page + 1} of {page.pages} · {plural(page.total, 'item')}")
     return "\n".join(lines)
 
 
 def render_trends(t: Trends) -> str:
     lines = [
-        f"**Feedback trends: last {t.days} days** vs the {t.days} days before",
+        f"**Feedback trends: last {plural(t.days, 'day')}** vs the {plural(t.days, 'day')} before",
         f"New items: **{t.new_items}** (before: {t.previous_items})",
     ]
     if t.tags:

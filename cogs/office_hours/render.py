@@ -12,6 +12,7 @@ from services.office_hours import (
     one_line,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
 from storage.office_hours.rows import OfficeHoursFigures, Question, Session
 
@@ -146,6 +147,7 @@ def render_figures(session: Session, figures: OfficeHoursFigures) -> str:
         f"**{escape_md(session.title)}** {discord_timestamp(started, 'f')}, "
         f"{duration_text(duration)}: {figures.asked} asked, {figures.answered} answered, "
         f"{figures.skipped} skipped, {figures.carried_over} carried over; "
-        f"{figures.unique_askers} askers, median wait {wait_text(figures.median_wait_seconds)}; "
+        f"{plural(figures.unique_askers, 'asker')}, "
+        f"median wait {wait_text(figures.median_wait_seconds)}; "
         f"hosts {hosts}"
     )

@@ -89,7 +89,7 @@ async def test_scheduling_creates_the_event_and_upcoming_lists_it(world, bots) -
     assert "EMEA office hours" in r.response.content
     assert ts(starts, "F") in r.response.content
     assert f"host <@{world.alice.id}>" in r.response.content
-    assert "1 question(s) waiting" in r.response.content
+    assert "1 question waiting" in r.response.content
 
 
 async def test_voice_and_stage_locations_and_repeat_dates(world, bots) -> None:
