@@ -224,11 +224,19 @@ class HallwayBot(commands.Bot):
             for hook in self.before_db_close:
                 await hook()
 
+        recorder = self.activity_recorder
+
+        def after_forget(guild_id: int, user_id: int) -> None:
+            feedback.index.forget_counts(guild_id)
+            if recorder is not None:
+                # The Erase button's own click may be counted while the erase runs.
+                recorder.forget_pending(guild_id, user_id)
+
         service = PrivacyService(
             PrivacyRepository(self.db),
             self.clock,
             before_read=queued_writes,
-            after_forget=feedback.index.forget_counts,
+            after_forget=after_forget,
         )
         self.services.privacy = service
         office_hours = self.get_cog(OFFICE_HOURS_COG)
