@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from cogs._common import embed_label
 from services.feedback.capture import (
     CaptureResult,
     ItemCard,
@@ -77,7 +78,7 @@ def capture_reply(result: CaptureResult) -> str:
 def render_card(card: ItemCard) -> discord.Embed:
     item = card.item
     embed = discord.Embed(
-        title=f"#{item.id} {item.summary}"[:256],
+        title=embed_label(f"#{item.id} {item.summary}")[:256],
         description=(item.details[:1500] + ("…" if len(item.details) > 1500 else ""))
         or "*No details.*",
         colour=STATUS_COLOUR.get(item.status, discord.Colour.blurple()),

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import discord
 
+from cogs._common import embed_label
 from services.office_hours import (
     QueueView,
     Recap,
@@ -74,7 +75,7 @@ def feedback_missing(service: object) -> bool:
 def render_board(view: QueueView) -> discord.Embed:
     session = view.session
     embed = discord.Embed(
-        title=f"🙋 Office hours: {session.title}",
+        title=embed_label(f"🙋 Office hours: {session.title}"),
         colour=discord.Colour.green() if session.status == "live" else discord.Colour.dark_grey(),
     )
     if session.status != "live":
@@ -105,7 +106,9 @@ def render_board(view: QueueView) -> discord.Embed:
 
 def render_recap(recap: Recap) -> discord.Embed:
     session = recap.session
-    embed = discord.Embed(title=f"📋 Recap: {session.title}", colour=discord.Colour.blurple())
+    embed = discord.Embed(
+        title=embed_label(f"📋 Recap: {session.title}"), colour=discord.Colour.blurple()
+    )
     answered = [
         f"• {quoted(q.question, 60)} from {user_ref(q.user_id)}"
         + (f" in <#{q.thread_id}>" if q.thread_id else "")

@@ -616,3 +616,25 @@ async def test_a_session_started_and_ended_at_once_ran_under_a_minute(world, bot
     await world.alice.slash(world.general, "officehours end")
     fields = {f.name.split(" (")[0]: f.value for f in office.last_message.embeds[0].fields}
     assert fields["Duration"] == "under a minute"
+
+
+def _label_mentions(embed: discord.Embed) -> list[str]:
+    """Mentions where Discord shows them raw: the title, field names and the footer."""
+    labels = [embed.title or "", embed.footer.text or "", *(f.name for f in embed.fields)]
+    return [label for label in labels if re.search(r"<(@!?|@&|#)\d+>", label)]
+
+
+async def test_mentions_stay_out_of_embed_titles_field_names_and_footers(world, bots) -> None:
+    office, session = await start_with_queue(
+        world, bots, title=f"Q&A with <@{world.alice.id}> in <#{world.general.id}>"
+    )
+    board = board_message(office, session.id).embeds[0]
+    assert _label_mentions(board) == []
+    assert board.title == "🙋 Office hours: Q&A with @member in #channel"
+    # Values still carry them: Discord shows those as names.
+    assert f"<@{world.bob.id}>" in board_text(board_message(office, session.id))
+    await world.alice.slash(world.general, "officehours next")
+    await world.alice.slash(world.general, "officehours end")
+    recap = office.last_message.embeds[0]
+    assert recap.title.startswith("📋 Recap") and _label_mentions(recap) == []
+    assert any(f"<@{world.bob.id}>" in f.value for f in recap.fields)
