@@ -148,6 +148,11 @@ def _user_message(error: BaseException) -> str | None:
     return None
 
 
+def is_user_error(error: BaseException) -> bool:
+    """True for the errors Hallway answers with a friendly reply (not a crash)."""
+    return _user_message(error) is not None
+
+
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Turn any error into an ephemeral reply; log the unexpected ones with a reference."""
     message = _user_message(error)

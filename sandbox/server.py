@@ -21,11 +21,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.seed import TIMEZONE, World, build_world, post_guide, seed_week
 
 if TYPE_CHECKING:
+    import discord
     from simcord import Env
     from simcord.builders import ChannelHandle, GuildHandle
     from simcord.preview import Preview
@@ -190,6 +191,52 @@ def show_channel(preview: Preview, channel: ChannelHandle) -> None:
         preview._publish(page, reason="navigation")
 
 
+def answer_user_errors_quietly(bot: HallwayBot) -> None:
+    """Keep friendly refusals from looking like crashes in the preview.
+
+    SimCord records every error that reaches the tree's on_error, and its preview
+    then marks the action "failed" with "Action outcome uncertain", even when
+    Hallway answered it with a clear ephemeral reply. A mistake Hallway explains
+    (cogs._common.is_user_error) goes straight to Hallway's own handler instead;
+    anything unexpected still reaches SimCord and shows as failed.
+    """
+    from cogs._common import is_user_error, report_error
+
+    tree = bot.tree
+    recorded = tree.on_error
+
+    async def on_error(interaction: discord.Interaction, error: Exception) -> None:
+        if is_user_error(error):
+            await report_error(interaction, error)
+        else:
+            await recorded(interaction, error)
+
+    tree.on_error = on_error  # type: ignore[method-assign]
+
+    # Modals (and views) get the same treatment: SimCord wraps each one's on_error
+    # as it is stored, keeping Hallway's handler as __simcord_original_callback__.
+    store = bot._connection._view_store
+    store_view = store.add_view
+
+    def add_view(view: Any, message_id: int | None = None) -> None:
+        store_view(view, message_id)
+        wrapped = view.on_error
+        original = getattr(wrapped, "__simcord_original_callback__", None)
+        if original is None:
+            return
+
+        async def quiet(interaction: discord.Interaction, error: Exception, *args: Any) -> None:
+            if is_user_error(error):
+                await original(interaction, error, *args)
+            else:
+                await wrapped(interaction, error, *args)
+
+        quiet.__simcord_original_callback__ = original  # type: ignore[attr-defined]
+        view.on_error = quiet
+
+    store.add_view = add_view
+
+
 @contextlib.asynccontextmanager
 async def open_sandbox(
     port: int | None, database: str | None, *, create_bot: BotFactory
@@ -228,6 +275,7 @@ async def open_sandbox(
         preview: Preview | None = None
         try:
             await env.start()
+            answer_user_errors_quietly(bot)
             world = build_world(env)
             await env.settle()
             failures = await seed_week(env, world) if fresh else []

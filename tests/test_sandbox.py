@@ -151,7 +151,7 @@ async def test_a_developer_runs_officehours_upcoming_and_sees_the_seeded_session
     assert receipt["settlement"] == "settled"
     [reply] = [c for c in page.contents() if "Upcoming office hours" in c]
     assert "**Weekly API office hours**" in reply
-    assert "2 question(s) waiting" in reply
+    assert "2 questions waiting" in reply
     assert f"<@{running.world.you.id}>" in reply  # hosted by the advocate
 
 
@@ -275,3 +275,20 @@ async def test_a_kept_database_opens_again_without_seeding_twice(tmp_path: Path)
         again = await second.bot.services.office_hours.upcoming(second.world.guild.id, 10)
     assert sessions and [e.session.id for e in again] == [e.session.id for e in sessions]
     assert path.exists()  # --database is kept after the sandbox stops
+
+
+@needs_preview
+async def test_a_refusal_the_bot_explains_is_not_shown_as_a_failed_action(
+    running: Sandbox, http
+) -> None:
+    page = PreviewPage(http, running.url)
+    await page.open(running.world.developers[0].id)  # priya is no advocate
+    receipt = await page.run("officehours start")
+    assert receipt["settlement"] == "settled", receipt
+    assert not receipt.get("uncertain")
+    codes = [d["code"] for d in receipt["diagnostics"]]
+    assert "action-callback-error" not in codes
+    assert any("advocate" in c.lower() for c in page.contents())
+    # A form with a bad value is answered the same way.
+    receipt = await page.run("digest configure", time="25:00")
+    assert receipt["settlement"] == "settled" and not receipt.get("uncertain")
