@@ -224,11 +224,19 @@ class HallwayBot(commands.Bot):
             for hook in self.before_db_close:
                 await hook()
 
+        recorder = self.activity_recorder
+
+        def after_forget(guild_id: int, user_id: int) -> None:
+            feedback.index.forget_counts(guild_id)
+            if recorder is not None:
+                # The Erase button's own click may be counted while the erase runs.
+                recorder.forget_pending(guild_id, user_id)
+
         service = PrivacyService(
             PrivacyRepository(self.db),
             self.clock,
             before_read=queued_writes,
-            after_forget=feedback.index.forget_counts,
+            after_forget=after_forget,
         )
         self.services.privacy = service
         office_hours = self.get_cog(OFFICE_HOURS_COG)
@@ -359,7 +367,10 @@ def tag_stdin() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python bot.py", description="Hallway, a Discord bot for developer-relations teams."
+        prog="python bot.py",
+        usage="%(prog)s [options] [COMMAND [ARGS ...]]",
+        description="Hallway, a Discord bot for developer-relations teams. With no command "
+        "and no --check or --sandbox, it runs the bot (DISCORD_TOKEN from .env).",
     )
     parser.add_argument(
         "--check", action="store_true", help="validate settings and database, then exit"
@@ -371,7 +382,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, help="with --sandbox: the loopback port to serve on")
     parser.add_argument("--database", help="with --sandbox: keep the sandbox in this database file")
-    commands_ = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_ = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        title="commands (optional; leave out to run the bot)",
+        required=False,
+    )
     commands_.add_parser("tag", help="tag stdin, one text per line, printing JSON lines")
     backup_cmd = commands_.add_parser("backup", help="copy the database safely while it runs")
     backup_cmd.add_argument("path", help="where to write the copy (must not exist)")
@@ -399,7 +415,10 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
         environ = dict(os.environ)
     try:
         settings = load_settings(environ)
-        configure_logging(settings.log_level)
+        # --check answers in one line: the migrations' INFO lines belong in the running
+        # bot's log (.env.example sets INFO), so only DEBUG shows them here.
+        quiet = args.check and settings.log_level != "DEBUG"
+        configure_logging("WARNING" if quiet else settings.log_level)
         if args.command == "tag":
             tag_stdin()
             problems = []

@@ -13,7 +13,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from services.time.timefmt import discord_timestamp
 
 if TYPE_CHECKING:
     from simcord import Env
@@ -263,22 +266,56 @@ GUIDE = """\
 own machine: no token, and nothing leaves 127.0.0.1.
 • You are **You (advocate)**. Pick **priya**, **marco** or **sam** under *Viewing as* to be a \
 developer instead.
-• A week is set up: weekly office hours tomorrow at 17:00 (Berlin) with two questions queued, \
-four feedback items with tags and votes, an announcement for tomorrow 09:00, and a Monday digest. \
+• A week is set up: weekly office hours {office_hours} with two questions queued, four \
+feedback items with tags and votes, an announcement {announcement}, and a Monday digest. \
 The advocate's commands that did it are in {staff}.
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
 `/announce list` or `/digest preview`.
-• `/sandbox advance hours:24` moves the clock, so reminders, announcements and the digest fire. \
-`/sandbox show channel:#office-hours` looks at another channel ({announcements}, {digest}, ...)."""
+• The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
+announcements and the digest fire. It is now {now}.
+• `/sandbox show channel:office-hours` looks at another channel ({announcements}, {digest}, \
+...) or a question's thread; links to a channel or thread open it here too."""
 
 
-async def post_guide(world: World) -> None:
-    """A note in #general telling the visitor where they are and what to try."""
+def when(moment: datetime | None, fallback: str) -> str:
+    """A time as Discord timestamps, so the text and the rendered times always agree."""
+    if moment is None:
+        return fallback
+    return f"{discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')})"
+
+
+async def post_guide(world: World, services: Any = None, now: datetime | None = None) -> None:
+    """A note in #general telling the visitor where they are and what to try.
+
+    Times come from the bot's own records, written as Discord timestamps: words such as
+    "tomorrow" would disagree with the relative times the page shows next to them.
+    """
+    session_at = announcement_at = None
+    if services is not None:
+        guild_id = world.guild.id
+        upcoming = await services.office_hours.upcoming(guild_id, 1)
+        session_at = upcoming[0].session.starts_at if upcoming else None
+        scheduled = [a.next_run_at for a in await services.announcements.list(guild_id)]
+        announcement_at = min((t for t in scheduled if t is not None), default=None)
     guide = world.guild.create_webhook(world.general, "Sandbox guide")
     await guide.send(
         GUIDE.format(
+            office_hours=when(session_at, "tomorrow at 17:00 (Berlin)"),
+            announcement=when(announcement_at, "for tomorrow 09:00"),
+            now=discord_timestamp(now, "F") if now is not None else "1 January 2026, 00:00 UTC",
             staff=world.staff.mention,
             announcements=world.announcements.mention,
             digest=world.digest.mention,
         )
     )
+
+
+async def post_clock(world: World, now: datetime, channel_id: int | None) -> None:
+    """After /sandbox advance: a note saying what the time is now, where it was asked."""
+    channels = {
+        c.id: c
+        for c in (world.general, world.office_hours, world.announcements, world.digest, world.staff)
+    }
+    channel = channels.get(channel_id or 0, world.general)
+    clock = world.guild.create_webhook(channel, "Sandbox clock")
+    await clock.send(f"🕐 The sandbox clock now reads {discord_timestamp(now, 'F')}.")

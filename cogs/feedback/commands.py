@@ -52,6 +52,7 @@ from services.feedback.capture import (
     summary_from_text,
 )
 from services.feedback.export import parse_since
+from services.plural import plural
 from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
@@ -528,7 +529,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         stamp = self.service.clock.now().strftime("%Y%m%d")
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"feedback-{stamp}.{format}")
         await interaction.response.send_message(
-            f"📦 {count} feedback item{'s' if count != 1 else ''}.",
+            f"📦 {plural(count, 'feedback item')}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

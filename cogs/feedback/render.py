@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from cogs._common import embed_label
 from services.feedback.capture import (
     CaptureResult,
     ItemCard,
@@ -11,6 +12,7 @@ from services.feedback.capture import (
     Trends,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
 
@@ -47,7 +49,7 @@ def tag_list(item: FeedbackItem) -> str:
 
 
 def vote_count(n: int) -> str:
-    return f"{n} vote{'s' if n != 1 else ''}"
+    return plural(n, "vote")
 
 
 def capture_reply(result: CaptureResult) -> str:
@@ -76,7 +78,7 @@ def capture_reply(result: CaptureResult) -> str:
 def render_card(card: ItemCard) -> discord.Embed:
     item = card.item
     embed = discord.Embed(
-        title=f"#{item.id} {item.summary}"[:256],
+        title=embed_label(f"#{item.id} {item.summary}")[:256],
         description=(item.details[:1500] + ("…" if len(item.details) > 1500 else ""))
         or "*No details.*",
         colour=STATUS_COLOUR.get(item.status, discord.Colour.blurple()),
@@ -141,13 +143,13 @@ def render_page(page: Page, sort: str, status: str, tag: str) -> str:
         f"{vote_count(i.votes)}"
         for i in page.items
     ]
-    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} items")
+    lines.append(f"Page {page.page + 1} of {page.pages} · {plural(page.total, 'item')}")
     return "\n".join(lines)
 
 
 def render_trends(t: Trends) -> str:
     lines = [
-        f"**Feedback trends: last {t.days} days** vs the {t.days} days before",
+        f"**Feedback trends: last {plural(t.days, 'day')}** vs the {plural(t.days, 'day')} before",
         f"New items: **{t.new_items}** (before: {t.previous_items})",
     ]
     if t.tags:

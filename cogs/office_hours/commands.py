@@ -45,6 +45,7 @@ from services.office_hours import (
     format_offset,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
 from services.time.timezones import suggest_zones
 from storage.office_hours.rows import Question, Session
@@ -409,7 +410,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             lines.append(
                 f"• **{escape_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
                 f"host {user_ref(s.host_id)}, in {where_text(s)}, "
-                f"{entry.waiting} question(s) waiting"
+                f"{plural(entry.waiting, 'question')} waiting"
             )
         await send_ephemeral(interaction, fit_lines(lines, 2000))
 

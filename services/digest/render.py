@@ -16,6 +16,7 @@ from typing import Any
 from services.chart import ChartData
 from services.digest.period import Period
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 
 # A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
@@ -280,7 +281,7 @@ def pain_section(f: Any, versus: str) -> Section | None:
             Block(
                 "**Most-voted open items:**",
                 [
-                    f"#{item_id} {clean(summary)} — {votes} vote{'s' if votes != 1 else ''}"
+                    f"#{item_id} {clean(summary)} — {plural(votes, 'vote')}"
                     for item_id, summary, votes in top_open[:TOP_OPEN]
                 ],
             )
@@ -309,7 +310,7 @@ def content_section(f: Any) -> Section | None:
     for _id, title, reactions, jump_url in best[:BEST_CONTENT]:
         label = clean(title, 80)
         linked = f"[{label}]({jump_url})" if jump_url else label
-        lines.append(f"{linked} — {reactions} reaction{'s' if reactions != 1 else ''}")
+        lines.append(f"{linked} — {plural(reactions, 'reaction')}")
     if lines:
         blocks.append(Block("**Best by reactions:**", lines))
     return Section("content", "📣 Content", blocks, news=bool(f.sent))
