@@ -293,7 +293,6 @@ async def test_a_kept_database_opens_again_without_seeding_twice(tmp_path: Path)
     assert path.exists()  # --database is kept after the sandbox stops
 
 
-@needs_preview
 async def test_a_refusal_the_bot_explains_is_not_shown_as_a_failed_action(
     running: Sandbox, http
 ) -> None:
@@ -310,7 +309,6 @@ async def test_a_refusal_the_bot_explains_is_not_shown_as_a_failed_action(
     assert receipt["settlement"] == "settled" and not receipt.get("uncertain")
 
 
-@needs_preview
 async def test_the_clock_moves_only_with_advance_and_each_advance_says_the_time(
     running: Sandbox, http
 ) -> None:
@@ -336,7 +334,6 @@ async def test_the_clock_moves_only_with_advance_and_each_advance_says_the_time(
     assert env.now() == after
 
 
-@needs_preview
 async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox) -> None:
     world, services = running.world, running.bot.services
     guide = next(
@@ -348,7 +345,6 @@ async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox
     assert "tomorrow" not in guide.content
 
 
-@needs_preview
 async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
     running: Sandbox, http
 ) -> None:
@@ -371,7 +367,6 @@ async def _live_question_thread(running: Sandbox) -> Any:
     return thread
 
 
-@needs_preview
 async def test_sandbox_show_opens_a_question_thread_with_its_card(running: Sandbox, http) -> None:
     world = running.world
     thread = await _live_question_thread(running)
@@ -399,7 +394,6 @@ async def test_sandbox_show_opens_a_question_thread_with_its_card(running: Sandb
     assert "no channel or thread called" in page.contents()[-1]
 
 
-@needs_preview
 async def test_links_into_the_server_open_in_the_sandbox(running: Sandbox, http) -> None:
     from simcord.preview import _messages
 
@@ -421,7 +415,6 @@ async def test_links_into_the_server_open_in_the_sandbox(running: Sandbox, http)
     )
 
 
-@needs_preview
 async def test_mentions_in_embed_values_render_as_names(running: Sandbox, http) -> None:
     world = running.world
     await world.you.slash(world.staff, "officehours start")

@@ -207,7 +207,7 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
     assert [m.content for m in news_a] == ["A first news", "A second news"]
     assert [m.content for m in news_b] == ["B only news"]
     for_a = {
-        "Community health": _health(active=3, new=4, messages=5, versus=versus),
+        "Community health": _health(active=4, new=4, messages=5, versus=versus),
         "🎙️ Office hours": _office_hours(asked=3, answered=2, askers=3, host=a.advocate),
         "🧭 Pain points": (
             "New feedback items: **3**\n"
@@ -228,7 +228,7 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
         ),
     }
     for_b = {
-        "Community health": _health(active=1, new=3, messages=2, versus=versus),
+        "Community health": _health(active=2, new=3, messages=2, versus=versus),
         "🎙️ Office hours": _office_hours(asked=1, answered=1, askers=1, host=b.advocate),
         "🧭 Pain points": (
             "New feedback items: **1**\n"
@@ -281,7 +281,7 @@ async def test_digest_preview_shows_each_guilds_own_figures(two: TwoGuilds, bots
         ), r.response.content
         assert _embeds(r) == expected, side.guild.name
     # The chart behind the preview's PNG: messages and active members per day.
-    for side, messages, active in ((two.a, 5, 3), (two.b, 2, 1)):
+    for side, messages, active in ((two.a, 5, 4), (two.b, 2, 2)):
         digest = await bots.current.services.digest.build_week(side.guild.id, chart=False)
         by_day = {p.day.isoformat(): (p.messages, p.active_members) for p in digest.chart.days}
         assert by_day["2026-01-01"] == (messages, active), side.guild.name
@@ -310,7 +310,7 @@ async def test_office_hours_history_and_recap_show_each_guilds_own_figures(
     assert r.response.content == (
         "**Past office hours**\n"
         "• **B** <t:1767272640:f>, 3 min: 1 asked, 1 answered, 0 skipped, 0 carried over; "
-        f"1 askers, median wait 2 min; hosts <@{b.advocate.id}>"
+        f"1 asker, median wait 2 min; hosts <@{b.advocate.id}>"
     )
     for side, figures in (
         (a, {"Answered (2)", "Skipped (0)", "Unanswered (1)", "3", "2 min", "4 min"}),
@@ -363,7 +363,8 @@ async def test_returning_members_count_only_the_guilds_own_activity(
     two: TwoGuilds, world: World
 ) -> None:
     """A member of both guilds who came back to A (active on Thursday and on Monday) is
-    returning in A, not in B, where Monday is their first message."""
+    returning in A, not in B, where Monday is their first message. The advocate reading
+    /stats is active too (a command is activity), and so returning in each guild."""
     a, b = two.a, two.b
     admin_in_b = b.guild.add_member(world.admin.user)
     await world.env.settle()
@@ -371,15 +372,15 @@ async def test_returning_members_count_only_the_guilds_own_activity(
     await admin_in_b.send(b.general, "first time here")
     r = await a.advocate.slash(a.general, "stats", days=4)
     assert _embeds(r)["Community health"] == (
-        "👥 Active members: **1** ▼ 67% (previous 4 days: 3)\n"
+        "👥 Active members: **2** ▼ 50% (previous 4 days: 4)\n"
         "🆕 New members: **0** ▼ 100% (previous 4 days: 4)\n"
-        "🔁 Returning members: **1** ▲ new (previous 4 days: 0)\n"
+        "🔁 Returning members: **2** ▲ new (previous 4 days: 0)\n"
         "💬 Messages: **1** ▼ 80% (previous 4 days: 5)"
     )
     r = await b.advocate.slash(b.general, "stats", days=4)
     assert _embeds(r)["Community health"] == (
-        "👥 Active members: **1** ±0% (previous 4 days: 1)\n"
+        "👥 Active members: **2** ±0% (previous 4 days: 2)\n"
         "🆕 New members: **1** ▼ 67% (previous 4 days: 3)\n"
-        "🔁 Returning members: **0** – (previous 4 days: 0)\n"
+        "🔁 Returning members: **1** ▲ new (previous 4 days: 0)\n"
         "💬 Messages: **1** ▼ 50% (previous 4 days: 2)"
     )
