@@ -93,6 +93,8 @@ class HallwayJobs:
         self.bot.alarm.schedule(f"hallway-followup:{group_id}", due, job)  # type: ignore[arg-type]
 
     async def run_scheduled(self, guild_id: int) -> None:
+        # Jobs rebuilt at start-up fire before the gateway has filled the member cache.
+        await self.bot.wait_until_ready()
         due = await self.service.due_round(guild_id)
         guild = self.bot.get_guild(guild_id)
         if due is not None and guild is not None:
@@ -115,6 +117,7 @@ class HallwayJobs:
     # ------------------------------------------------------------------ a round
 
     async def deliver_round(self, round_id: int) -> None:
+        await self.bot.wait_until_ready()
         found = await self.service.repo.get_round(round_id)
         if found is None or found.status != "running":
             return
@@ -145,7 +148,7 @@ class HallwayJobs:
         await self.service.finish_round(round_id)
 
     async def deliver_group(self, guild: discord.Guild, channel: object, group: Group) -> None:
-        members = [guild.get_member(uid) for uid in group.members]
+        members = [await self._member(guild, uid) for uid in group.members]
         names = [m.display_name if m else "someone" for m in members]
         name = thread_name(names)
         thread: discord.Thread | None = None
@@ -181,6 +184,15 @@ class HallwayJobs:
             )
         followup_at = await self.service.group_created(group, thread.id)
         self.schedule_followup(group.id, guild.id, followup_at)
+
+    async def _member(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
+        found = guild.get_member(user_id)
+        if found is None and user_id:
+            try:
+                found = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                return None
+        return found
 
     async def _find_thread(
         self, guild: discord.Guild, group: Group, name: str
@@ -247,6 +259,7 @@ class HallwayJobs:
     # ------------------------------------------------------------------ follow-ups
 
     async def send_followup(self, guild_id: int, group_id: int) -> None:
+        await self.bot.wait_until_ready()
         group = await self.service.group(guild_id, group_id)
         if group is None or group.followup_message_id is not None or group.thread_id is None:
             return
