@@ -133,33 +133,34 @@ def score_matrix(pool: Pool) -> tuple[np.ndarray, list[int]]:
     left[:, v + 2], right[:, v + 2] = new * np.float32(NEWCOMER_BONUS), old
     left[:, v + 3], right[:, v + 3] = old * np.float32(NEWCOMER_BONUS), new
     scores = left @ right.T
-    # Overlapping free hours.
-    has_hours = np.array([m.slots is not None for m in members], dtype=bool)
-    if has_hours.sum() > 1:
-        # Members type a few patterns per zone: overlap unique patterns, then spread.
-        patterns: dict[tuple[int, ...], int] = {}
-        which = np.array([patterns.setdefault(m.slots or (), len(patterns)) for m in members])
+    # Overlapping free hours. Members type a few patterns per zone, so the hours score
+    # is worked out between unique patterns and then spread to every pair.
+    patterns: dict[tuple[int, ...] | None, int] = {None: 0}
+    which = np.array([patterns.setdefault(m.slots, len(patterns)) for m in members])
+    if len(patterns) > 1:
         hours = np.zeros((len(patterns), 168), dtype=np.float32)
         for slots, row in patterns.items():
             if slots:
                 hours[row, list(slots)] = 1.0
-        unique = hours @ hours.T
-        np.minimum(unique, OVERLAP_CAP, out=unique)
-        overlap = _sub(unique, which, which)
-        none = overlap == 0
-        none[~has_hours, :] = False
-        none[:, ~has_hours] = False
-        if OVERLAP_BONUS != 1.0:
-            overlap *= np.float32(OVERLAP_BONUS)
-        scores += overlap
-        np.subtract(scores, np.float32(NO_OVERLAP_COST), out=scores, where=none)
+        overlap = hours @ hours.T
+        given = np.ones(len(patterns), dtype=bool)
+        given[0] = False  # the pattern of members who gave no hours
+        none = (overlap == 0) & given[:, None] & given[None, :]
+        pattern_score = np.minimum(overlap, OVERLAP_CAP) * np.float32(OVERLAP_BONUS)
+        pattern_score[none] = -NO_OVERLAP_COST
+        scores += _sub(pattern_score, which, which)
     # History and "never" lists are sparse: applied pair by pair.
-    for (a, b), since in pool.history.items():
-        i, j = position.get(a), position.get(b)
-        if i is not None and j is not None:
-            cost = np.float32(repeat_cost(since))
-            scores[i, j] -= cost
-            scores[j, i] -= cost
+    if pool.history:
+        rows, columns, costs = [], [], []
+        for (a, b), since in pool.history.items():
+            i, j = position.get(a), position.get(b)
+            if i is not None and j is not None:
+                rows.append(i)
+                columns.append(j)
+                costs.append(repeat_cost(since))
+        cost = np.array(costs, dtype=np.float32)
+        scores[rows, columns] -= cost
+        scores[columns, rows] -= cost
     for a, b in pool.never:
         i, j = position.get(a), position.get(b)
         if i is not None and j is not None:
