@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +30,7 @@ def test_weekly_every_two_weeks_and_monthly_rounds_keep_local_time_across_dst() 
     for _ in range(14):
         times.append(next_round(weekly, times[-1]))
     assert all(
-        b - a in (timedelta(days=7), timedelta(days=7, hours=-1)) for a, b in zip(times, times[1:])
+        b - a in (timedelta(days=7), timedelta(days=7, hours=-1)) for a, b in pairwise(times)
     )
     assert {t.astimezone(BERLIN).hour for t in times} == {9}
     assert times[-1].astimezone(BERLIN).date().isoformat() == "2026-04-13"
