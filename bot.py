@@ -31,6 +31,9 @@ from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
 from cogs.feedback.views import capture_view
+from cogs.hallway.commands import HallwayCog
+from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
+from cogs.me import MeCog
 from cogs.office_hours.commands import OfficeHoursCog
 from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from cogs.office_hours.views import BoardButton, CardButton
@@ -46,6 +49,8 @@ from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
 from services.feedback.tags import FeedbackTags
 from services.guild_settings import GuildSettingsService
+from services.hallway.service import HallwayService
+from services.members import MembersService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
 from services.time.alarm import Alarm
@@ -57,6 +62,8 @@ from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
+from storage.hallway import HallwayRepository
+from storage.members import MemberSettingsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
 
@@ -83,6 +90,8 @@ class Services:
     announcement_delivery: DeliveryService | None = None
     digest: DigestService | None = None
     privacy: PrivacyService | None = None
+    members: MembersService | None = None
+    hallway: HallwayService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -131,6 +140,8 @@ class HallwayBot(commands.Bot):
         await self.wire_office_hours()
         await self.wire_feedback()
         await self.wire_announcements()
+        await self.wire_members()
+        await self.wire_hallway()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -191,6 +202,31 @@ class HallwayBot(commands.Bot):
         await self.add_cog(AnnouncementsCog(service, delivery, delivery_service))
         await delivery.rebuild_jobs()
 
+    async def wire_members(self) -> None:
+        service = MembersService(MemberSettingsRepository(self.db), self.clock)
+        self.services.members = service
+        await self.add_cog(MeCog(service))
+
+    async def wire_hallway(self) -> None:
+        members = self.services.members
+        assert members is not None
+        service = HallwayService(
+            HallwayRepository(self.db),
+            self.clock,
+            zone_of=members.zone_of,
+            zones=members.zones,
+            set_zone=members.set_zone,
+            guild_zone=self.services.guild_settings.zone_name,
+        )
+        self.services.hallway = service
+        members.add_about("Hallway track", service.about)
+        cog = HallwayCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(*HALLWAY_ITEMS)
+        # Scheduled rounds, rounds a restart interrupted, and follow-ups come back from
+        # the database; a round more than a day late is skipped (see services/hallway).
+        await cog.jobs.rebuild()
+
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
@@ -205,6 +241,7 @@ class HallwayBot(commands.Bot):
             office_hours=OfficeHoursRepository(self.db),
             feedback=FeedbackRepository(self.db),
             announcements=AnnouncementRepository(self.db),
+            hallway=self.services.hallway,
             before_build=recorder.flush,
         )
         # The last few seconds of counters are written on a clean shutdown.

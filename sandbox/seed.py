@@ -39,6 +39,7 @@ class World:
     announcements: ChannelHandle
     digest: ChannelHandle
     stage: ChannelHandle
+    hallway: ChannelHandle  # the hallway track's private pair threads
     advocates: RoleHandle
     you: MemberActor
     developers: list[MemberActor]
@@ -66,6 +67,8 @@ def build_world(env: Env) -> World:
     stage = guild.create_stage_channel("office-hours-stage")
     you = guild.add_member(you_user, roles=[advocates])
     developers = [guild.add_member(env.create_user(name)) for name in DEVELOPERS]
+    # Made last, so every id made before it stays the same for kept --database files.
+    hallway = guild.create_text_channel("hallway", topic="☕ 1:1 chats: /hallway join")
     return World(
         guild=guild,
         general=general,
@@ -74,6 +77,7 @@ def build_world(env: Env) -> World:
         announcements=announcements,
         digest=digest,
         stage=stage,
+        hallway=hallway,
         advocates=advocates,
         you=you,
         developers=developers,
@@ -257,6 +261,44 @@ async def seed_week(env: Env, world: World) -> list[str]:
             time="09:00",
         ),
     )
+    # -- The hallway track: everyone joins with their zone and hours, one round is run.
+    hallway_people = (
+        (you, "Europe/Berlin", "devrel, webhooks, community", "I run DevRel", "17-19 mon-fri"),
+        (priya, "Asia/Kolkata", "python, oauth, sdk", "Python integrations", "19-22 weekdays"),
+        (marco, "Europe/Rome", "webhooks, go, testing", "Backend, webhooks", "9-18 mon-fri"),
+        (sam, "America/New_York", "search, python, data", "Data engineer", "8-12 weekdays"),
+    )
+
+    async def join_hallway(
+        actor: MemberActor, zone: str, interests: str, intro: str, hours: str
+    ) -> Any:
+        where = staff if actor is you else general
+        await actor.slash(where, "me timezone", zone=zone)
+        shown = await actor.slash(where, "hallway join")
+        if shown.modal is None:
+            raise RuntimeError(f"no modal: {_content(shown)}")
+        return await actor.submit_modal(
+            shown, {"interests": interests, "intro": intro, "free_hours": hours}
+        )
+
+    await step(
+        "/hallway configure",
+        lambda: you.slash(
+            staff,
+            "hallway configure",
+            channel=world.hallway,
+            cadence="weekly",
+            day="monday",
+            time="10:00",
+            **{"group-size": 3},
+        ),
+    )
+    for actor, zone, interests, intro, hours in hallway_people:
+        await step(
+            f"/hallway join ({actor.user.name})",
+            lambda a=actor, z=zone, i=interests, t=intro, h=hours: join_hallway(a, z, i, t, h),
+        )
+    await step("/hallway run", lambda: you.slash(staff, "hallway run"))
     await env.settle()
     return failures
 
@@ -267,10 +309,11 @@ own machine: no token, and nothing leaves 127.0.0.1.
 • You are **You (advocate)**. Pick **priya**, **marco** or **sam** under *Viewing as* to be a \
 developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
-feedback items with tags and votes, an announcement {announcement}, and a Monday digest. \
-The advocate's commands that did it are in {staff}.
+feedback items with tags and votes, an announcement {announcement}, a Monday digest, and a \
+first hallway-track round (private 1:1 threads in {hallway}). The advocate's commands that \
+did it are in {staff}.
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list` or `/digest preview`.
+`/announce list`, `/digest preview`, `/hallway status` or `/me show`.
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
 announcements and the digest fire. It is now {now}.
 • `/sandbox show channel:office-hours` looks at another channel ({announcements}, {digest}, \
@@ -306,6 +349,7 @@ async def post_guide(world: World, services: Any = None, now: datetime | None = 
             staff=world.staff.mention,
             announcements=world.announcements.mention,
             digest=world.digest.mention,
+            hallway=world.hallway.mention,
         )
     )
 

@@ -54,6 +54,11 @@ SECTION_TITLES = {
     "announcements_authored": "announcements you wrote",
     "announcement_drafts": "unfinished announcement drafts",
     "activity_days": "days of activity counts",
+    "member_settings": "your own settings (time zone)",
+    "hallway_profile": "your hallway track answers",
+    "hallway_never_list": "people on your hallway never list",
+    "hallway_groups": "hallway groups you were in",
+    "hallway_sat_out": "hallway rounds you sat out",
 }
 
 

@@ -196,6 +196,11 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     digest = await services.digest.settings(guild)
     assert digest.config.stored and digest.config.enabled
     assert digest.channel_id == world.digest.id and digest.day_name == "monday"
+    # The hallway track: four members joined and one round made two private threads.
+    hallway = running.bot.services.hallway
+    stats = await hallway.stats(world.guild.id)
+    assert (stats.pool, stats.rounds, stats.groups) == (4, 1, 2)
+    assert sorted(len(t._channel.thread_members) for t in world.hallway.threads) == [3, 3]
 
 
 async def test_the_preview_listens_on_loopback_only(running: Sandbox, http) -> None:

@@ -28,6 +28,7 @@ from services.digest.render import (
     clean,
     coming_up_section,
     content_section,
+    hallway_section,
     health_section,
     office_hours_section,
     pain_section,
@@ -66,6 +67,10 @@ class FeedbackProvider(Protocol):
     async def digest_figures(
         self, guild_id: int, start: datetime, end: datetime, prev_start: datetime
     ) -> Any: ...
+
+
+class HallwayProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 class AnnouncementsProvider(Protocol):
@@ -142,6 +147,7 @@ class DigestService:
         office_hours: OfficeHoursProvider | None = None,
         feedback: FeedbackProvider | None = None,
         announcements: AnnouncementsProvider | None = None,
+        hallway: HallwayProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._repo = repo
@@ -151,6 +157,7 @@ class DigestService:
         self.office_hours = office_hours
         self.feedback = feedback
         self.announcements = announcements
+        self.hallway = hallway
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -387,6 +394,13 @@ class DigestService:
         )
         if content is not None:
             section = content_section(content)
+            if section:
+                sections.append(section)
+        hallway = await self._call(
+            "hallway", self.hallway, "digest_figures", guild_id, period.start_utc, period.end_utc
+        )
+        if hallway is not None:
+            section = hallway_section(hallway)
             if section:
                 sections.append(section)
         if upcoming is not None:

@@ -316,6 +316,17 @@ def content_section(f: Any) -> Section | None:
     return Section("content", "📣 Content", blocks, news=bool(f.sent))
 
 
+def hallway_section(f: Any) -> Section | None:
+    if not f.groups_made and not f.answered:
+        return None
+    lines = [f"Groups made: **{f.groups_made}**"]
+    if f.answered:
+        rate = round(100 * f.met / f.answered)
+        lines.append(f"Met rate: **{rate}%** ({f.met} of {f.answered} groups that answered)")
+    lines.append(f"New connections: **{f.new_connections}** (met, never paired before)")
+    return Section("hallway", "☕ Hallway track", [Block(None, lines)])
+
+
 def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section | None:
     entries: list[tuple[datetime, str]] = []
     for item in sessions:
