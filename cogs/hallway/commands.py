@@ -15,6 +15,7 @@ from cogs.hallway.render import preview_text, stats_text, status_text
 from cogs.hallway.views import COG_NAME, JoinModal
 from services.errors import NotFound
 from services.hallway.service import HallwayService
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from services.time.timezones import suggest_zones
 
@@ -210,7 +211,7 @@ class HallwayCog(commands.Cog, name=COG_NAME):
         extra = f", {len(sitouts)} sitting out (told by DM)" if sitouts else ""
         await send_ephemeral(
             interaction,
-            f"☕ Round {started.number} started: {len(groups)} group(s) from "
+            f"☕ Round {started.number} started: {plural(len(groups), 'group')} from "
             f"{started.pool_size} members{extra}. Their private threads are on the way.",
         )
 

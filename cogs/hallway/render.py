@@ -10,6 +10,7 @@ import discord
 from services.hallway.planning import Plan
 from services.hallway.service import Stats, Status
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from storage.hallway import Group, HallwayMember
 
@@ -118,7 +119,8 @@ def followup_text(group: Group) -> str:
 def preview_text(plan: Plan, channel_mention: str) -> str:
     lines = [
         f"**Preview of round {plan.round_number}** ({discord_timestamp(plan.at, 'F')}): "
-        f"{plan.pool_size} in the pool, {len(plan.groups)} group(s), threads in {channel_mention}.",
+        f"{plan.pool_size} in the pool, {plural(len(plan.groups), 'group')}, "
+        f"threads in {channel_mention}.",
     ]
     for i, group in enumerate(plan.groups, 1):
         names = " & ".join(user_ref(uid) for uid in group.members)
