@@ -10,6 +10,7 @@ from services.feedback.capture import (
     Page,
     Trends,
 )
+from services.github.follow import LinkResult
 from services.people import user_ref
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
@@ -174,4 +175,17 @@ def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> 
     if item.link_url:
         lines.append(f"Follow it here: {item.link_url}")
     lines.append("Thanks for telling us about it!")
+    return "\n".join(lines)
+
+
+def github_link_reply(item_id: int, result: LinkResult) -> str:
+    title = f" “{escape_md(result.title, 80)}”" if result.title else ""
+    lines = [f"🔗 #{item_id} now follows {result.ref.ref}{title}: <{result.url}>."]
+    if result.following:
+        lines.append("Its reporters and voters hear about it when the issue moves.")
+    else:
+        lines.append("It will be followed once GITHUB_TOKEN is set.")
+    if result.shared_with:
+        others = ", ".join(f"#{i}" for i in result.shared_with)
+        lines.append(f"Also linked to this issue: {others}.")
     return "\n".join(lines)
