@@ -384,7 +384,10 @@ class GitHubService:
         decision = decide(facts, item.status, ship_on, link.observed)
         if decision.follow is not None:
             target = decision.follow
-            url = f"https://{github_host(self.api_url)}/{target.owner}/{target.name}/issues/{target.number}"
+            host = github_host(self.api_url)
+            url = (
+                target.url or f"https://{host}/{target.owner}/{target.name}/issues/{target.number}"
+            )
             await self._set_link(link.guild_id, link.item_id, url)
             # Unobserved again, so the next poll applies the original issue's state.
             await self.repo.set_link(

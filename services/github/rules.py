@@ -37,6 +37,7 @@ class IssueRef:
     name: str
     number: int
     kind: str  # issue | pull
+    url: str | None = None  # its web page, when GitHub said it
 
     @property
     def ref(self) -> str:
@@ -65,6 +66,12 @@ def github_host(api_url: str) -> str:
     return "github.com" if host in ("api.github.com", "github.com") else host
 
 
+def web_hosts(api_url: str) -> set[str]:
+    # github.com links are recognised everywhere (a GitHub Enterprise server, or the local
+    # fake in tests, says itself whether the issue exists).
+    return {"github.com", github_host(api_url)}
+
+
 def parse_issue_url(url: str, api_url: str) -> IssueRef | None:
     """An issue or pull request URL on this GitHub, or None for any other link."""
     try:
@@ -72,7 +79,7 @@ def parse_issue_url(url: str, api_url: str) -> IssueRef | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.scheme not in ("http", "https") or host != github_host(api_url):
+    if parts.scheme not in ("http", "https") or host not in web_hosts(api_url):
         return None
     match = _PATH.match(parts.path)
     if match is None:
@@ -91,7 +98,7 @@ def looks_like_github(url: str, api_url: str) -> bool:
         host = (urlsplit(url.strip()).hostname or "").lower().removeprefix("www.")
     except ValueError:
         return False
-    return host == github_host(api_url)
+    return host in web_hosts(api_url)
 
 
 @dataclass(frozen=True)
@@ -219,4 +226,5 @@ def _ref_from_api(data: dict[str, object]) -> IssueRef | None:
     parts = repo_url.rstrip("/").split("/")
     if len(parts) < 2 or not isinstance(number, int):
         return None
-    return IssueRef(parts[-2], parts[-1], number, "issue")
+    html = data.get("html_url")
+    return IssueRef(parts[-2], parts[-1], number, "issue", html if isinstance(html, str) else None)
