@@ -125,6 +125,13 @@ async def test_create_issue_with_labels_then_ship_tells_reporters_and_voters(
     card = await world.bob.slash(world.general, "feedback show", item=1)
     history = {f.name: f.value for f in card.response.embeds[0].fields}["History"]
     assert "**shipped**" in history and "Closed as completed" in history
+    # "You asked, we shipped" in the digest, with the issue's link (the digest covers
+    # the last whole days, so the day of the change has to end first).
+    await world.env.advance_time(86400)
+    await bots.current.alarm.drain()
+    preview = await world.alice.slash(world.general, "digest preview")
+    shipped = [e for e in preview.response.embeds if e.title.startswith("🚢")]
+    assert shipped and "<https://github.com/acme/sdk/issues/1>" in shipped[0].description
 
 
 async def test_each_state_mapping_and_manual_status_wins(world, bots, fake_github) -> None:
