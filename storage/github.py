@@ -49,7 +49,7 @@ class PollState:
 
 
 _LINK_COLUMNS = (
-    "guild_id, item_id, owner, name, number, kind, observed, phase, closed_at, told_gone"
+    "guild_id, item_id, account, name, number, kind, observed, phase, closed_at, told_gone"
 )
 
 
@@ -57,7 +57,7 @@ def _link(r: Any) -> IssueLink:
     return IssueLink(
         guild_id=r["guild_id"],
         item_id=r["item_id"],
-        owner=r["owner"],
+        owner=r["account"],
         name=r["name"],
         number=r["number"],
         kind=r["kind"],
@@ -84,16 +84,16 @@ class GitHubRepository:
         now: datetime,
     ) -> None:
         await self._db.execute(
-            "INSERT INTO github_repos (guild_id, owner, name, ship_on, notice_channel_id, "
+            "INSERT INTO github_repos (guild_id, account, name, ship_on, notice_channel_id, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
-            "owner = excluded.owner, name = excluded.name, ship_on = excluded.ship_on, "
+            "account = excluded.account, name = excluded.name, ship_on = excluded.ship_on, "
             "notice_channel_id = excluded.notice_channel_id, updated_at = excluded.updated_at",
             (guild_id, owner, name, ship_on, notice_channel_id, to_db(now)),
         )
 
     async def repo(self, guild_id: int) -> RepoConfig | None:
         row = await self._db.fetchone(
-            "SELECT guild_id, owner, name, ship_on, notice_channel_id FROM github_repos "
+            "SELECT guild_id, account, name, ship_on, notice_channel_id FROM github_repos "
             "WHERE guild_id = ?",
             (guild_id,),
         )
@@ -103,7 +103,7 @@ class GitHubRepository:
 
     async def all_repos(self) -> list[RepoConfig]:
         rows = await self._db.fetchall(
-            "SELECT guild_id, owner, name, ship_on, notice_channel_id FROM github_repos "
+            "SELECT guild_id, account, name, ship_on, notice_channel_id FROM github_repos "
             "ORDER BY guild_id"
         )
         return [RepoConfig(r[0], r[1], r[2], r[3], r[4]) for r in rows]
@@ -122,9 +122,9 @@ class GitHubRepository:
     ) -> None:
         """Link (or re-link) an item; a new issue starts unobserved, so the next poll acts."""
         await self._db.execute(
-            "INSERT INTO github_links (guild_id, item_id, owner, name, number, kind, created_at) "
+            "INSERT INTO github_links (guild_id, item_id, account, name, number, kind, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, item_id) DO UPDATE SET "
-            "owner = excluded.owner, name = excluded.name, number = excluded.number, "
+            "account = excluded.account, name = excluded.name, number = excluded.number, "
             "kind = excluded.kind, observed = NULL, phase = 'following', closed_at = NULL, "
             "told_gone = 0",
             (guild_id, item_id, owner, name, number, kind, to_db(now)),
@@ -146,7 +146,7 @@ class GitHubRepository:
         """Every guild's links still worth polling (all guilds: the token is the bot's)."""
         rows = await self._db.fetchall(
             f"SELECT {_LINK_COLUMNS} FROM github_links WHERE phase != 'gone' "
-            "ORDER BY owner, name, number, guild_id, item_id"
+            "ORDER BY account, name, number, guild_id, item_id"
         )
         return [_link(r) for r in rows]
 
@@ -154,7 +154,7 @@ class GitHubRepository:
         self, guild_id: int, owner: str, name: str, number: int
     ) -> list[IssueLink]:
         rows = await self._db.fetchall(
-            f"SELECT {_LINK_COLUMNS} FROM github_links WHERE guild_id = ? AND owner = ? "
+            f"SELECT {_LINK_COLUMNS} FROM github_links WHERE guild_id = ? AND account = ? "
             "AND name = ? AND number = ? ORDER BY item_id",
             (guild_id, owner, name, number),
         )
@@ -180,7 +180,7 @@ class GitHubRepository:
     ) -> None:
         """The issue was transferred: follow it where it went, keeping what was observed."""
         await self._db.execute(
-            "UPDATE github_links SET owner = ?, name = ?, number = ? "
+            "UPDATE github_links SET account = ?, name = ?, number = ? "
             "WHERE guild_id = ? AND item_id = ?",
             (owner, name, number, guild_id, item_id),
         )

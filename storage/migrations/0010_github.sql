@@ -3,7 +3,7 @@
 
 CREATE TABLE github_repos (
     guild_id INTEGER PRIMARY KEY,
-    owner TEXT NOT NULL,
+    account TEXT NOT NULL,           -- the repository's owner: a GitHub user or organisation
     name TEXT NOT NULL,
     ship_on TEXT NOT NULL CHECK (ship_on IN ('close', 'release')),
     notice_channel_id INTEGER,       -- where advocates are told about problems, if no log channel
@@ -14,7 +14,7 @@ CREATE TABLE github_repos (
 CREATE TABLE github_links (
     guild_id INTEGER NOT NULL,
     item_id INTEGER NOT NULL REFERENCES feedback_items(id) ON DELETE CASCADE,
-    owner TEXT NOT NULL,
+    account TEXT NOT NULL,           -- the repository's owner: a GitHub user or organisation
     name TEXT NOT NULL,
     number INTEGER NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('issue', 'pull')),
@@ -26,11 +26,11 @@ CREATE TABLE github_links (
     created_at TEXT NOT NULL,
     PRIMARY KEY (guild_id, item_id)
 ) WITHOUT ROWID;
-CREATE INDEX github_links_issue ON github_links (owner, name, number);
+CREATE INDEX github_links_issue ON github_links (account, name, number);
 
 -- The token is the bot's, not a guild's: one row for the whole poll.
 CREATE TABLE github_poll (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id INTEGER PRIMARY KEY,          -- always 1
     next_poll_at TEXT,
     paused_at TEXT,                  -- set on a 401; cleared by a passing `python bot.py --check`
     paused_reason TEXT
