@@ -242,6 +242,14 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda: you.slash(staff, "feedback tag", item=items[3], add="feature-request"),
         )
 
+    if items:
+        # A GitHub link, shown on the card and the forum post. The sandbox has no network and
+        # no GITHUB_TOKEN, so it is stored and not followed; the reply says so.
+        await step(
+            f"/feedback link #{items[0]}",
+            lambda: you.slash(staff, "feedback link", item=items[0], url=SANDBOX_ISSUE),
+        )
+
     # -- Announcements and the weekly digest.
     await step("/announce schedule", schedule_announcement)
     await step(
@@ -258,6 +266,8 @@ async def seed_week(env: Env, world: World) -> list[str]:
     return failures
 
 
+SANDBOX_ISSUE = "https://github.com/acme/sdk-python/issues/482"
+
 GUIDE = """\
 👋 **Welcome to the Hallway sandbox.** This is the real bot in a simulated Discord on your \
 own machine: no token, and nothing leaves 127.0.0.1.
@@ -265,7 +275,8 @@ own machine: no token, and nothing leaves 127.0.0.1.
 developer instead.
 • A week is set up: weekly office hours tomorrow at 17:00 (Berlin) with two questions queued, \
 four feedback items with tags and votes, an announcement for tomorrow 09:00, and a Monday digest. \
-The advocate's commands that did it are in {staff}.
+#1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
+sandbox has none). The advocate's commands that did it are in {staff}.
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
 `/announce list` or `/digest preview`.
 • `/sandbox advance hours:24` moves the clock, so reminders, announcements and the digest fire. \

@@ -420,6 +420,9 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         followed = None
         if self.github is not None:
             validate_link(url)
+            if self.github.is_github_url(url):
+                # GitHub is asked whether the issue exists, which may take a moment.
+                await interaction.response.defer(ephemeral=True, thinking=True)
             followed = await self.github.link(interaction.guild_id, item, url)
         if followed is None:
             updated = await self.service.link(interaction.guild_id, item, url)
@@ -448,6 +451,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Set this server's GitHub repository for new issues and when items ship."""
         assert interaction.guild_id is not None
         github = self._github()
+        await interaction.response.defer(ephemeral=True, thinking=True)
         config, warning = await github.configure(
             interaction.guild_id, repo, ship_on, interaction.channel_id
         )

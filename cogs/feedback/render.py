@@ -180,11 +180,16 @@ def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> 
 
 def github_link_reply(item_id: int, result: LinkResult) -> str:
     title = f" “{escape_md(result.title, 80)}”" if result.title else ""
-    lines = [f"🔗 #{item_id} now follows {result.ref.ref}{title}: <{result.url}>."]
     if result.following:
-        lines.append("Its reporters and voters hear about it when the issue moves.")
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> and follows {result.ref.ref}{title}.",
+            "Its reporters and voters hear about it when the issue moves.",
+        ]
     else:
-        lines.append("It will be followed once GITHUB_TOKEN is set.")
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> ({result.ref.ref}).",
+            "Hallway follows GitHub issues once GITHUB_TOKEN is set.",
+        ]
     if result.shared_with:
         others = ", ".join(f"#{i}" for i in result.shared_with)
         lines.append(f"Also linked to this issue: {others}.")

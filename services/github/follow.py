@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from services.errors import Conflict, HallwayError, InvalidInput
+from services.errors import Conflict, HallwayError, InvalidInput, NotFound
 from services.github.client import (
     GitHubClient,
     GitHubError,
@@ -352,7 +352,11 @@ class GitHubService:
                     link.guild_id, link.item_id, issue.owner, issue.name, issue.number
                 )
                 await self._set_link(link.guild_id, link.item_id, issue.html_url)
-            changes += await self._apply(link, facts)
+            try:
+                changes += await self._apply(link, facts)
+            except NotFound:
+                log.info("Feedback #%s is gone; its GitHub link goes with it", link.item_id)
+                await self.repo.remove_link(link.guild_id, link.item_id)
         return changes
 
     async def _facts(self, issue: Issue, group: list[IssueLink], followed: set[Any]) -> Facts:

@@ -62,7 +62,7 @@ async def linked_item(world, fake: FakeGitHub, number: int = 7, summary: str = "
     await world.carol.slash(world.general, "feedback vote", item=item_id)
     url = f"https://github.com/acme/sdk/issues/{number}"
     linked = await world.alice.slash(world.general, "feedback link", item=item_id, url=url)
-    assert "now follows acme/sdk#" in linked.response.content, linked.response.content
+    assert "and follows acme/sdk#" in linked.response.content, linked.response.content
     return item_id
 
 
