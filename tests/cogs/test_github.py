@@ -193,7 +193,10 @@ async def test_several_items_follow_one_issue_and_a_duplicate_follows_the_origin
     first = await linked_item(world, fake_github, 1, "Login fails on Safari")
     second = await linked_item(world, fake_github, 1, "Safari login broken for everyone")
     third = await linked_item(world, fake_github, 2, "Cannot sign in with Safari 17")
-    # The second link says it shares the issue.
+    again = await world.alice.slash(
+        world.general, "feedback link", item=second, url="https://github.com/acme/sdk/issues/1"
+    )
+    assert f"Also linked to this issue: #{first}." in again.response.content
     fake_github.close("acme", "sdk", 2, "duplicate")
     fake_github.cross_reference(
         "acme",
