@@ -13,6 +13,7 @@ from config.settings import Settings
 from services.github.follow import JOB
 from tests.conftest import make_advocates, make_settings, submit_feedback
 from tests.fake_github import TOKEN, FakeGitHub
+from tests.reliability._helpers import NetworkFaults
 
 POLL = 600  # seconds: HALLWAY_GITHUB_POLL_MINUTES=10
 
@@ -346,12 +347,18 @@ async def test_a_restart_between_polls_neither_loses_nor_repeats_a_change(
     await poll(world, bots)
     fake_github.close("acme", "sdk", 7, "completed")
     await restart()
-    # Down for an hour: the missed polls are caught up once, at start-up.
+    # Then down for an hour (no alarm runs): the six missed polls become one, at start-up.
+    await bots.current.alarm.stop()
     await world.env.advance_time(3600)
+    assert (await item_of(bots, world, item_id)).status == "new"
+    reads = len(fake_github.hits("/issues/7"))
     await restart()
+    await world.env.advance_time(1)
     await bots.current.alarm.drain()
     assert (await item_of(bots, world, item_id)).status == "shipped"
     assert dm_count(world.bob) == 1 and dm_count(world.carol) == 1
+    caught_up = [h for h in fake_github.hits("/issues/7")[reads:] if "timeline" not in h[1]]
+    assert len(caught_up) == 1
     await poll(world, bots)
     await restart()
     await poll(world, bots)
@@ -424,3 +431,23 @@ async def test_bad_input_is_explained(world, bots, fake_github) -> None:
     assert "GitHub has no acme/sdk#99" in missing.response.content
     item = await item_of(bots, world, 1)
     assert item.link_url == "https://tracker.example.com/T-12"  # nothing half-written
+
+
+async def test_a_dropped_dm_is_told_in_the_channel_and_never_sent_twice(
+    world, bots, fake_github
+) -> None:
+    await make_advocates(world)
+    await setup_repo(world, fake_github)
+    item_id = await linked_item(world, fake_github, 7)
+    fake_github.close("acme", "sdk", 7, "completed")
+    faults = NetworkFaults(bots.current)
+    faults.drop("POST", "/channels/*/messages", when="before")  # the first DM, to bob
+    await poll(world, bots)
+    assert faults.raised
+    assert (await item_of(bots, world, item_id)).status == "shipped"
+    assert dm_count(world.bob) == 0 and dm_count(world.carol) == 1
+    told = [m for m in world.general.history() if m.author.bot and "shipped" in m.content]
+    assert len(told) == 1 and f"<@{world.bob.id}>" in told[0].content
+    await poll(world, bots)
+    assert dm_count(world.carol) == 1
+    assert not bots.current.unexpected_errors
