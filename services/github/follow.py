@@ -130,6 +130,8 @@ class GitHubService:
         self.apply_status: StatusApplier | None = None
         self.tell_advocates: Notifier | None = None
         self._alarm: Alarm | None = None
+        # When the last poll was told to wait (Retry-After, or the rate limit's reset).
+        self._retry_at: datetime | None = None
 
     # ------------------------------------------------------------------ set-up
 
@@ -283,8 +285,6 @@ class GitHubService:
             if self._alarm is not None:
                 self._alarm.schedule(JOB, next_at, self.run_poll)
 
-    _retry_at: datetime | None = None
-
     async def poll_once(self) -> PollReport:
         report = PollReport()
         self._retry_at = None
@@ -301,8 +301,8 @@ class GitHubService:
         followed = set(groups)
         try:
             for key, group in groups.items():
-                if group and all(g.phase == "waiting-release" for g in group):
-                    continue  # closed and fixed: only a release moves these on
+                # Waiting and shipped issues are read too (a 304 when unchanged): a reopen
+                # must stop a later release from shipping the item.
                 report.changes += await self._poll_issue(key, group, followed)
                 report.issues_read += 1
                 self._check_remaining()

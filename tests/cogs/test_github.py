@@ -238,6 +238,18 @@ async def test_ship_on_release_waits_for_the_first_release_after_the_close(
     await poll(world, bots)
     assert (await item_of(bots, world, item_id)).status == "in-progress"
 
+    # Reopened while waiting: a release no longer ships it; closed again, it waits again.
+    fake_github.reopen("acme", "sdk", 5)
+    await poll(world, bots)
+    await world.env.advance_time(60)
+    fake_github.publish_release("acme", "sdk", "v1.0.1")
+    await poll(world, bots)
+    assert (await item_of(bots, world, item_id)).status == "in-progress"
+    await world.env.advance_time(60)
+    fake_github.close("acme", "sdk", 5, "completed")
+    await poll(world, bots)
+    assert (await item_of(bots, world, item_id)).status == "in-progress"
+
     await world.env.advance_time(60)
     release = fake_github.publish_release("acme", "sdk", "v1.1.0")
     await poll(world, bots)
