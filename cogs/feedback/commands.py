@@ -29,6 +29,7 @@ from cogs.feedback.render import (
     capture_reply,
     escape_md,
     github_link_reply,
+    github_state,
     render_card,
     render_page,
     render_trends,
@@ -320,8 +321,12 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Show a feedback item: tags, votes, status, history and links."""
         assert interaction.guild_id is not None
         card = await self.service.card(interaction.guild_id, item)
+        embed = render_card(card)
+        link = await self.github.link_of(interaction.guild_id, item) if self.github else None
+        if link is not None:
+            embed.add_field(name="GitHub", value=github_state(link), inline=False)
         await interaction.response.send_message(
-            embed=render_card(card),
+            embed=embed,
             view=card_view(card.item.id, card.item.link_url),
             allowed_mentions=NO_PINGS,
         )

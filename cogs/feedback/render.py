@@ -14,6 +14,7 @@ from services.github.follow import LinkResult
 from services.people import user_ref
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
+from storage.github import IssueLink
 
 STATUS_EMOJI = {
     "new": "🆕",
@@ -194,3 +195,15 @@ def github_link_reply(item_id: int, result: LinkResult) -> str:
         others = ", ".join(f"#{i}" for i in result.shared_with)
         lines.append(f"Also linked to this issue: {others}.")
     return "\n".join(lines)
+
+
+GITHUB_PHASES = {
+    "following": "followed: the item moves when the issue does",
+    "waiting-release": "fixed, waiting for release",
+    "done": "closed on GitHub",
+    "gone": "no longer on GitHub (deleted, or the token lost access); not followed",
+}
+
+
+def github_state(link: IssueLink) -> str:
+    return f"{link.ref} — {GITHUB_PHASES.get(link.phase, link.phase)}"

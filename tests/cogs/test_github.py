@@ -235,6 +235,9 @@ async def test_ship_on_release_waits_for_the_first_release_after_the_close(
     item = await item_of(bots, world, item_id)
     assert item.status == "in-progress"
     assert "waiting for release" in dm_text(world.bob)
+    card = await world.bob.slash(world.general, "feedback show", item=item_id)
+    fields = {f.name: f.value for f in card.response.embeds[0].fields}
+    assert fields["GitHub"] == "acme/sdk#5 — fixed, waiting for release"
     await poll(world, bots)
     assert (await item_of(bots, world, item_id)).status == "in-progress"
 
