@@ -466,3 +466,22 @@ async def test_a_dropped_dm_is_told_in_the_channel_and_never_sent_twice(
     await poll(world, bots)
     assert dm_count(world.carol) == 1
     assert not bots.current.unexpected_errors
+
+
+async def test_a_linked_pull_request_url_is_followed_until_merged(world, bots, fake_github) -> None:
+    await make_advocates(world)
+    await setup_repo(world, fake_github)
+    pull = fake_github.add_issue("acme", "sdk", 12, "Refresh the token before it expires")
+    pull["pull_request"] = {"merged_at": None}
+    await submit_feedback(world.bob, world.general, "SDK 401 after token refresh")
+    linked = await world.alice.slash(
+        world.general, "feedback link", item=1, url="https://github.com/acme/sdk/pull/12"
+    )
+    assert "and follows acme/sdk#12" in linked.response.content
+    await poll(world, bots)
+    assert (await item_of(bots, world, 1)).status == "in-progress"
+    pull["pull_request"] = {"merged_at": "2026-01-01T01:00:00Z"}
+    fake_github.close("acme", "sdk", 12, "completed")
+    await poll(world, bots)
+    assert (await item_of(bots, world, 1)).status == "shipped"
+    assert "https://github.com/acme/sdk/pull/12" in dm_text(world.bob)
