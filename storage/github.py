@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -243,3 +244,33 @@ class GitHubRepository:
                 (guild_id, key, to_db(now)),
             )
         return True
+
+    # ------------------------------------------------------------------ conditional requests
+
+    async def load_etags(self) -> dict[str, tuple[str | None, str | None, Any, str | None]]:
+        rows = await self._db.fetchall(
+            "SELECT url, etag, last_modified, data, next_url FROM github_etags"
+        )
+        return {r[0]: (r[1], r[2], json.loads(r[3]), r[4]) for r in rows}
+
+    async def save_etags(
+        self,
+        entries: dict[str, tuple[str | None, str | None, Any, str | None]],
+        keep: set[str],
+        now: datetime,
+    ) -> None:
+        """Write the changed entries; drop the ones for URLs no longer followed."""
+        async with self._db.transaction():
+            await self._db.executemany(
+                "INSERT INTO github_etags (url, etag, last_modified, data, next_url, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, data = excluded.data, "
+                "next_url = excluded.next_url, updated_at = excluded.updated_at",
+                [
+                    (url, e[0], e[1], json.dumps(e[2]), e[3], to_db(now))
+                    for url, e in entries.items()
+                ],
+            )
+            rows = await self._db.fetchall("SELECT url FROM github_etags")
+            stale = [(r[0],) for r in rows if r[0] not in keep]
+            await self._db.executemany("DELETE FROM github_etags WHERE url = ?", stale)

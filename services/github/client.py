@@ -104,6 +104,31 @@ def issue_from_json(data: Mapping[str, Any]) -> Issue:
     )
 
 
+CacheEntry = tuple[str | None, str | None, Any, str | None]
+
+
+class ConditionalCache(dict[str, CacheEntry]):
+    """gidgethub's cache, remembering which URLs got a new answer since ``take_changed``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed: set[str] = set()
+
+    def __setitem__(self, url: str, entry: CacheEntry) -> None:
+        super().__setitem__(url, entry)
+        self._changed.add(url)
+
+    def load(self, entries: Mapping[str, CacheEntry]) -> None:
+        """Entries read back from the database: not changed."""
+        for url, entry in entries.items():
+            super().__setitem__(url, entry)
+
+    def take_changed(self) -> dict[str, CacheEntry]:
+        changed = {url: self[url] for url in self._changed if url in self}
+        self._changed.clear()
+        return changed
+
+
 class _API(GitHubAPI):
     """gidgethub's aiohttp client, also keeping what the last response said."""
 
@@ -136,7 +161,7 @@ class GitHubClient:
         self._session: aiohttp.ClientSession | None = None
         self._gh: _API | None = None
         # gidgethub's conditional-request cache: URL -> (etag, last-modified, data, next).
-        self.cache: dict[str, tuple[str | None, str | None, Any, str | None]] = {}
+        self.cache = ConditionalCache()
 
     def _api(self) -> _API:
         if self._gh is None:

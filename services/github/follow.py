@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from services.errors import Conflict, HallwayError, InvalidInput, NotFound
 from services.github.client import (
@@ -268,6 +269,8 @@ class GitHubService:
         self._alarm = alarm
         if self.client is None:
             return
+        # ETags from before the restart, so unchanged issues answer 304 at once.
+        self.client.cache.load(await self.repo.load_etags())
         state = await self.repo.poll_state()
         now = self.clock.now()
         due = state.next_poll_at if state.next_poll_at and state.next_poll_at > now else now
@@ -282,8 +285,27 @@ class GitHubService:
         finally:
             # Whatever happened, the next poll is written down before it is scheduled.
             await self.repo.set_next_poll(next_at)
+            await self._save_etags()
             if self._alarm is not None:
                 self._alarm.schedule(JOB, next_at, self.run_poll)
+
+    async def _save_etags(self) -> None:
+        if self.client is None:
+            return
+        changed = {
+            url: entry
+            for url, entry in self.client.cache.take_changed().items()
+            if "/timeline" not in url  # large, and only read while an issue is open
+        }
+        keep = set()
+        for link in await self.repo.links_to_follow():
+            keep.add(f"/repos/{link.owner}/{link.name}/issues/{link.number}")
+            keep.add(f"/repos/{link.owner}/{link.name}/releases")
+        # Cache keys are full URLs; keep those whose path is still followed.
+        kept = {url for url in [*changed, *self.client.cache] if _path_of(url) in keep}
+        await self.repo.save_etags(
+            {u: e for u, e in changed.items() if u in kept}, kept, self.clock.now()
+        )
 
     async def poll_once(self) -> PollReport:
         report = PollReport()
@@ -545,3 +567,10 @@ class GitHubService:
             except GitHubError as exc:
                 problems.append(f"GitHub repository {full}: {exc}")
         return problems
+
+
+def _path_of(url: str) -> str:
+    """``/repos/o/r/issues/7`` from a full API URL, without the query."""
+    path = urlsplit(url).path
+    marker = path.find("/repos/")
+    return path[marker:] if marker >= 0 else path

@@ -43,3 +43,14 @@ CREATE TABLE github_notices (
     created_at TEXT NOT NULL,
     PRIMARY KEY (guild_id, key)
 ) WITHOUT ROWID;
+
+-- GitHub's last answer per followed URL (issues and releases; timelines aren't kept), so
+-- conditional requests keep answering 304 across a restart. Public GitHub data only.
+CREATE TABLE github_etags (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    data TEXT NOT NULL,              -- JSON, as gidgethub decoded it
+    next_url TEXT,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;

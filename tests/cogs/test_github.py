@@ -485,3 +485,19 @@ async def test_a_linked_pull_request_url_is_followed_until_merged(world, bots, f
     await poll(world, bots)
     assert (await item_of(bots, world, 1)).status == "shipped"
     assert "https://github.com/acme/sdk/pull/12" in dm_text(world.bob)
+
+
+async def test_etags_survive_a_restart_so_the_first_poll_after_it_is_a_304(
+    world, bots, fake_github, restart
+) -> None:
+    await make_advocates(world)
+    await setup_repo(world, fake_github)
+    await linked_item(world, fake_github, 7)
+    fake_github.assign("acme", "sdk", 7)  # assigned: no timeline to read
+    await poll(world, bots)
+    await restart()
+    reads = len(fake_github.hits("/issues/7"))
+    before = fake_github.remaining
+    await poll(world, bots)
+    assert [h[2] for h in fake_github.hits("/issues/7")[reads:]] == [304]
+    assert fake_github.remaining == before
