@@ -29,8 +29,10 @@ from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
+from cogs.feedback.views import COG_NAME as FEEDBACK_COG
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
 from cogs.feedback.views import capture_view
+from cogs.github import tell_advocates
 from cogs.hallway.commands import HallwayCog
 from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
 from cogs.me import MeCog
@@ -48,6 +50,8 @@ from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
 from services.feedback.tags import FeedbackTags
+from services.github.client import GitHubClient
+from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
 from services.hallway.service import HallwayService
 from services.members import MembersService
@@ -61,6 +65,7 @@ from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
+from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
@@ -92,6 +97,7 @@ class Services:
     privacy: PrivacyService | None = None
     members: MembersService | None = None
     hallway: HallwayService | None = None
+    github: GitHubService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -113,6 +119,7 @@ class HallwayBot(commands.Bot):
         self.synced_commands = False
         self.before_db_close: list[Callable[[], Awaitable[Any]]] = []
         self.activity_recorder: ActivityRecorder | None = None
+        self.github_client: GitHubClient | None = None
 
     @property
     def services(self) -> Services:
@@ -139,6 +146,7 @@ class HallwayBot(commands.Bot):
         await self.add_cog(SetupCog(self.services.guild_settings))
         await self.wire_office_hours()
         await self.wire_feedback()
+        await self.wire_github()
         await self.wire_announcements()
         await self.wire_members()
         await self.wire_hallway()
@@ -180,6 +188,27 @@ class HallwayBot(commands.Bot):
         await service.index.write_pending()
         await self.add_cog(FeedbackCog(self, service))
         self.add_dynamic_items(*FEEDBACK_ITEMS)
+
+    async def wire_github(self) -> None:
+        feedback = self.services.feedback
+        assert feedback is not None
+        client = build_github_client(self.settings, self.clock)
+        self.github_client = client
+        service = build_github_service(self.settings, self.db, client, self.clock, feedback)
+        self.services.github = service
+        cog = self.get_cog(FEEDBACK_COG)
+        assert isinstance(cog, FeedbackCog)
+        # The seams: /feedback's GitHub commands call the service, and the poll's status
+        # changes go through feedback's own status path.
+        cog.github = service
+        service.apply_status = cog.apply_status
+
+        async def notice(guild_id: int, channel_id: int | None, text: str) -> None:
+            await tell_advocates(self, guild_id, channel_id, text)
+
+        service.tell_advocates = notice
+        # The next poll comes from the database; one missed while offline runs at once.
+        await service.start(self.alarm)
 
     async def wire_announcements(self) -> None:
         def server_name(guild_id: int) -> str:
@@ -308,6 +337,8 @@ class HallwayBot(commands.Bot):
 
     async def close(self) -> None:
         await self.alarm.stop()
+        if self.github_client is not None:
+            await self.github_client.close()
         if self.db.is_open:
             # Features with buffered writes (activity counters) flush them here.
             for hook in self.before_db_close:
@@ -322,6 +353,31 @@ class HallwayBot(commands.Bot):
 def present_capture(result: CaptureResult) -> tuple[str, discord.ui.View | None]:
     """Feedback's capture reply, the seam office hours' Convert to feedback answers through."""
     return capture_reply(result), capture_view(result)
+
+
+def build_github_client(settings: Settings, clock: Clock) -> GitHubClient | None:
+    if not settings.github_token:
+        return None
+    return GitHubClient(settings.github_token, settings.github_api_url, clock)
+
+
+def build_github_service(
+    settings: Settings,
+    db: Database,
+    client: GitHubClient | None,
+    clock: Clock,
+    feedback: FeedbackService,
+) -> GitHubService:
+    return GitHubService(
+        GitHubRepository(db),
+        client,
+        clock,
+        api_url=settings.github_api_url,
+        poll_minutes=settings.github_poll_minutes,
+        card=feedback.card,
+        item=feedback.item,
+        set_link=feedback.link,
+    )
 
 
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> HallwayBot:
@@ -342,8 +398,34 @@ async def check(settings: Settings) -> list[str]:
         await db.close()
     if result != ["ok"]:
         return [f"integrity_check failed for {settings.database}: {'; '.join(result[:5])}"]
-    print(f"OK: settings valid; {settings.database} at schema version {version}; integrity ok")
+    github = ""
+    if settings.github_token:
+        problems = await check_github(settings)
+        if problems:
+            return problems
+        github = f"; GitHub token accepted by {settings.github_api_url}"
+    print(
+        f"OK: settings valid; {settings.database} at schema version {version}; integrity ok{github}"
+    )
     return []
+
+
+async def check_github(settings: Settings) -> list[str]:
+    """The token against GitHub and every server's repository; a pass resumes a paused poll."""
+    clock = SystemClock()
+    client = build_github_client(settings, clock)
+    db = Database(settings.database)
+    try:
+        await db.open()
+        items = FeedbackRepository(db)
+        feedback = FeedbackService(
+            items, clock, tags=FeedbackTags(FeedbackTagRepository(db), items, clock)
+        )
+        return await build_github_service(settings, db, client, clock, feedback).check()
+    finally:
+        if client is not None:
+            await client.close()
+        await db.close()
 
 
 async def serve(settings: Settings) -> None:

@@ -249,6 +249,14 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda: you.slash(staff, "feedback tag", item=items[3], add="feature-request"),
         )
 
+    if items:
+        # A GitHub link, shown on the card and the forum post. The sandbox has no network and
+        # no GITHUB_TOKEN, so it is stored and not followed; the reply says so.
+        await step(
+            f"/feedback link #{items[0]}",
+            lambda: you.slash(staff, "feedback link", item=items[0], url=SANDBOX_ISSUE),
+        )
+
     # -- Announcements and the weekly digest.
     await step("/announce schedule", schedule_announcement)
     await step(
@@ -303,6 +311,8 @@ async def seed_week(env: Env, world: World) -> list[str]:
     return failures
 
 
+SANDBOX_ISSUE = "https://github.com/acme/sdk-python/issues/482"
+
 GUIDE = """\
 👋 **Welcome to the Hallway sandbox.** This is the real bot in a simulated Discord on your \
 own machine: no token, and nothing leaves 127.0.0.1.
@@ -311,7 +321,8 @@ developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
 feedback items with tags and votes, an announcement {announcement}, a Monday digest, and a \
 first hallway-track round (private 1:1 threads in {hallway}). The advocate's commands that \
-did it are in {staff}.
+did it are in {staff}. #1 links to a GitHub issue (Hallway follows such links when it has a \
+GitHub token; the sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
 `/announce list`, `/digest preview`, `/hallway status` or `/me show`.
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \

@@ -18,7 +18,9 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 def run_cli(
     *args: str, tmp_path: Path, input: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_", "GITHUB_"))
+    }
     # Empty values win over any developer .env, since load_dotenv never overrides.
     environ.update({"DISCORD_TOKEN": "", "HALLWAY_DATABASE": str(tmp_path / "h.db")})
     environ.update(env)

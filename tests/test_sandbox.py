@@ -16,6 +16,7 @@ import pytest
 
 import sandbox.server as sandbox_module
 from bot import create_bot
+from sandbox.seed import SANDBOX_ISSUE
 from sandbox.server import INSTALL_HINT, Sandbox, SandboxUnavailable, missing_preview_modules
 
 
@@ -190,6 +191,11 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     assert [i.votes for i in items] == [4, 3, 2, 1]
     assert all(i.tags for i in items)
     assert "feature-request" in [tag for tag, _, _ in items[3].tags]
+    # Linked to a GitHub issue, shown but not followed: the sandbox has no token or network.
+    assert items[0].link_url == SANDBOX_ISSUE
+    link = await services.github.link_of(guild, 1)
+    assert link is not None and link.ref == "acme/sdk-python#482" and link.observed is None
+    assert services.github.client is None
     [announcement] = await services.announcements.list(guild)
     assert announcement.status == "scheduled"
     assert announcement.channel_id == world.announcements.id

@@ -11,10 +11,12 @@ from services.feedback.capture import (
     Page,
     Trends,
 )
+from services.github.follow import LinkResult
 from services.people import user_ref
 from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
+from storage.github import IssueLink
 
 STATUS_EMOJI = {
     "new": "🆕",
@@ -177,3 +179,33 @@ def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> 
         lines.append(f"Follow it here: {item.link_url}")
     lines.append("Thanks for telling us about it!")
     return "\n".join(lines)
+
+
+def github_link_reply(item_id: int, result: LinkResult) -> str:
+    title = f" “{escape_md(result.title, 80)}”" if result.title else ""
+    if result.following:
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> and follows {result.ref.ref}{title}.",
+            "Its reporters and voters hear about it when the issue moves.",
+        ]
+    else:
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> ({result.ref.ref}).",
+            "Hallway follows GitHub issues once GITHUB_TOKEN is set.",
+        ]
+    if result.shared_with:
+        others = ", ".join(f"#{i}" for i in result.shared_with)
+        lines.append(f"Also linked to this issue: {others}.")
+    return "\n".join(lines)
+
+
+GITHUB_PHASES = {
+    "following": "followed: the item moves when the issue does",
+    "waiting-release": "fixed, waiting for release",
+    "done": "closed on GitHub",
+    "gone": "no longer on GitHub (deleted, or the token lost access); not followed",
+}
+
+
+def github_state(link: IssueLink) -> str:
+    return f"{link.ref} — {GITHUB_PHASES.get(link.phase, link.phase)}"

@@ -294,10 +294,12 @@ def shipped_section(f: Any) -> Section | None:
     shipped = list(f.shipped or [])
     if not shipped:
         return None
+    links = dict(getattr(f, "shipped_links", None) or {})
     lines = []
     for item_id, summary, reporters in shipped:
         thanks = f" — thanks {names(list(reporters))}" if reporters else ""
-        lines.append(f"✅ #{item_id} {clean(summary)}{thanks}")
+        link = f" (<{links[item_id]}>)" if item_id in links else ""
+        lines.append(f"✅ #{item_id} {clean(summary)}{link}{thanks}")
     return Section("shipped", "🚢 You asked, we shipped", [capped(None, lines)])
 
 

@@ -104,3 +104,26 @@ def test_module_reads_no_environment_at_import() -> None:
     )
     assert done.returncode == 0, done.stderr  # would fail if the module read the environment
     assert done.stdout.strip() == "UTC"
+
+
+def test_github_settings_defaults_and_errors() -> None:
+    settings = load_settings({})
+    assert settings.github_token is None
+    assert settings.github_api_url == "https://api.github.com"
+    assert settings.github_poll_minutes == 10
+    custom = load_settings(
+        {
+            "GITHUB_TOKEN": "github_pat_abc",
+            "GITHUB_API_URL": "https://ghe.corp/api/v3/",
+            "HALLWAY_GITHUB_POLL_MINUTES": "5",
+        }
+    )
+    assert custom.github_api_url == "https://ghe.corp/api/v3" and custom.github_poll_minutes == 5
+    assert "github_pat_abc" not in repr(custom)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"GITHUB_API_URL": "ftp://x", "HALLWAY_GITHUB_POLL_MINUTES": "0"})
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("GITHUB_API_URL") and problems[1].startswith(
+        "HALLWAY_GITHUB_POLL_MINUTES"
+    )
