@@ -54,6 +54,9 @@ SECTION_TITLES = {
     "announcements_authored": "announcements you wrote",
     "announcement_drafts": "unfinished announcement drafts",
     "activity_days": "days of activity counts",
+    "survey_answers": "answers to attributed surveys",
+    "surveys_created": "surveys and polls you created",
+    "survey_reminders": "survey reminders sent to you",
 }
 
 

@@ -52,6 +52,12 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("announcements", "author_id"): "set to 0",
     ("announcement_drafts", "author_id"): "deleted",
     ("activity_member_day", "user_id"): "deleted",
+    ("surveys", "author_id"): "set to 0",
+    ("survey_responses", "member_id"): "deleted, with the answers (attributed surveys)",
+    # Anonymous surveys: an HMAC of the id under a per-survey secret, never the id itself;
+    # the secret and the hash are destroyed when the survey closes.
+    ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
+    ("survey_reminders", "member_id"): "deleted",
 }
 
 
@@ -73,6 +79,9 @@ class UserData:
     announcements_authored: list[dict[str, Any]] = field(default_factory=list)
     announcement_drafts: list[dict[str, Any]] = field(default_factory=list)
     activity_days: list[dict[str, Any]] = field(default_factory=list)
+    survey_answers: list[dict[str, Any]] = field(default_factory=list)
+    surveys_created: list[dict[str, Any]] = field(default_factory=list)
+    survey_reminders: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -206,6 +215,27 @@ class PrivacyRepository:
             "ORDER BY day",
             (g, u),
         )
+        # Attributed surveys only: anonymous answers hold no member id to find.
+        data.survey_answers = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.submitted, r.submitted_at, "
+            "a.position, q.prompt, a.value FROM survey_responses r "
+            "JOIN surveys s ON s.id = r.survey_id "
+            "JOIN survey_answers a ON a.response_id = r.id "
+            "LEFT JOIN survey_questions q ON q.survey_id = r.survey_id AND q.position = a.position "
+            "WHERE r.guild_id = ? AND r.member_id = ? ORDER BY r.survey_id, a.position",
+            (g, u),
+        )
+        data.surveys_created = await self._rows(
+            "SELECT id, kind, title, status, anonymous, created_at FROM surveys "
+            "WHERE guild_id = ? AND author_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.survey_reminders = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
+            "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
+            "ORDER BY r.survey_id",
+            (g, u),
+        )
         return data
 
     # ------------------------------------------------------------------ forget
@@ -287,6 +317,22 @@ class PrivacyRepository:
             # -- activity: their per-day rows go (channel totals never held ids).
             deleted["activity_days"] = await ex(
                 "DELETE FROM activity_member_day WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            # -- surveys: attributed responses go with their answers (ON DELETE CASCADE).
+            deleted["survey_answers"] = await ex(
+                "DELETE FROM survey_answers WHERE guild_id = ? AND response_id IN "
+                "(SELECT id FROM survey_responses WHERE guild_id = ? AND member_id = ?)",
+                (g, g, u),
+            )
+            deleted["survey_responses"] = await ex(
+                "DELETE FROM survey_responses WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            deleted["survey_reminders"] = await ex(
+                "DELETE FROM survey_reminders WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            anonymised["surveys_created"] = await ex(
+                "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
             )
             deleted["index_terms"] = await self._forget_terms(g, u)
             scrubbed = await self._scrub_text(g, u)

@@ -32,6 +32,7 @@ from services.digest.render import (
     office_hours_section,
     pain_section,
     shipped_section,
+    surveys_section,
     tag_order,
 )
 from services.errors import InvalidInput
@@ -73,6 +74,10 @@ class AnnouncementsProvider(Protocol):
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
+
+
+class SurveysProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 # --------------------------------------------------------------------------- input
@@ -142,6 +147,7 @@ class DigestService:
         office_hours: OfficeHoursProvider | None = None,
         feedback: FeedbackProvider | None = None,
         announcements: AnnouncementsProvider | None = None,
+        surveys: SurveysProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._repo = repo
@@ -151,6 +157,7 @@ class DigestService:
         self.office_hours = office_hours
         self.feedback = feedback
         self.announcements = announcements
+        self.surveys = surveys
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -387,6 +394,13 @@ class DigestService:
         )
         if content is not None:
             section = content_section(content)
+            if section:
+                sections.append(section)
+        survey_figures = await self._call(
+            "surveys", self.surveys, "digest_figures", guild_id, period.start_utc, period.end_utc
+        )
+        if survey_figures is not None:
+            section = surveys_section(survey_figures)
             if section:
                 sections.append(section)
         if upcoming is not None:

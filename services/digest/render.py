@@ -330,6 +330,27 @@ def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section 
     return Section("coming_up", "🗓️ Coming up", [capped(None, lines)], news=False)
 
 
+def surveys_section(f: Any) -> Section | None:
+    """Surveys closed in the period (headline and change), and those still open."""
+    blocks = []
+    closed = []
+    for s in list(f.closed or []):
+        figure = f" — {s.headline}" if s.headline else ""
+        change = f" ({s.change})" if s.change else ""
+        closed.append(f"✅ **{clean(s.title, 80)}**{figure}{change} · {s.responses} responses")
+    if closed:
+        blocks.append(capped("**Closed:**", closed))
+    opened = []
+    for s in list(f.open or []):
+        until = f", closes {discord_timestamp(s.closes_at, 'R')}" if s.closes_at else ""
+        opened.append(f"🗳️ **{clean(s.title, 80)}** — {s.responses} responses so far{until}")
+    if opened:
+        blocks.append(capped("**Open:**", opened))
+    if not blocks:
+        return None
+    return Section("surveys", "📋 Surveys", blocks, news=bool(closed))
+
+
 def is_spike(current: int, previous: int) -> bool:
     return current >= SPIKE_MIN and current >= SPIKE_FACTOR * previous
 
