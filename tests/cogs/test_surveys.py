@@ -29,11 +29,17 @@ async def build_survey(world, *, anonymous: bool, closes: str | None = None, **e
     r = await alice.slash(g, "survey create", **options)
     assert "Draft survey" in r.response.content, r.response.content
     survey = int(r.response.content.split("**#")[1].split("**")[0])
+    on = True
     questions = [
         {"kind": "nps", "prompt": "How likely are you to recommend us?"},
         {"kind": "csat", "prompt": "How happy are you with the docs?"},
         {"kind": "scale", "prompt": "The SDK is easy to set up"},
-        {"kind": "choice", "prompt": "What do you use?", "options": "Python, Go, CLI", "multi": 1},
+        {
+            "kind": "choice",
+            "prompt": "What do you use?",
+            "options": "Python, Go, CLI",
+            "multi": on,
+        },
         {"kind": "text", "prompt": "What slowed you down?"},
     ]
     for q in questions:
