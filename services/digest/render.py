@@ -336,14 +336,19 @@ def surveys_section(f: Any) -> Section | None:
     closed = []
     for s in list(f.closed or []):
         figure = f" — {s.headline}" if s.headline else ""
+        if getattr(s, "top_answer", None):
+            figure = f" — top answer: {clean(s.top_answer, 60)}"
         change = f" ({s.change})" if s.change else ""
-        closed.append(f"✅ **{clean(s.title, 80)}**{figure}{change} · {s.responses} responses")
+        noun = "vote" if getattr(s, "kind", "survey") == "poll" else "response"
+        count = f"{s.responses} {noun}{'s' if s.responses != 1 else ''}"
+        closed.append(f"✅ **{clean(s.title, 80)}**{figure}{change} · {count}")
     if closed:
         blocks.append(capped("**Closed:**", closed))
     opened = []
     for s in list(f.open or []):
         until = f", closes {discord_timestamp(s.closes_at, 'R')}" if s.closes_at else ""
-        opened.append(f"🗳️ **{clean(s.title, 80)}** — {s.responses} responses so far{until}")
+        count = f"{s.responses} response{'s' if s.responses != 1 else ''}"
+        opened.append(f"🗳️ **{clean(s.title, 80)}** — {count} so far{until}")
     if opened:
         blocks.append(capped("**Open:**", opened))
     if not blocks:

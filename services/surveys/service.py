@@ -98,6 +98,8 @@ class SurveyLine:
     change: str | None = None
     responses: int = 0
     closes_at: datetime | None = None
+    kind: str = "survey"
+    top_answer: str | None = None  # a poll's (user text: the digest escapes it)
 
 
 @dataclass(frozen=True)
@@ -591,13 +593,17 @@ class SurveyService:
             if survey.kind == "poll":
                 counts = await self.repo.poll_counts(guild_id, survey.id)
                 questions = await self.repo.questions(guild_id, survey.id)
-                top = ""
+                top = None
                 if counts and questions and max(counts) > 0:
-                    best = counts.index(max(counts))
-                    top = f"top answer: {questions[0].options[best]}"
+                    top = questions[0].options[counts.index(max(counts))]
                 closed.append(
                     SurveyLine(
-                        survey.id, survey.title, 1, headline=top or None, responses=sum(counts)
+                        survey.id,
+                        survey.title,
+                        1,
+                        top_answer=top,
+                        responses=sum(counts),
+                        kind="poll",
                     )
                 )
                 continue
