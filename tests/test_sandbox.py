@@ -176,6 +176,13 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     digest = await services.digest.settings(guild)
     assert digest.config.stored and digest.config.enabled
     assert digest.channel_id == world.digest.id and digest.day_name == "monday"
+    # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
+    poll = await services.surveys.get(guild, 1)
+    assert (poll.kind, poll.status) == ("poll", "closed")
+    assert await services.surveys.repo.poll_counts(guild, 1) == [2, 1, 0]
+    survey = await services.surveys.draft(guild, 2)
+    assert survey.survey.status == "open" and survey.responses == 3
+    assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
 
 
 @needs_preview

@@ -205,12 +205,16 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         )
 
     @survey.command(name="close")
-    @app_commands.describe(survey="The open survey")
+    @app_commands.describe(survey="The open survey, or a poll to end early")
     @app_commands.autocomplete(survey=_survey_choices)
     @advocate_only()
     async def close(self, interaction: discord.Interaction, survey: int) -> None:
-        """Close a survey now."""
+        """Close a survey now, or end a quick poll early."""
         assert interaction.guild_id is not None
+        found = await self.service.get(interaction.guild_id, survey)
+        if found.kind == "poll":
+            await self._end_poll(interaction, survey)
+            return
         closed = await self.service.close(interaction.guild_id, survey)
         self.jobs.cancel(survey)
         await interaction.response.defer(ephemeral=True)
@@ -221,6 +225,26 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         await interaction.followup.send(
             f"✅ Survey **#{survey}** is closed.{note} See `/survey results`.", ephemeral=True
         )
+
+    async def _end_poll(self, interaction: discord.Interaction, survey_id: int) -> None:
+        assert interaction.guild_id is not None
+        poll = await self.service.open_poll(interaction.guild_id, survey_id)
+        await interaction.response.defer(ephemeral=True)
+        channel = self.bot.get_channel(poll.channel_id or 0)
+        if isinstance(channel, discord.abc.Messageable) and poll.message_id is not None:
+            try:
+                await channel.get_partial_message(poll.message_id).end_poll()  # type: ignore[attr-defined]
+            except discord.HTTPException as error:
+                # Already ended in Discord, or the message is gone: read what is there.
+                log.info("Ending poll #%s in Discord failed: %s", survey_id, error)
+        await self.jobs.read_poll(interaction.guild_id, survey_id)
+        ended = await self.service.get(interaction.guild_id, survey_id)
+        if ended.status == "closed":
+            self.bot.alarm.cancel(f"survey-poll:{survey_id}")
+            text = f"✅ Poll **#{survey_id}** has ended. See `/survey results survey:{survey_id}`."
+        else:
+            text = f"⏳ Poll **#{survey_id}** is ending; its counts show up in a minute."
+        await interaction.followup.send(text, ephemeral=True)
 
     # ------------------------------------------------------------------ results
 

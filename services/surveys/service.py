@@ -578,6 +578,15 @@ class SurveyService:
             )
         return PollDraft(await self.get(guild_id, survey_id), text, labels, multi, length)
 
+    async def open_poll(self, guild_id: int, survey_id: int) -> Survey:
+        """A running quick poll, for /survey close to end early."""
+        survey = await self.get(guild_id, survey_id)
+        if survey.kind != "poll":
+            raise Conflict(f"#{survey.id} is a survey, not a poll.")
+        if survey.status != "open":
+            raise Conflict(f"Poll #{survey.id} has already ended.")
+        return survey
+
     async def poll_posted(self, guild_id: int, survey_id: int, message_id: int, ends: datetime):
         await self.repo.set_message(guild_id, survey_id, message_id)
         await self.repo.set_closes_at(guild_id, survey_id, ends)

@@ -67,3 +67,26 @@ async def test_poll_input_is_checked_and_members_are_refused(world, bots) -> Non
     assert "question is empty" in r.response.content
     assert [m for m in g.history() if m.poll is not None] == []
     assert await bots.current.db.fetchval("SELECT count(*) FROM surveys") == 0
+
+
+async def test_close_ends_a_poll_early_and_keeps_its_counts(world, bots) -> None:
+    await make_advocates(world)
+    await world.alice.slash(
+        world.general, "survey poll", question="Tabs or spaces?", options="Tabs, Spaces"
+    )
+    message = world.general.last_message
+    await world.bob.vote(message, answer=2)
+    refused = await world.bob.slash(world.general, "survey close", survey=1)
+    assert "Only advocates" in refused.response.content
+    r = await world.alice.slash(world.general, "survey close", survey=1)
+    assert "Poll **#1** has ended" in r.response.content, r.response.content
+    assert any(req.path.endswith(f"/polls/{message.id}/expire") for req in world.env.http_requests)
+    assert await bots.current.services.surveys.repo.poll_counts(world.guild.id, 1) == [0, 1]
+    assert bots.current.alarm.names("survey-poll:") == []
+    again = await world.alice.slash(world.general, "survey close", survey=1)
+    assert "already ended" in again.response.content
+    # Quick polls are not surveys: no questions, no export, no repeat.
+    r = await world.alice.slash(world.general, "survey question", survey=1, kind="nps", prompt="?")
+    assert "quick poll" in r.response.content
+    r = await world.alice.slash(world.general, "survey export", survey=1, format="csv")
+    assert "keep only their counts" in r.response.content
