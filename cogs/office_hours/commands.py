@@ -21,6 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
+from cogs._send import SEND_ERRORS
 from cogs.office_hours.jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours.render import (
     duration_text,
@@ -92,7 +93,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
                     embed=render_board(view),
                     view=board_view(session_id) if session.status == "live" else None,
                 )
-            except discord.HTTPException as exc:
+            except SEND_ERRORS as exc:
                 log.warning("Could not update the board of session %s: %s", session_id, exc)
 
     async def take_next(self, interaction: discord.Interaction, session_id: int | None) -> None:

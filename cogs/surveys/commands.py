@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, is_advocate, require_advocate, send_ephemeral
+from cogs._send import ONCE, dm_reliably
 from cogs.surveys.jobs import SurveyJobs
 from cogs.surveys.render import card_embed, preview_text, results_embeds, sheet_text
 from cogs.surveys.views import COG_NAME, TextAnswerModal, capture_view, card_view, sheet_view
@@ -218,7 +219,7 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         closed = await self.service.close(interaction.guild_id, survey)
         self.jobs.cancel(survey)
         await interaction.response.defer(ephemeral=True)
-        await self.jobs.redraw_card(closed)
+        await self.jobs.redraw_card(closed, policy=ONCE)
         note = " Its secret key is destroyed: no answer can be linked to anyone now." * bool(
             closed.anonymous
         )
@@ -355,14 +356,13 @@ class SurveysCog(commands.Cog, name=COG_NAME):
             f"the survey **{discord.utils.escape_markdown(found.title)}** is waiting for your "
             f"answers.{link}"
         )
-        by_id = {m.id: m for m in members}
         sent = failed = 0
         for member_id in claimed:
-            try:
-                await by_id[member_id].send(text, allowed_mentions=NO_PINGS)
+            # Claimed before sending: a failed DM (closed DMs) is never retried later.
+            if await dm_reliably(self.bot, member_id, text, policy=ONCE):
                 sent += 1
-            except discord.HTTPException:
-                failed += 1  # DMs closed: claimed, so never retried (once means once)
+            else:
+                failed += 1
         parts = [f"📨 Reminded {sent} member{'s' if sent != 1 else ''}"]
         if answered:
             parts.append(f"{answered} already answered")

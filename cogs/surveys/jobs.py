@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from cogs._send import DEFAULT_POLICY, RetryPolicy, SendFailed, send_reliably
 from cogs.surveys.render import card_embed
 from cogs.surveys.views import card_view
 from services.surveys.service import SurveyService
@@ -77,7 +78,7 @@ class SurveyJobs:
 
         return job
 
-    async def redraw_card(self, survey: Survey) -> None:
+    async def redraw_card(self, survey: Survey, *, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         """Show the card as closed; a card that is gone is left alone."""
         if survey.channel_id is None or survey.message_id is None:
             await self.service.mark_card_closed(survey.guild_id, survey.id)
@@ -87,23 +88,27 @@ class SurveyJobs:
             await self.service.mark_card_closed(survey.guild_id, survey.id)
             return
         draft = await self.service.draft(survey.guild_id, survey.id)
+        message = channel.get_partial_message(survey.message_id)  # type: ignore[attr-defined]
         try:
-            message = channel.get_partial_message(survey.message_id)  # type: ignore[attr-defined]
-            await message.edit(
-                embed=card_embed(draft.survey, len(draft.questions)),
-                view=card_view(survey.id, closed=True),
+            # An edit is the same however often it lands, so a lost reply just retries.
+            await send_reliably(
+                lambda: message.edit(
+                    embed=card_embed(draft.survey, len(draft.questions)),
+                    view=card_view(survey.id, closed=True),
+                ),
+                policy=policy,
+                what=f"survey #{survey.id}'s closed card",
             )
-        except discord.NotFound:
-            pass
-        except discord.HTTPException:
-            # The close itself is saved; the card is redrawn at the next start or retry.
-            log.warning("Could not redraw survey #%s's card; retrying later", survey.id)
-            self.bot.alarm.schedule(
-                f"survey-card:{survey.id}",
-                self.bot.clock.now() + POLL_RETRY,
-                self._card_job(survey),
-            )
-            return
+        except SendFailed as failed:
+            if not isinstance(failed.error, discord.NotFound | discord.Forbidden):
+                # The close itself is saved; the card is redrawn by a later try or start.
+                log.warning("Could not redraw survey #%s's card; retrying later", survey.id)
+                self.bot.alarm.schedule(
+                    f"survey-card:{survey.id}",
+                    self.bot.clock.now() + POLL_RETRY,
+                    self._card_job(survey),
+                )
+                return
         await self.service.mark_card_closed(survey.guild_id, survey.id)
 
     def _poll_job(self, guild_id: int, survey_id: int) -> JobCallback:
