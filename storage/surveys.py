@@ -177,6 +177,21 @@ class SurveyRepository:
         )
         return changed == 1
 
+    async def undo_open(self, guild_id: int, survey_id: int) -> None:
+        """The card or poll never got posted: a survey goes back to draft, a poll goes."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "DELETE FROM surveys WHERE guild_id = ? AND id = ? AND kind = 'poll' "
+                "AND message_id IS NULL",
+                (guild_id, survey_id),
+            )
+            await self._db.execute(
+                "UPDATE surveys SET status = 'draft', channel_id = NULL, opened_at = NULL, "
+                "secret = NULL WHERE guild_id = ? AND id = ? AND status = 'open' "
+                "AND message_id IS NULL",
+                (guild_id, survey_id),
+            )
+
     async def set_message(self, guild_id: int, survey_id: int, message_id: int) -> None:
         await self._db.execute(
             "UPDATE surveys SET message_id = ? WHERE guild_id = ? AND id = ?",

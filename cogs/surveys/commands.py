@@ -87,7 +87,12 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         for label in draft.options:
             poll.add_answer(text=label)
         await interaction.response.defer(ephemeral=True)
-        message = await channel.send(poll=poll, allowed_mentions=NO_PINGS)
+        try:
+            message = await channel.send(poll=poll, allowed_mentions=NO_PINGS)
+        except BaseException:
+            # Nothing was posted: no poll is left behind waiting for counts.
+            await self.service.undo_open(interaction.guild_id, draft.survey.id)
+            raise
         ends = message.poll.expires_at if message.poll and message.poll.expires_at else None
         ends = ends or draft.survey.closes_at
         assert ends is not None
@@ -194,11 +199,16 @@ class SurveysCog(commands.Cog, name=COG_NAME):
             raise InvalidInput("Pick a text channel to post the survey in.")
         draft = await self.service.open(interaction.guild_id, survey, target.id)
         await interaction.response.defer(ephemeral=True)
-        message = await target.send(
-            embed=card_embed(draft.survey, len(draft.questions)),
-            view=card_view(survey, closed=False),
-            allowed_mentions=NO_PINGS,
-        )
+        try:
+            message = await target.send(
+                embed=card_embed(draft.survey, len(draft.questions)),
+                view=card_view(survey, closed=False),
+                allowed_mentions=NO_PINGS,
+            )
+        except BaseException:
+            # No card: the survey stays a draft that can be opened again.
+            await self.service.undo_open(interaction.guild_id, survey)
+            raise
         await self.service.set_message(interaction.guild_id, survey, message.id)
         self.jobs.schedule(draft.survey)
         await interaction.followup.send(

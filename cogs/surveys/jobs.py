@@ -133,26 +133,25 @@ class SurveyJobs:
         if not isinstance(channel, discord.abc.Messageable):
             await self.service.record_poll(guild_id, survey_id, [])
             return
+        message_id = survey.message_id
         try:
-            message = await channel.fetch_message(survey.message_id)
-        except discord.NotFound:
-            log.info("Poll #%s's message is gone; keeping no counts", survey_id)
-            await self.service.record_poll(guild_id, survey_id, [])
-            return
-        except discord.HTTPException:
-            self.bot.alarm.schedule(
-                f"survey-poll:{survey_id}", retry_at, self._poll_job(guild_id, survey_id)
+            message = await send_reliably(
+                lambda: channel.fetch_message(message_id), what=f"reading poll #{survey_id}"
             )
+        except SendFailed as failed:
+            if isinstance(failed.error, discord.NotFound):
+                log.info("Poll #%s's message is gone; keeping no counts", survey_id)
+                await self.service.record_poll(guild_id, survey_id, [])
+            else:
+                self._retry_poll(guild_id, survey_id, retry_at)
             return
         poll = message.poll
-        late = self.bot.clock.now() - survey.closes_at > POLL_GIVE_UP
         if poll is None:
             await self.service.record_poll(guild_id, survey_id, [])
             return
+        late = self.bot.clock.now() - survey.closes_at > POLL_GIVE_UP
         if not poll.is_finalised() and not late:
-            self.bot.alarm.schedule(
-                f"survey-poll:{survey_id}", retry_at, self._poll_job(guild_id, survey_id)
-            )
+            self._retry_poll(guild_id, survey_id, retry_at)
             return
         counts = [answer.vote_count for answer in sorted(poll.answers, key=lambda a: a.id)]
         await self.service.record_poll(guild_id, survey_id, counts)

@@ -236,6 +236,9 @@ class SurveyService:
             raise Conflict(f"Survey #{survey.id} was opened already.")
         return Draft(await self.get(guild_id, survey_id), questions)
 
+    async def undo_open(self, guild_id: int, survey_id: int) -> None:
+        await self.repo.undo_open(guild_id, survey_id)
+
     async def set_message(self, guild_id: int, survey_id: int, message_id: int) -> None:
         await self.repo.set_message(guild_id, survey_id, message_id)
 
