@@ -42,6 +42,8 @@ from cogs.office_hours.views import BoardButton, CardButton
 from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
 from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
+from cogs.surveys.commands import SurveysCog
+from cogs.surveys.views import DYNAMIC_ITEMS as SURVEY_ITEMS
 from config.settings import Settings, SettingsError, configure_logging, load_settings
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
@@ -57,6 +59,7 @@ from services.hallway.service import HallwayService
 from services.members import MembersService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
+from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
@@ -71,6 +74,7 @@ from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
+from storage.surveys import SurveyRepository
 
 log = logging.getLogger("hallway")
 
@@ -98,6 +102,7 @@ class Services:
     members: MembersService | None = None
     hallway: HallwayService | None = None
     github: GitHubService | None = None
+    surveys: SurveyService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -150,6 +155,7 @@ class HallwayBot(commands.Bot):
         await self.wire_announcements()
         await self.wire_members()
         await self.wire_hallway()
+        await self.wire_surveys()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -256,6 +262,29 @@ class HallwayBot(commands.Bot):
         # the database; a round more than a day late is skipped (see services/hallway).
         await cog.jobs.rebuild()
 
+    async def wire_surveys(self) -> None:
+        feedback = self.services.feedback
+
+        async def tagger(guild_id: int) -> Any:
+            # The guild's pain-point tagger (default taxonomy plus its custom tags).
+            assert feedback is not None
+            return await feedback.tags.tagger(guild_id)
+
+        service = SurveyService(
+            SurveyRepository(self.db),
+            self.services.guild_settings,
+            self.clock,
+            tagger=tagger if feedback is not None else None,
+            capture=feedback.capture_from_survey if feedback is not None else None,
+        )
+        self.services.surveys = service
+        cog = SurveysCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(*SURVEY_ITEMS)
+        # Closes and poll reads come back from the database; any whose time passed
+        # while the bot was down run now.
+        await cog.jobs.rebuild()
+
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
@@ -271,6 +300,7 @@ class HallwayBot(commands.Bot):
             feedback=FeedbackRepository(self.db),
             announcements=AnnouncementRepository(self.db),
             hallway=self.services.hallway,
+            surveys=self.services.surveys,
             before_build=recorder.flush,
         )
         # The last few seconds of counters are written on a clean shutdown.

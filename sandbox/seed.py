@@ -169,6 +169,24 @@ async def seed_week(env: Env, world: World) -> list[str]:
             ),
         )
 
+    # -- A quick poll the advocate ended early: its final counts are in /survey results.
+    async def quick_poll() -> Any:
+        done = await you.slash(
+            general,
+            "survey poll",
+            question="Which SDK should get examples first?",
+            options="Python, TypeScript, Go",
+            duration="24h",
+        )
+        poll = general.last_message
+        if poll is None or poll.poll is None:
+            raise RuntimeError(f"no poll: {_content(done)[:200]}")
+        for voter, answer in ((priya, 1), (marco, 2), (sam, 1)):
+            await voter.vote(poll, answer=answer)
+        return await you.slash(staff, "survey close", survey=1)
+
+    await step("/survey poll", quick_poll)
+
     # -- Office hours: a weekly session tomorrow evening with two questions queued.
     await step(
         "/officehours schedule",
@@ -257,6 +275,50 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda: you.slash(staff, "feedback link", item=items[0], url=SANDBOX_ISSUE),
         )
 
+    # -- An open survey with three responses, answered through its card's components.
+    async def open_survey() -> Any:
+        created = await you.slash(
+            staff,
+            "survey create",
+            title="Developer experience pulse",
+            anonymous=False,
+            closes="in 6 days",
+        )
+        match = re.search(r"survey \*\*#(\d+)\*\*", _content(created))
+        if match is None:
+            raise RuntimeError(f"unexpected reply: {_content(created)[:200]}")
+        survey = int(match.group(1))
+        for kind, prompt, options in (
+            ("nps", "How likely are you to recommend our API to a friend?", None),
+            ("choice", "Which SDK do you use most?", "Python, TypeScript, Go, None"),
+            ("text", "What slowed you down this month?", None),
+        ):
+            extra = {"options": options} if options else {}
+            await you.slash(
+                staff, "survey question", survey=survey, kind=kind, prompt=prompt, **extra
+            )
+        await you.slash(staff, "survey open", survey=survey, channel=general)
+        card = general.last_message
+        for actor, score, sdk, text in (
+            (priya, "9", "0", "The OAuth token refresh docs are confusing"),
+            (marco, "7", "1", "Setting up webhooks locally took an afternoon"),
+            (sam, "4", "2", "Rate limits on the search API are too low"),
+        ):
+            sheet = await actor.click(card, custom_id=f"hallway:survey:take:{survey}")
+            message = sheet.response.message
+            for position, value in ((1, score), (2, sdk)):
+                chosen = await actor.select(
+                    message, [value], custom_id=f"hallway:survey:ans:{survey}:{position}"
+                )
+                message = chosen.response.message or message
+            shown = await actor.click(message, custom_id=f"hallway:survey:write:{survey}:3")
+            written = await actor.submit_modal(shown, {"answer": text})
+            message = written.response.message or message
+            await actor.click(message, custom_id=f"hallway:survey:submit:{survey}:3")
+        return created
+
+    await step("/survey create, question, open and three answers", open_survey)
+
     # -- Announcements and the weekly digest.
     await step("/announce schedule", schedule_announcement)
     await step(
@@ -319,12 +381,14 @@ own machine: no token, and nothing leaves 127.0.0.1.
 • You are **You (advocate)**. Pick **priya**, **marco** or **sam** under *Viewing as* to be a \
 developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
-feedback items with tags and votes, an announcement {announcement}, a Monday digest, and a \
-first hallway-track round (private 1:1 threads in {hallway}). The advocate's commands that \
-did it are in {staff}. #1 links to a GitHub issue (Hallway follows such links when it has a \
-GitHub token; the sandbox has none).
+feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
+first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
+answers and a quick poll that has ended. The advocate's commands that did it are in {staff}. \
+#1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
+sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list`, `/digest preview`, `/hallway status` or `/me show`.
+`/announce list`, `/digest preview`, `/hallway status`, `/me show` or \
+`/survey results survey:2` (the poll is #1).
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
 announcements and the digest fire. It is now {now}.
 • `/sandbox show channel:office-hours` looks at another channel ({announcements}, {digest}, \

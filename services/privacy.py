@@ -59,6 +59,9 @@ SECTION_TITLES = {
     "hallway_never_list": "people on your hallway never list",
     "hallway_groups": "hallway groups you were in",
     "hallway_sat_out": "hallway rounds you sat out",
+    "survey_answers": "answers to attributed surveys",
+    "surveys_created": "surveys and polls you created",
+    "survey_reminders": "survey reminders sent to you",
 }
 
 

@@ -60,6 +60,12 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("hallway_never", "other_user_id"): "deleted",
     ("hallway_group_members", "user_id"): "set to 0, answer cleared (partners see a former member)",
     ("hallway_sitouts", "user_id"): "deleted",
+    ("surveys", "author_id"): "set to 0",
+    ("survey_responses", "member_id"): "deleted, with the answers (attributed surveys)",
+    # Anonymous surveys: an HMAC of the id under a per-survey secret, never the id itself;
+    # the secret and the hash are destroyed when the survey closes.
+    ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
+    ("survey_reminders", "member_id"): "deleted",
 }
 
 
@@ -86,6 +92,9 @@ class UserData:
     hallway_never_list: list[dict[str, Any]] = field(default_factory=list)
     hallway_groups: list[dict[str, Any]] = field(default_factory=list)
     hallway_sat_out: list[dict[str, Any]] = field(default_factory=list)
+    survey_answers: list[dict[str, Any]] = field(default_factory=list)
+    surveys_created: list[dict[str, Any]] = field(default_factory=list)
+    survey_reminders: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -249,6 +258,27 @@ class PrivacyRepository:
             "WHERE s.guild_id = ? AND s.user_id = ? ORDER BY r.number",
             (g, u),
         )
+        # Attributed surveys only: anonymous answers hold no member id to find.
+        data.survey_answers = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.submitted, r.submitted_at, "
+            "a.position, q.prompt, a.value FROM survey_responses r "
+            "JOIN surveys s ON s.id = r.survey_id "
+            "JOIN survey_answers a ON a.response_id = r.id "
+            "LEFT JOIN survey_questions q ON q.survey_id = r.survey_id AND q.position = a.position "
+            "WHERE r.guild_id = ? AND r.member_id = ? ORDER BY r.survey_id, a.position",
+            (g, u),
+        )
+        data.surveys_created = await self._rows(
+            "SELECT id, kind, title, status, anonymous, created_at FROM surveys "
+            "WHERE guild_id = ? AND author_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.survey_reminders = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
+            "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
+            "ORDER BY r.survey_id",
+            (g, u),
+        )
         return data
 
     # ------------------------------------------------------------------ forget
@@ -357,6 +387,22 @@ class PrivacyRepository:
             anonymised["hallway_groups"] = await ex(
                 "UPDATE hallway_group_members SET user_id = ?, answer = NULL, answered_at = NULL "
                 "WHERE guild_id = ? AND user_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
+            # -- surveys: attributed responses go with their answers (ON DELETE CASCADE).
+            deleted["survey_answers"] = await ex(
+                "DELETE FROM survey_answers WHERE guild_id = ? AND response_id IN "
+                "(SELECT id FROM survey_responses WHERE guild_id = ? AND member_id = ?)",
+                (g, g, u),
+            )
+            deleted["survey_responses"] = await ex(
+                "DELETE FROM survey_responses WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            deleted["survey_reminders"] = await ex(
+                "DELETE FROM survey_reminders WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            anonymised["surveys_created"] = await ex(
+                "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",
                 (FORGOTTEN_ID, g, u),
             )
             deleted["index_terms"] = await self._forget_terms(g, u)

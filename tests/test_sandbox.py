@@ -207,6 +207,13 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     stats = await hallway.stats(world.guild.id)
     assert (stats.pool, stats.rounds, stats.groups) == (4, 1, 2)
     assert sorted(len(t._channel.thread_members) for t in world.hallway.threads) == [3, 3]
+    # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
+    poll = await services.surveys.get(guild, 1)
+    assert (poll.kind, poll.status) == ("poll", "closed")
+    assert await services.surveys.repo.poll_counts(guild, 1) == [2, 1, 0]
+    survey = await services.surveys.draft(guild, 2)
+    assert survey.survey.status == "open" and survey.responses == 3
+    assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
 
 
 async def test_the_preview_listens_on_loopback_only(running: Sandbox, http) -> None:

@@ -33,6 +33,7 @@ from services.digest.render import (
     office_hours_section,
     pain_section,
     shipped_section,
+    surveys_section,
     tag_order,
 )
 from services.errors import InvalidInput
@@ -78,6 +79,10 @@ class AnnouncementsProvider(Protocol):
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
+
+
+class SurveysProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 # --------------------------------------------------------------------------- input
@@ -148,6 +153,7 @@ class DigestService:
         feedback: FeedbackProvider | None = None,
         announcements: AnnouncementsProvider | None = None,
         hallway: HallwayProvider | None = None,
+        surveys: SurveysProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._repo = repo
@@ -158,6 +164,7 @@ class DigestService:
         self.feedback = feedback
         self.announcements = announcements
         self.hallway = hallway
+        self.surveys = surveys
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -401,6 +408,13 @@ class DigestService:
         )
         if hallway is not None:
             section = hallway_section(hallway)
+            if section:
+                sections.append(section)
+        survey_figures = await self._call(
+            "surveys", self.surveys, "digest_figures", guild_id, period.start_utc, period.end_utc
+        )
+        if survey_figures is not None:
+            section = surveys_section(survey_figures)
             if section:
                 sections.append(section)
         if upcoming is not None:

@@ -344,6 +344,32 @@ def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section 
     return Section("coming_up", "🗓️ Coming up", [capped(None, lines)], news=False)
 
 
+def surveys_section(f: Any) -> Section | None:
+    """Surveys closed in the period (headline and change), and those still open."""
+    blocks = []
+    closed = []
+    for s in list(f.closed or []):
+        figure = f" — {s.headline}" if s.headline else ""
+        if getattr(s, "top_answer", None):
+            figure = f" — top answer: {clean(s.top_answer, 60)}"
+        change = f" ({s.change})" if s.change else ""
+        noun = "vote" if getattr(s, "kind", "survey") == "poll" else "response"
+        count = f"{s.responses} {noun}{'s' if s.responses != 1 else ''}"
+        closed.append(f"✅ **{clean(s.title, 80)}**{figure}{change} · {count}")
+    if closed:
+        blocks.append(capped("**Closed:**", closed))
+    opened = []
+    for s in list(f.open or []):
+        until = f", closes {discord_timestamp(s.closes_at, 'R')}" if s.closes_at else ""
+        count = f"{s.responses} response{'s' if s.responses != 1 else ''}"
+        opened.append(f"🗳️ **{clean(s.title, 80)}** — {count} so far{until}")
+    if opened:
+        blocks.append(capped("**Open:**", opened))
+    if not blocks:
+        return None
+    return Section("surveys", "📋 Surveys", blocks, news=bool(closed))
+
+
 def is_spike(current: int, previous: int) -> bool:
     return current >= SPIKE_MIN and current >= SPIKE_FACTOR * previous
 

@@ -23,6 +23,7 @@ from storage.privacy import (
     USER_ID_COLUMNS,
     PrivacyRepository,
 )
+from storage.surveys import NewSurvey, SurveyRepository
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 G, OTHER_G = 1456074443980800010, 1456074443980800099
@@ -103,6 +104,20 @@ def announcement(guild_id: int, author: int, body: str) -> NewAnnouncement:
     )
 
 
+def survey(guild_id: int, author: int, title: str) -> NewSurvey:
+    return NewSurvey(
+        guild_id=guild_id,
+        kind="survey",
+        title=title,
+        anonymous=False,
+        public_results=False,
+        closes_at=None,
+        zone="UTC",
+        author_id=author,
+        created_at=T0,
+    )
+
+
 async def seed(db: Database, guild_id: int) -> dict[str, int]:
     """ME in every role a member can have, YOU and HOST beside them."""
     oh = OfficeHoursRepository(db)
@@ -167,6 +182,18 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         [(ME, "odd pool", True)],
         T0,
     )
+    # Surveys: I created one; I answered and was reminded about an attributed one of yours.
+    surveys = SurveyRepository(db)
+    await surveys.create(survey(guild_id, ME, f"Mine, ask <@{ME}>"))
+    yours_survey = await surveys.create(survey(guild_id, YOU, "Pulse"))
+    await surveys.add_question(guild_id, yours_survey, "nps", "Recommend?", [], False, limit=10)
+    await surveys.mark_open(guild_id, yours_survey, channel_id=700, opened_at=T0, secret=None)
+    for who in (ME, YOU):
+        await surveys.save_answer(
+            guild_id, yours_survey, 1, 9, member_id=who, member_hash=None, now=T0
+        )
+        await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
+    await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
     return {
         "reported": reported,
         "captured": captured,
