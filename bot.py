@@ -29,14 +29,21 @@ from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
+from cogs.feedback.views import COG_NAME as FEEDBACK_COG
 from cogs.feedback.views import DYNAMIC_ITEMS as FEEDBACK_ITEMS
 from cogs.feedback.views import capture_view
+from cogs.github import tell_advocates
+from cogs.hallway.commands import HallwayCog
+from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
+from cogs.me import MeCog
 from cogs.office_hours.commands import OfficeHoursCog
 from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from cogs.office_hours.views import BoardButton, CardButton
 from cogs.privacy import DYNAMIC_ITEMS as PRIVACY_ITEMS
 from cogs.privacy import PrivacyCog
 from cogs.setup import SetupCog
+from cogs.surveys.commands import SurveysCog
+from cogs.surveys.views import DYNAMIC_ITEMS as SURVEY_ITEMS
 from config.settings import Settings, SettingsError, configure_logging, load_settings
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
@@ -45,9 +52,14 @@ from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
 from services.feedback.tags import FeedbackTags
+from services.github.client import GitHubClient
+from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
+from services.hallway.service import HallwayService
+from services.members import MembersService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
+from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
@@ -56,9 +68,13 @@ from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
 from storage.feedback.tags import FeedbackTagRepository
+from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
+from storage.hallway import HallwayRepository
+from storage.members import MemberSettingsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
+from storage.surveys import SurveyRepository
 
 log = logging.getLogger("hallway")
 
@@ -83,6 +99,10 @@ class Services:
     announcement_delivery: DeliveryService | None = None
     digest: DigestService | None = None
     privacy: PrivacyService | None = None
+    members: MembersService | None = None
+    hallway: HallwayService | None = None
+    github: GitHubService | None = None
+    surveys: SurveyService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -104,6 +124,7 @@ class HallwayBot(commands.Bot):
         self.synced_commands = False
         self.before_db_close: list[Callable[[], Awaitable[Any]]] = []
         self.activity_recorder: ActivityRecorder | None = None
+        self.github_client: GitHubClient | None = None
 
     @property
     def services(self) -> Services:
@@ -130,7 +151,11 @@ class HallwayBot(commands.Bot):
         await self.add_cog(SetupCog(self.services.guild_settings))
         await self.wire_office_hours()
         await self.wire_feedback()
+        await self.wire_github()
         await self.wire_announcements()
+        await self.wire_members()
+        await self.wire_hallway()
+        await self.wire_surveys()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -168,6 +193,27 @@ class HallwayBot(commands.Bot):
         await self.add_cog(FeedbackCog(self, service))
         self.add_dynamic_items(*FEEDBACK_ITEMS)
 
+    async def wire_github(self) -> None:
+        feedback = self.services.feedback
+        assert feedback is not None
+        client = build_github_client(self.settings, self.clock)
+        self.github_client = client
+        service = build_github_service(self.settings, self.db, client, self.clock, feedback)
+        self.services.github = service
+        cog = self.get_cog(FEEDBACK_COG)
+        assert isinstance(cog, FeedbackCog)
+        # The seams: /feedback's GitHub commands call the service, and the poll's status
+        # changes go through feedback's own status path.
+        cog.github = service
+        service.apply_status = cog.apply_status
+
+        async def notice(guild_id: int, channel_id: int | None, text: str) -> None:
+            await tell_advocates(self, guild_id, channel_id, text)
+
+        service.tell_advocates = notice
+        # The next poll comes from the database; one missed while offline runs at once.
+        await service.start(self.alarm)
+
     async def wire_announcements(self) -> None:
         def server_name(guild_id: int) -> str:
             guild = self.get_guild(guild_id)
@@ -189,6 +235,54 @@ class HallwayBot(commands.Bot):
         await self.add_cog(AnnouncementsCog(service, delivery, delivery_service))
         await delivery.rebuild_jobs()
 
+    async def wire_members(self) -> None:
+        service = MembersService(MemberSettingsRepository(self.db), self.clock)
+        self.services.members = service
+        await self.add_cog(MeCog(service))
+
+    async def wire_hallway(self) -> None:
+        members = self.services.members
+        assert members is not None
+        service = HallwayService(
+            HallwayRepository(self.db),
+            self.clock,
+            zone_of=members.zone_of,
+            zones=members.zones,
+            set_zone=members.set_zone,
+            guild_zone=self.services.guild_settings.zone_name,
+        )
+        self.services.hallway = service
+        members.add_about("Hallway track", service.about)
+        cog = HallwayCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(*HALLWAY_ITEMS)
+        # Scheduled rounds, rounds a restart interrupted, and follow-ups come back from
+        # the database; a round more than a day late is skipped (see services/hallway).
+        await cog.jobs.rebuild()
+
+    async def wire_surveys(self) -> None:
+        feedback = self.services.feedback
+
+        async def tagger(guild_id: int) -> Any:
+            # The guild's pain-point tagger (default taxonomy plus its custom tags).
+            assert feedback is not None
+            return await feedback.tags.tagger(guild_id)
+
+        service = SurveyService(
+            SurveyRepository(self.db),
+            self.services.guild_settings,
+            self.clock,
+            tagger=tagger if feedback is not None else None,
+            capture=feedback.capture_from_survey if feedback is not None else None,
+        )
+        self.services.surveys = service
+        cog = SurveysCog(self, service)
+        await self.add_cog(cog)
+        self.add_dynamic_items(*SURVEY_ITEMS)
+        # Closes and poll reads come back from the database; any whose time passed
+        # while the bot was down run now.
+        await cog.jobs.rebuild()
+
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
@@ -203,6 +297,8 @@ class HallwayBot(commands.Bot):
             office_hours=OfficeHoursRepository(self.db),
             feedback=FeedbackRepository(self.db),
             announcements=AnnouncementRepository(self.db),
+            hallway=self.services.hallway,
+            surveys=self.services.surveys,
             before_build=recorder.flush,
         )
         # The last few seconds of counters are written on a clean shutdown.
@@ -222,11 +318,19 @@ class HallwayBot(commands.Bot):
             for hook in self.before_db_close:
                 await hook()
 
+        recorder = self.activity_recorder
+
+        def after_forget(guild_id: int, user_id: int) -> None:
+            feedback.index.forget_counts(guild_id)
+            if recorder is not None:
+                # The Erase button's own click may be counted while the erase runs.
+                recorder.forget_pending(guild_id, user_id)
+
         service = PrivacyService(
             PrivacyRepository(self.db),
             self.clock,
             before_read=queued_writes,
-            after_forget=feedback.index.forget_counts,
+            after_forget=after_forget,
         )
         self.services.privacy = service
         office_hours = self.get_cog(OFFICE_HOURS_COG)
@@ -261,6 +365,8 @@ class HallwayBot(commands.Bot):
 
     async def close(self) -> None:
         await self.alarm.stop()
+        if self.github_client is not None:
+            await self.github_client.close()
         if self.db.is_open:
             # Features with buffered writes (activity counters) flush them here.
             for hook in self.before_db_close:
@@ -275,6 +381,31 @@ class HallwayBot(commands.Bot):
 def present_capture(result: CaptureResult) -> tuple[str, discord.ui.View | None]:
     """Feedback's capture reply, the seam office hours' Convert to feedback answers through."""
     return capture_reply(result), capture_view(result)
+
+
+def build_github_client(settings: Settings, clock: Clock) -> GitHubClient | None:
+    if not settings.github_token:
+        return None
+    return GitHubClient(settings.github_token, settings.github_api_url, clock)
+
+
+def build_github_service(
+    settings: Settings,
+    db: Database,
+    client: GitHubClient | None,
+    clock: Clock,
+    feedback: FeedbackService,
+) -> GitHubService:
+    return GitHubService(
+        GitHubRepository(db),
+        client,
+        clock,
+        api_url=settings.github_api_url,
+        poll_minutes=settings.github_poll_minutes,
+        card=feedback.card,
+        item=feedback.item,
+        set_link=feedback.link,
+    )
 
 
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> HallwayBot:
@@ -295,8 +426,34 @@ async def check(settings: Settings) -> list[str]:
         await db.close()
     if result != ["ok"]:
         return [f"integrity_check failed for {settings.database}: {'; '.join(result[:5])}"]
-    print(f"OK: settings valid; {settings.database} at schema version {version}; integrity ok")
+    github = ""
+    if settings.github_token:
+        problems = await check_github(settings)
+        if problems:
+            return problems
+        github = f"; GitHub token accepted by {settings.github_api_url}"
+    print(
+        f"OK: settings valid; {settings.database} at schema version {version}; integrity ok{github}"
+    )
     return []
+
+
+async def check_github(settings: Settings) -> list[str]:
+    """The token against GitHub and every server's repository; a pass resumes a paused poll."""
+    clock = SystemClock()
+    client = build_github_client(settings, clock)
+    db = Database(settings.database)
+    try:
+        await db.open()
+        items = FeedbackRepository(db)
+        feedback = FeedbackService(
+            items, clock, tags=FeedbackTags(FeedbackTagRepository(db), items, clock)
+        )
+        return await build_github_service(settings, db, client, clock, feedback).check()
+    finally:
+        if client is not None:
+            await client.close()
+        await db.close()
 
 
 async def serve(settings: Settings) -> None:
@@ -425,7 +582,10 @@ def tag_stdin() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python bot.py", description="Hallway, a Discord bot for developer-relations teams."
+        prog="python bot.py",
+        usage="%(prog)s [options] [COMMAND [ARGS ...]]",
+        description="Hallway, a Discord bot for developer-relations teams. With no command "
+        "and no --check or --sandbox, it runs the bot (DISCORD_TOKEN from .env).",
     )
     parser.add_argument(
         "--check", action="store_true", help="validate settings and database, then exit"
@@ -437,7 +597,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, help="with --sandbox: the loopback port to serve on")
     parser.add_argument("--database", help="with --sandbox: keep the sandbox in this database file")
-    commands_ = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_ = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        title="commands (optional; leave out to run the bot)",
+        required=False,
+    )
     commands_.add_parser("tag", help="tag stdin, one text per line, printing JSON lines")
     similar_cmd = commands_.add_parser(
         "similar",
@@ -471,7 +636,10 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
         environ = dict(os.environ)
     try:
         settings = load_settings(environ)
-        configure_logging(settings.log_level)
+        # --check answers in one line: the migrations' INFO lines belong in the running
+        # bot's log (.env.example sets INFO), so only DEBUG shows them here.
+        quiet = args.check and settings.log_level != "DEBUG"
+        configure_logging("WARNING" if quiet else settings.log_level)
         if args.command == "tag":
             tag_stdin()
             problems = []

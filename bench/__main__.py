@@ -27,6 +27,7 @@ BENCHMARKS = {
     "commands": "bench.commands",
     "ask_growth": "bench.ask_growth",
     "memory": "bench.memory",
+    "hallway": "bench.hallway",
 }
 
 

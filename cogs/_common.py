@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +27,16 @@ ADVOCATE_NEEDED = (
     "(see `/setup show`) or the Manage Server permission."
 )
 GUILD_ONLY = "This command only works in a server, not in DMs."
+
+# Discord shows mentions as names in embed descriptions and field values only; in a title,
+# field name or footer they stay raw `<@123>` ids, so text going there loses them.
+_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+_MENTION_WORD = {"@": "@member", "@!": "@member", "@&": "@role", "#": "#channel"}
+
+
+def embed_label(text: str) -> str:
+    """Text for an embed title, field name or footer, with mentions made plain words."""
+    return _MENTION.sub(lambda m: _MENTION_WORD[m.group(1)], text)
 
 
 class Refusal(app_commands.CheckFailure):
@@ -135,6 +146,11 @@ def _user_message(error: BaseException) -> str | None:
             "Ask a server admin to check my role."
         )
     return None
+
+
+def is_user_error(error: BaseException) -> bool:
+    """True for the errors Hallway answers with a friendly reply (not a crash)."""
+    return _user_message(error) is not None
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:

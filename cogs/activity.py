@@ -1,4 +1,5 @@
-"""Counts activity for community health: who posted where and when, never what."""
+"""Counts activity for community health: who posted, used Hallway, reacted or joined a
+voice or stage channel, where and when; never what was said."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ FLUSH_SECONDS = 5.0
 
 # Replies count as messages; joins, pins, thread-created notices and the like don't.
 _COUNTED = (discord.MessageType.default, discord.MessageType.reply)
+_ACTIONS = (
+    discord.InteractionType.application_command,
+    discord.InteractionType.component,
+    discord.InteractionType.modal_submit,
+)
 
 
 class ActivityCog(commands.Cog):
@@ -47,6 +53,33 @@ class ActivityCog(commands.Cog):
         # Threads count under their parent, so a busy channel's threads add up to it.
         channel_id = getattr(channel, "parent_id", None) or channel.id
         self.recorder.message(message.guild.id, channel_id, message.author.id)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Using Hallway is activity: commands, buttons and forms. Autocomplete is just typing.
+        if interaction.guild_id is None or interaction.user.bot:
+            return
+        if interaction.type not in _ACTIONS:
+            return
+        self.recorder.interaction(interaction.guild_id, interaction.user.id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None or (payload.member is not None and payload.member.bot):
+            return
+        self.recorder.reaction(payload.guild_id, payload.user_id)
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        # Joining a voice or stage channel (office hours on stage, a call) is being there;
+        # muting or moving within the same channel is not a new join.
+        if member.bot or after.channel is None:
+            return
+        if before.channel is not None and before.channel.id == after.channel.id:
+            return
+        self.recorder.voice_joined(member.guild.id, member.id)
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -13,11 +13,24 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, send_ephemeral
-from services.digest.build import DigestService, DigestSettings, ScheduledRun, Wait
+from cogs._send import (
+    DEFAULT_POLICY,
+    NETWORK_ERRORS,
+    ONCE,
+    SEND_ERRORS,
+    RetryPolicy,
+    SendFailed,
+    describe,
+    find_recent,
+    send_reliably,
+    tell_advocates,
+)
+from services.digest.build import RETRY_AFTER, DigestService, DigestSettings, ScheduledRun, Wait
 from services.digest.render import CHART_FILENAME, Digest
 from services.errors import Conflict, InvalidInput
 from services.time.timefmt import both
 from services.time.timezones import suggest_zones
+from storage.digest import DigestRun
 
 if TYPE_CHECKING:
     from bot import HallwayBot
@@ -28,6 +41,7 @@ Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 COLOUR = discord.Colour(0x5B8DEF)
 # How far back to look for a digest an earlier process sent but didn't record.
 RECOVERY_HISTORY = 50
+RETRY_AFTER_TEXT = f"{int(RETRY_AFTER.total_seconds() // 60)} minutes"
 
 
 def job_name(guild_id: int) -> str:
@@ -101,6 +115,8 @@ class DigestCog(commands.Cog):
     def __init__(self, bot: HallwayBot, service: DigestService) -> None:
         self.bot = bot
         self.service = service
+        # Weeks whose failure the advocates were told about (a notice per week, not per retry).
+        self._told: set[tuple[int, date]] = set()
 
     # ------------------------------------------------------------------ schedule
 
@@ -139,7 +155,7 @@ class DigestCog(commands.Cog):
         return None
 
     async def _deliver_scheduled(self, scheduled: ScheduledRun) -> bool:
-        """Post one claimed week. False means it failed and the claim was released."""
+        """Post one claimed week. False means it failed; the alarm tries again later."""
         run = scheduled.run
         settings = await self.service.settings(run.guild_id)
         channel = self._digest_channel(run.guild_id, settings.channel_id)
@@ -161,28 +177,48 @@ class DigestCog(commands.Cog):
             await self.service.finish_skipped(run)
             return True
         try:
-            message = await self._send(channel, digest)
-        except discord.HTTPException as error:
-            log.warning("Could not post the digest in channel %s: %s", channel.id, error)
-            await self.service.release(run)
+            message = await send_reliably(
+                lambda: self._send(channel, digest),
+                find_sent=lambda: self._find_sent(channel, digest.marker),
+                what=f"digest for guild {run.guild_id}",
+            )
+        except SendFailed as failed:
+            log.warning("Could not post the digest in channel %s: %r", channel.id, failed.error)
+            if not failed.lost:
+                await self.service.release(run)
+            # else the claim stays: the retry is then "recovering" and looks for the post
+            # a lost reply may have made before it sends.
+            await self._tell_failed(run, channel, failed)
             return False
         await self.service.finish_posted(run, channel.id, message.id)
         if settings.config.pin:
-            await self._pin(run.guild_id, message)
+            await self._pin(run.guild_id, message, DEFAULT_POLICY)
         return True
 
     async def _find_sent(
         self, channel: discord.TextChannel | discord.Thread, marker: str
     ) -> discord.Message | None:
-        me = self.bot.user
-        try:
-            async for message in channel.history(limit=RECOVERY_HISTORY):
-                mine = me is not None and message.author.id == me.id
-                if mine and any(e.footer and e.footer.text == marker for e in message.embeds):
-                    return message
-        except discord.HTTPException:
-            log.warning("Could not read channel %s to recover a digest", channel.id)
-        return None
+        return await find_recent(
+            self.bot,
+            channel,
+            lambda m: any(e.footer and e.footer.text == marker for e in m.embeds),
+            limit=RECOVERY_HISTORY,
+        )
+
+    async def _tell_failed(
+        self, run: DigestRun, channel: discord.TextChannel | discord.Thread, failed: SendFailed
+    ) -> None:
+        """Tell the advocates once per week (not at every retry) that the digest is stuck."""
+        key = (run.guild_id, run.week_start)
+        if key in self._told:
+            return
+        self._told.add(key)
+        await tell_advocates(
+            self.bot,
+            run.guild_id,
+            f"⚠️ I couldn't post the weekly digest in {channel.mention} ({describe(failed)}). "
+            f"I'll try again every {RETRY_AFTER_TEXT} for a day; check that I can post there.",
+        )
 
     async def _send(self, channel: discord.abc.Messageable, digest: Digest) -> discord.Message:
         files = chart_files(digest)
@@ -193,13 +229,19 @@ class DigestCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    async def _pin(self, guild_id: int, message: discord.Message) -> None:
+    async def _pin(
+        self, guild_id: int, message: discord.Message, policy: RetryPolicy = ONCE
+    ) -> None:
         """Pin the new digest, then unpin the one pinned before it."""
         previous = (await self.service.settings(guild_id)).config
         try:
-            await message.pin(reason="Hallway weekly digest")
-        except discord.HTTPException as error:
-            log.warning("Could not pin the digest %s: %s", message.id, error)
+            await send_reliably(
+                lambda: message.pin(reason="Hallway weekly digest"),
+                policy=policy,
+                what=f"pinning digest {message.id}",
+            )
+        except SendFailed as failed:
+            log.warning("Could not pin the digest %s: %r", message.id, failed.error)
             return
         await self.service.record_pinned(guild_id, message.channel.id, message.id)
         if previous.pinned_message_id and previous.pinned_message_id != message.id:
@@ -210,7 +252,7 @@ class DigestCog(commands.Cog):
                 await old_channel.get_partial_message(previous.pinned_message_id).unpin(
                     reason="Hallway: a newer digest is pinned"
                 )
-            except discord.HTTPException as error:
+            except SEND_ERRORS as error:
                 # Already unpinned or deleted by someone: nothing left to do.
                 log.info("Could not unpin the previous digest: %s", error)
 
@@ -310,6 +352,12 @@ class DigestCog(commands.Cog):
             message = await self._send(channel, digest)
         except discord.Forbidden:
             raise  # the tree's handler names the missing permission
+        except NETWORK_ERRORS as error:
+            # The reply was lost, so the post may be there: don't invite a blind retry.
+            raise Conflict(
+                "I lost the connection to Discord while posting, so I can't tell whether the "
+                f"digest went out. Check {channel.mention} before trying `/digest post` again."
+            ) from error
         except discord.HTTPException as error:
             # A Discord outage is not a bug here: say so, and that nothing was posted.
             raise Conflict(

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, find_cog, guarded, send_ephemeral
+from services.plural import plural
 from services.privacy import (
     CONFIRM_SECONDS,
     FORMER_MEMBER,
@@ -45,8 +46,8 @@ def render_retention(info: RetentionInfo) -> str:
         else "No prune has run yet; it runs daily just after midnight UTC."
     )
     return (
-        f"Hallway keeps activity counts for **{info.days} days** in this server, then deletes "
-        f"them. {last}"
+        f"Hallway keeps activity counts for **{plural(info.days, 'day')}** in this server, "
+        f"then deletes them. {last}"
     )
 
 

@@ -15,7 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import send_ephemeral
-from services.errors import Conflict
+from services.errors import Conflict, InvalidInput
+from services.plural import plural
 from services.time.clock import Clock
 from services.time.timefmt import discord_timestamp
 
@@ -28,9 +29,11 @@ BUSY = "The sandbox is still busy with your last /sandbox command; try again in 
 class SandboxControls(Protocol):
     """What the sandbox driver does once the interaction is answered; False while busy."""
 
-    def advance(self, seconds: float) -> bool: ...
+    def advance(self, seconds: float, channel_id: int | None = None) -> bool: ...
 
     def show(self, channel_id: int) -> bool: ...
+
+    def places(self, user_id: int) -> list[tuple[int, str]]: ...
 
 
 class SandboxCog(commands.Cog):
@@ -50,24 +53,59 @@ class SandboxCog(commands.Cog):
         self, interaction: discord.Interaction, hours: app_commands.Range[int, 1, MAX_HOURS]
     ) -> None:
         """Move the sandbox's clock forward so reminders, posts and digests fire."""
-        if not self.controls.advance(hours * 3600):
+        if not self.controls.advance(hours * 3600, interaction.channel_id):
             raise Conflict(BUSY)
         now = self.clock.now()
         target = now + timedelta(hours=hours)
         await send_ephemeral(
             interaction,
-            f"⏩ Moving the clock {hours} hour(s) forward, from "
-            f"{discord_timestamp(now, 'f')} to {discord_timestamp(target, 'f')}. "
-            "Everything due in between happens now.",
+            f"🕐 It is {discord_timestamp(now, 'F')}. ⏩ Moving the clock "
+            f"{plural(hours, 'hour')} forward, to {discord_timestamp(target, 'F')}: everything "
+            "due in between happens now, and a note here says the time when it's done.",
         )
 
     @sandbox.command(name="show")
-    @app_commands.describe(channel="The channel to look at")
-    async def show(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        """Switch the browser view to another channel, e.g. #office-hours or #digest."""
-        if not self.controls.show(channel.id):
+    @app_commands.describe(channel="A channel, thread or forum post: start typing its name")
+    async def show(self, interaction: discord.Interaction, channel: str) -> None:
+        """Switch the browser view to another channel or thread, e.g. #office-hours or #digest."""
+        places = self.controls.places(interaction.user.id)
+        found = match_place(places, channel)
+        if found is None:
+            names = ", ".join(label for _, label in places if " › " not in label)
+            raise InvalidInput(
+                f"There's no channel or thread called `{channel[:60]}` that you can see. "
+                f"Pick one from the list, e.g. {names}."
+            )
+        if not self.controls.show(found[0]):
             raise Conflict(BUSY)
         await send_ephemeral(
             interaction,
-            f"👀 Switching to {channel.mention}. `/sandbox show` brings you back to any channel.",
+            f"👀 Switching to <#{found[0]}>. `/sandbox show` takes you to any channel or thread.",
         )
+
+    @show.autocomplete("channel")
+    async def show_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        key = current.strip().lstrip("#").lower()
+        places = self.controls.places(interaction.user.id)
+        return [
+            app_commands.Choice(name=label[:100], value=str(place_id))
+            for place_id, label in places
+            if key in label.lower()
+        ][:25]
+
+
+def match_place(places: list[tuple[int, str]], wanted: str) -> tuple[int, str] | None:
+    """The place an id, a `#name` or the start of a name picks; None if none or several."""
+    text = wanted.strip()
+    if text.startswith("<#") and text.endswith(">"):
+        text = text[2:-1]
+    if text.isdigit():
+        return next((p for p in places if p[0] == int(text)), None)
+    key = text.lstrip("#").lower()
+    exact = [p for p in places if p[1].lstrip("#").lower() == key]
+    if len(exact) == 1:
+        return exact[0]
+    partial = [p for p in places if key and key in p[1].lower()]
+    return partial[0] if len(partial) == 1 else None

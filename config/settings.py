@@ -10,9 +10,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
 
 
 class SettingsError(Exception):
@@ -30,14 +32,20 @@ class Settings:
     dev_guild_id: int | None
     log_level: str
     timezone: str
+    github_token: str | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_poll_minutes: int = 10
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
         token = "set" if self.token else "missing"
+        github = "set" if self.github_token else "missing"
         return (
             f"Settings(token={token}, database={str(self.database)!r}, "
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
-            f"timezone={self.timezone!r})"
+            f"timezone={self.timezone!r}, github_token={github}, "
+            f"github_api_url={self.github_api_url!r}, "
+            f"github_poll_minutes={self.github_poll_minutes})"
         )
 
     __str__ = __repr__
@@ -98,6 +106,32 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             f"HALLWAY_TIMEZONE must be an IANA time zone such as Europe/Berlin, got {timezone!r}"
         )
 
+    github_token = _clean(environ, "GITHUB_TOKEN")
+    if github_token is not None and any(c.isspace() for c in github_token):
+        problems.append(
+            "GITHUB_TOKEN looks malformed: paste the token from GitHub's developer settings "
+            "as one string, no spaces"
+        )
+
+    github_api_url = (_clean(environ, "GITHUB_API_URL") or DEFAULT_GITHUB_API_URL).rstrip("/")
+    parts = urlsplit(github_api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            "GITHUB_API_URL must be an http(s) URL such as https://api.github.com "
+            f"(GitHub Enterprise: https://HOST/api/v3), got {github_api_url!r}"
+        )
+
+    github_poll_minutes = 10
+    raw_poll = _clean(environ, "HALLWAY_GITHUB_POLL_MINUTES")
+    if raw_poll is not None:
+        if raw_poll.isdigit() and 0 < int(raw_poll) <= 1440:
+            github_poll_minutes = int(raw_poll)
+        else:
+            problems.append(
+                "HALLWAY_GITHUB_POLL_MINUTES must be a whole number of minutes from 1 to 1440, "
+                f"got {raw_poll!r}"
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -106,6 +140,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         dev_guild_id=dev_guild_id,
         log_level=log_level,
         timezone=timezone,
+        github_token=github_token,
+        github_api_url=github_api_url,
+        github_poll_minutes=github_poll_minutes,
     )
 
 

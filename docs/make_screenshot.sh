@@ -18,13 +18,14 @@ profile=$(mktemp -d)
 import asyncio
 import signal
 
-from sandbox import open_sandbox
+from bot import create_bot
+from sandbox.server import open_sandbox
 
 
 async def main() -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with open_sandbox(None, None) as sandbox:
+    async with open_sandbox(None, None, create_bot=create_bot) as sandbox:
         world = sandbox.world
         await world.you.slash(world.general, "officehours upcoming")
         await sandbox.preview.refresh()

@@ -13,7 +13,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from services.time.timefmt import discord_timestamp
 
 if TYPE_CHECKING:
     from simcord import Env
@@ -36,6 +39,7 @@ class World:
     announcements: ChannelHandle
     digest: ChannelHandle
     stage: ChannelHandle
+    hallway: ChannelHandle  # the hallway track's private pair threads
     advocates: RoleHandle
     you: MemberActor
     developers: list[MemberActor]
@@ -63,6 +67,8 @@ def build_world(env: Env) -> World:
     stage = guild.create_stage_channel("office-hours-stage")
     you = guild.add_member(you_user, roles=[advocates])
     developers = [guild.add_member(env.create_user(name)) for name in DEVELOPERS]
+    # Made last, so every id made before it stays the same for kept --database files.
+    hallway = guild.create_text_channel("hallway", topic="☕ 1:1 chats: /hallway join")
     return World(
         guild=guild,
         general=general,
@@ -71,6 +77,7 @@ def build_world(env: Env) -> World:
         announcements=announcements,
         digest=digest,
         stage=stage,
+        hallway=hallway,
         advocates=advocates,
         you=you,
         developers=developers,
@@ -162,6 +169,24 @@ async def seed_week(env: Env, world: World) -> list[str]:
             ),
         )
 
+    # -- A quick poll the advocate ended early: its final counts are in /survey results.
+    async def quick_poll() -> Any:
+        done = await you.slash(
+            general,
+            "survey poll",
+            question="Which SDK should get examples first?",
+            options="Python, TypeScript, Go",
+            duration="24h",
+        )
+        poll = general.last_message
+        if poll is None or poll.poll is None:
+            raise RuntimeError(f"no poll: {_content(done)[:200]}")
+        for voter, answer in ((priya, 1), (marco, 2), (sam, 1)):
+            await voter.vote(poll, answer=answer)
+        return await you.slash(staff, "survey close", survey=1)
+
+    await step("/survey poll", quick_poll)
+
     # -- Office hours: a weekly session tomorrow evening with two questions queued.
     await step(
         "/officehours schedule",
@@ -242,6 +267,58 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda: you.slash(staff, "feedback tag", item=items[3], add="feature-request"),
         )
 
+    if items:
+        # A GitHub link, shown on the card and the forum post. The sandbox has no network and
+        # no GITHUB_TOKEN, so it is stored and not followed; the reply says so.
+        await step(
+            f"/feedback link #{items[0]}",
+            lambda: you.slash(staff, "feedback link", item=items[0], url=SANDBOX_ISSUE),
+        )
+
+    # -- An open survey with three responses, answered through its card's components.
+    async def open_survey() -> Any:
+        created = await you.slash(
+            staff,
+            "survey create",
+            title="Developer experience pulse",
+            anonymous=False,
+            closes="in 6 days",
+        )
+        match = re.search(r"survey \*\*#(\d+)\*\*", _content(created))
+        if match is None:
+            raise RuntimeError(f"unexpected reply: {_content(created)[:200]}")
+        survey = int(match.group(1))
+        for kind, prompt, options in (
+            ("nps", "How likely are you to recommend our API to a friend?", None),
+            ("choice", "Which SDK do you use most?", "Python, TypeScript, Go, None"),
+            ("text", "What slowed you down this month?", None),
+        ):
+            extra = {"options": options} if options else {}
+            await you.slash(
+                staff, "survey question", survey=survey, kind=kind, prompt=prompt, **extra
+            )
+        await you.slash(staff, "survey open", survey=survey, channel=general)
+        card = general.last_message
+        for actor, score, sdk, text in (
+            (priya, "9", "0", "The OAuth token refresh docs are confusing"),
+            (marco, "7", "1", "Setting up webhooks locally took an afternoon"),
+            (sam, "4", "2", "Rate limits on the search API are too low"),
+        ):
+            sheet = await actor.click(card, custom_id=f"hallway:survey:take:{survey}")
+            message = sheet.response.message
+            for position, value in ((1, score), (2, sdk)):
+                chosen = await actor.select(
+                    message, [value], custom_id=f"hallway:survey:ans:{survey}:{position}"
+                )
+                message = chosen.response.message or message
+            shown = await actor.click(message, custom_id=f"hallway:survey:write:{survey}:3")
+            written = await actor.submit_modal(shown, {"answer": text})
+            message = written.response.message or message
+            await actor.click(message, custom_id=f"hallway:survey:submit:{survey}:3")
+        return created
+
+    await step("/survey create, question, open and three answers", open_survey)
+
     # -- Announcements and the weekly digest.
     await step("/announce schedule", schedule_announcement)
     await step(
@@ -254,31 +331,110 @@ async def seed_week(env: Env, world: World) -> list[str]:
             time="09:00",
         ),
     )
+    # -- The hallway track: everyone joins with their zone and hours, one round is run.
+    hallway_people = (
+        (you, "Europe/Berlin", "devrel, webhooks, community", "I run DevRel", "17-19 mon-fri"),
+        (priya, "Asia/Kolkata", "python, oauth, sdk", "Python integrations", "19-22 weekdays"),
+        (marco, "Europe/Rome", "webhooks, go, testing", "Backend, webhooks", "9-18 mon-fri"),
+        (sam, "America/New_York", "search, python, data", "Data engineer", "8-12 weekdays"),
+    )
+
+    async def join_hallway(
+        actor: MemberActor, zone: str, interests: str, intro: str, hours: str
+    ) -> Any:
+        where = staff if actor is you else general
+        await actor.slash(where, "me timezone", zone=zone)
+        shown = await actor.slash(where, "hallway join")
+        if shown.modal is None:
+            raise RuntimeError(f"no modal: {_content(shown)}")
+        return await actor.submit_modal(
+            shown, {"interests": interests, "intro": intro, "free_hours": hours}
+        )
+
+    await step(
+        "/hallway configure",
+        lambda: you.slash(
+            staff,
+            "hallway configure",
+            channel=world.hallway,
+            cadence="weekly",
+            day="monday",
+            time="10:00",
+            **{"group-size": 3},
+        ),
+    )
+    for actor, zone, interests, intro, hours in hallway_people:
+        await step(
+            f"/hallway join ({actor.user.name})",
+            lambda a=actor, z=zone, i=interests, t=intro, h=hours: join_hallway(a, z, i, t, h),
+        )
+    await step("/hallway run", lambda: you.slash(staff, "hallway run"))
     await env.settle()
     return failures
 
+
+SANDBOX_ISSUE = "https://github.com/acme/sdk-python/issues/482"
 
 GUIDE = """\
 👋 **Welcome to the Hallway sandbox.** This is the real bot in a simulated Discord on your \
 own machine: no token, and nothing leaves 127.0.0.1.
 • You are **You (advocate)**. Pick **priya**, **marco** or **sam** under *Viewing as* to be a \
 developer instead.
-• A week is set up: weekly office hours tomorrow at 17:00 (Berlin) with two questions queued, \
-four feedback items with tags and votes, an announcement for tomorrow 09:00, and a Monday digest. \
-The advocate's commands that did it are in {staff}.
+• A week is set up: weekly office hours {office_hours} with two questions queued, four \
+feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
+first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
+answers and a quick poll that has ended. The advocate's commands that did it are in {staff}. \
+#1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
+sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list` or `/digest preview`.
-• `/sandbox advance hours:24` moves the clock, so reminders, announcements and the digest fire. \
-`/sandbox show channel:#office-hours` looks at another channel ({announcements}, {digest}, ...)."""
+`/announce list`, `/digest preview`, `/hallway status`, `/me show` or \
+`/survey results survey:2` (the poll is #1).
+• The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
+announcements and the digest fire. It is now {now}.
+• `/sandbox show channel:office-hours` looks at another channel ({announcements}, {digest}, \
+...) or a question's thread; links to a channel or thread open it here too."""
 
 
-async def post_guide(world: World) -> None:
-    """A note in #general telling the visitor where they are and what to try."""
+def when(moment: datetime | None, fallback: str) -> str:
+    """A time as Discord timestamps, so the text and the rendered times always agree."""
+    if moment is None:
+        return fallback
+    return f"{discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')})"
+
+
+async def post_guide(world: World, services: Any = None, now: datetime | None = None) -> None:
+    """A note in #general telling the visitor where they are and what to try.
+
+    Times come from the bot's own records, written as Discord timestamps: words such as
+    "tomorrow" would disagree with the relative times the page shows next to them.
+    """
+    session_at = announcement_at = None
+    if services is not None:
+        guild_id = world.guild.id
+        upcoming = await services.office_hours.upcoming(guild_id, 1)
+        session_at = upcoming[0].session.starts_at if upcoming else None
+        scheduled = [a.next_run_at for a in await services.announcements.list(guild_id)]
+        announcement_at = min((t for t in scheduled if t is not None), default=None)
     guide = world.guild.create_webhook(world.general, "Sandbox guide")
     await guide.send(
         GUIDE.format(
+            office_hours=when(session_at, "tomorrow at 17:00 (Berlin)"),
+            announcement=when(announcement_at, "for tomorrow 09:00"),
+            now=discord_timestamp(now, "F") if now is not None else "1 January 2026, 00:00 UTC",
             staff=world.staff.mention,
             announcements=world.announcements.mention,
             digest=world.digest.mention,
+            hallway=world.hallway.mention,
         )
     )
+
+
+async def post_clock(world: World, now: datetime, channel_id: int | None) -> None:
+    """After /sandbox advance: a note saying what the time is now, where it was asked."""
+    channels = {
+        c.id: c
+        for c in (world.general, world.office_hours, world.announcements, world.digest, world.staff)
+    }
+    channel = channels.get(channel_id or 0, world.general)
+    clock = world.guild.create_webhook(channel, "Sandbox clock")
+    await clock.send(f"🕐 The sandbox clock now reads {discord_timestamp(now, 'F')}.")

@@ -23,7 +23,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sandbox.seed import TIMEZONE, World, build_world, post_guide, seed_week
+from sandbox.preview_fixes import (
+    answer_user_errors_quietly,
+    fall_back_to_general,
+    keep_links_local,
+    keep_the_clock_still,
+    point_page,
+    render_embed_mentions,
+    showable_places,
+)
+from sandbox.seed import TIMEZONE, World, build_world, post_clock, post_guide, seed_week
 
 if TYPE_CHECKING:
     from simcord import Env
@@ -115,6 +124,7 @@ class Driver:
         self.env = sandbox_env
         self.preview: Preview | None = None
         self.guild: GuildHandle | None = None
+        self.world: World | None = None
         self.jobs: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self.busy = False
 
@@ -125,11 +135,21 @@ class Driver:
         self.jobs.put_nowait(job)
         return True
 
-    def advance(self, seconds: float) -> bool:
-        return self._queue(lambda: self._advance(seconds))
+    def advance(self, seconds: float, channel_id: int | None = None) -> bool:
+        return self._queue(lambda: self._advance(seconds, channel_id))
 
     def show(self, channel_id: int) -> bool:
         return self._queue(lambda: self._show(channel_id))
+
+    def places(self, user_id: int) -> list[tuple[int, str]]:
+        """What /sandbox show can open for this member: channels, threads, forum posts."""
+        preview, world = self.preview, self.world
+        if preview is None or world is None:
+            return []
+        viewer = next((v for v in (world.you, *world.developers) if v.id == user_id), None)
+        if viewer is None:
+            return []
+        return showable_places(preview, world.guild.id, viewer)
 
     async def run(self) -> None:
         while True:
@@ -154,20 +174,44 @@ class Driver:
                     raise
                 await asyncio.sleep(0.05)
 
-    async def _advance(self, seconds: float) -> None:
+    async def _advance(self, seconds: float, channel_id: int | None) -> None:
         await self._when_idle(lambda: self.env.advance_time(seconds))
+        if self.world is not None:
+            # The reply was sent before the clock moved; this says where it stopped.
+            try:
+                await post_clock(self.world, self.env.now(), channel_id)
+            except Exception:
+                log.exception("Could not post the sandbox clock")
         if self.preview is not None:
             await self._when_idle(self.preview.refresh)
 
     async def _show(self, channel_id: int) -> None:
-        preview, guild = self.preview, self.guild
-        if preview is None or guild is None:
-            return
-        channel = next((c for c in guild.channels.values() if c.id == channel_id), None)
-        if channel is None:
+        preview = self.preview
+        if preview is None:
             return
         await self._when_idle(preview.refresh)
+        self.show_now(channel_id)
+
+    def show_now(self, channel_id: int) -> bool:
+        """Switch every page to a channel, thread or forum post; False if there is none."""
+        preview, guild = self.preview, self.guild
+        if preview is None or guild is None:
+            return False
+        channel = channel_handle(self.env, guild, channel_id)
+        if channel is None:
+            return False
         show_channel(preview, channel)
+        return True
+
+
+def channel_handle(env: Env, guild: GuildHandle, channel_id: int) -> ChannelHandle | None:
+    """A handle for any channel of the guild, threads and forum posts included."""
+    from simcord.builders import ChannelHandle
+
+    stored = env.backend.channels.get(channel_id)
+    if stored is None or stored.guild_id != guild.id:
+        return None
+    return ChannelHandle(env, guild, stored)
 
 
 def show_channel(preview: Preview, channel: ChannelHandle) -> None:
@@ -178,15 +222,7 @@ def show_channel(preview: Preview, channel: ChannelHandle) -> None:
     """
     preview.channel = channel
     for page in tuple(preview._pages.values()):
-        preview._clear_page_assets(page)
-        page.channel_id = channel.id
-        page.generation += 1
-        preview._reset_queries(page)
-        page.target_id = preview._initial_target(page.viewer, channel.id)
-        page.window_end_id = page.target_id
-        page.modal = None
-        page.modal_handle = None
-        page.status = "current"
+        point_page(preview, page, channel.id)
         preview._publish(page, reason="navigation")
 
 
@@ -223,16 +259,19 @@ async def open_sandbox(
         clock.env = env
         env.backend.bot_user.name = "Hallway"
         driver = Driver(env)
+        keep_the_clock_still(bot, env)
         await bot.add_cog(SandboxCog(clock, driver))
         driver_task: asyncio.Task[None] | None = None
         preview: Preview | None = None
         try:
             await env.start()
+            answer_user_errors_quietly(bot)
+            render_embed_mentions()
             world = build_world(env)
             await env.settle()
             failures = await seed_week(env, world) if fresh else []
             try:
-                await post_guide(world)
+                await post_guide(world, bot.services, env.now())
             except Exception:
                 log.exception("Could not post the sandbox guide")
             preview = env.preview(
@@ -244,8 +283,10 @@ async def open_sandbox(
                 width=1280,
                 height=800,
             )
+            fall_back_to_general(preview, world.general)
+            stack.callback(keep_links_local(preview, world.guild.id, driver.show_now))
             await preview.__aenter__()
-            driver.preview, driver.guild = preview, world.guild
+            driver.preview, driver.guild, driver.world = preview, world.guild, world
             driver_task = asyncio.create_task(driver.run(), name="sandbox-driver")
             yield Sandbox(env, bot, world, preview, path, driver, failures)
         finally:

@@ -39,17 +39,48 @@ class ActivityRecorder:
         self._members: Counter[tuple[int, str, int]] = Counter()
         self._joins: Counter[tuple[int, str]] = Counter()
         self._leaves: Counter[tuple[int, str]] = Counter()
+        # (guild_id, day, user_id) of members active without writing a message.
+        self._active: set[tuple[int, str, int]] = set()
 
     @property
     def pending(self) -> int:
         """How many counters wait for the next flush."""
-        return len(self._channels) + len(self._members) + len(self._joins) + len(self._leaves)
+        return (
+            len(self._channels)
+            + len(self._members)
+            + len(self._joins)
+            + len(self._leaves)
+            + len(self._active)
+        )
 
     def message(self, guild_id: int, channel_id: int, user_id: int) -> None:
         day = utc_day(self._clock.now())
         self._channels[(guild_id, day, channel_id)] += 1
         self._members[(guild_id, day, user_id)] += 1
         self._request_flush()
+
+    def interaction(self, guild_id: int, user_id: int) -> None:
+        """A slash command, button or form submitted to Hallway."""
+        self._mark_active(guild_id, user_id)
+
+    def reaction(self, guild_id: int, user_id: int) -> None:
+        self._mark_active(guild_id, user_id)
+
+    def voice_joined(self, guild_id: int, user_id: int) -> None:
+        """Joined a voice or stage channel (office hours on stage, a call)."""
+        self._mark_active(guild_id, user_id)
+
+    def _mark_active(self, guild_id: int, user_id: int) -> None:
+        key = (guild_id, utc_day(self._clock.now()), user_id)
+        if key not in self._active:
+            self._active.add(key)
+            self._request_flush()
+
+    def forget_pending(self, guild_id: int, user_id: int) -> None:
+        """Drop a member's counters not yet written (their data was just erased)."""
+        for key in [k for k in self._members if k[0] == guild_id and k[2] == user_id]:
+            del self._members[key]
+        self._active = {k for k in self._active if not (k[0] == guild_id and k[2] == user_id)}
 
     def member_joined(self, guild_id: int) -> None:
         self._joins[(guild_id, utc_day(self._clock.now()))] += 1
@@ -69,8 +100,9 @@ class ActivityRecorder:
         members, self._members = self._members, Counter()
         joins, self._joins = self._joins, Counter()
         leaves, self._leaves = self._leaves, Counter()
+        active, self._active = self._active, set()
         guild_days = set(joins) | set(leaves)
-        written = len(channels) + len(members) + len(guild_days)
+        written = len(channels) + len(members) + len(guild_days) + len(active)
         if not written:
             return 0
         if not self._repo.available:
@@ -82,6 +114,7 @@ class ActivityRecorder:
                 [(g, d, c, n) for (g, d, c), n in channels.items()],
                 [(g, d, u, n) for (g, d, u), n in members.items()],
                 [(g, d, joins[(g, d)], leaves[(g, d)]) for (g, d) in sorted(guild_days)],
+                sorted(active),
             )
         except Exception:
             # Keep the counts for the next attempt rather than dropping a window.
@@ -90,6 +123,7 @@ class ActivityRecorder:
             self._members.update(members)
             self._joins.update(joins)
             self._leaves.update(leaves)
+            self._active.update(active)
             self._request_flush()
             return 0
         return written

@@ -580,7 +580,12 @@ class OfficeHoursService:
                 raise Conflict(f"**{session.title}** {_closed(session)}; it can't start again.")
             now = self._clock.now()
             await self.repo.mark_live(guild_id, session.id, now)
-        return replace(session, status="live", started_at=now)
+            ends_at = session.ends_at
+            if now < session.starts_at:
+                # Started early: it runs its planned length from now, not until the planned end.
+                ends_at = now + session.duration
+                await self.repo.set_ends_at(guild_id, session.id, ends_at)
+        return replace(session, status="live", started_at=now, ends_at=ends_at)
 
     async def next_startable(self, guild_id: int) -> Session:
         for entry in await self.upcoming(guild_id, 10):

@@ -54,6 +54,14 @@ SECTION_TITLES = {
     "announcements_authored": "announcements you wrote",
     "announcement_drafts": "unfinished announcement drafts",
     "activity_days": "days of activity counts",
+    "member_settings": "your own settings (time zone)",
+    "hallway_profile": "your hallway track answers",
+    "hallway_never_list": "people on your hallway never list",
+    "hallway_groups": "hallway groups you were in",
+    "hallway_sat_out": "hallway rounds you sat out",
+    "survey_answers": "answers to attributed surveys",
+    "surveys_created": "surveys and polls you created",
+    "survey_reminders": "survey reminders sent to you",
 }
 
 
@@ -105,14 +113,14 @@ class PrivacyService:
         clock: Clock,
         *,
         before_read: Callable[[], Awaitable[Any]] | None = None,
-        after_forget: Callable[[int], Any] | None = None,
+        after_forget: Callable[[int, int], Any] | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         # Queued writes (activity counters, a capture's index terms) land first, so an
         # export is complete and a forget can't be followed by a late write of the member's.
         self._before_read = before_read
-        # Told each guild a member was erased from, so in-memory copies can be dropped.
+        # Told each guild and member erased, so in-memory copies can be dropped.
         self._after_forget = after_forget
 
     async def _flush(self) -> None:
@@ -225,7 +233,7 @@ class PrivacyService:
             anonymised += sum(result.anonymised.values()) + result.text_scrubbed
             boards += [(gid, session_id) for session_id in result.sessions_changed]
             if self._after_forget is not None:
-                self._after_forget(gid)
+                self._after_forget(gid, user_id)
             # No id in the log: the point is that it's gone.
             log.info(
                 "Forgot a member in guild %s: %d rows deleted, %d anonymised",

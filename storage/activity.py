@@ -15,6 +15,7 @@ from storage.database import Database
 
 ChannelCount = tuple[int, str, int, int]  # guild_id, day, channel_id, messages
 MemberCount = tuple[int, str, int, int]  # guild_id, day, user_id, messages
+ActiveMember = tuple[int, str, int]  # guild_id, day, user_id: active without a message
 GuildCount = tuple[int, str, int, int]  # guild_id, day, joins, leaves
 
 
@@ -48,8 +49,15 @@ class ActivityRepository:
         channels: Sequence[ChannelCount],
         members: Sequence[MemberCount],
         guilds: Sequence[GuildCount],
+        active: Sequence[ActiveMember] = (),
     ) -> None:
-        """Add one batch of counters (one executemany per table, one transaction)."""
+        """Add one batch of counters (one executemany per table, one transaction).
+
+        ``active`` are members active that day in other ways than a message (a Hallway
+        command, button or form, a reaction, joining a voice or stage channel). A row in
+        activity_member_day is what makes a member active, so they get one with 0 messages
+        if they have none yet; active members stay one COUNT(DISTINCT user_id).
+        """
         async with self._db.transaction():
             if channels:
                 await self._db.executemany(
@@ -64,6 +72,12 @@ class ActivityRepository:
                     "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, day, user_id) "
                     "DO UPDATE SET messages = messages + excluded.messages",
                     members,
+                )
+            if active:
+                await self._db.executemany(
+                    "INSERT INTO activity_member_day (guild_id, day, user_id, messages) "
+                    "VALUES (?, ?, ?, 0) ON CONFLICT(guild_id, day, user_id) DO NOTHING",
+                    active,
                 )
             if guilds:
                 await self._db.executemany(

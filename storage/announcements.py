@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,6 +105,25 @@ class ContentFigures:
 def excerpt(text: str, limit: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def posted_label(rendered: str | None) -> str | None:
+    """The title or an excerpt of what was actually posted (templates filled in)."""
+    if not rendered:
+        return None
+    try:
+        post = json.loads(rendered)
+    except ValueError:
+        return None
+    if post.get("embed_title"):
+        return str(post["embed_title"])
+    text = post.get("embed_description") or post.get("content") or ""
+    if not post.get("embed_description") and (
+        post.get("ping_role_id") or post.get("ping_everyone")
+    ):
+        # A plain post starts with its ping line; the label is the text after it.
+        text = text.partition("\n")[2]
+    return excerpt(text) if text.strip() else None
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -447,7 +467,8 @@ class AnnouncementRepository:
             (guild_id, to_db(start), to_db(end)),
         )
         rows = await self.db.fetchall(
-            "SELECT d.announcement_id, d.channel_id, d.message_id, d.reactions, a.title, a.body "
+            "SELECT d.announcement_id, d.channel_id, d.message_id, d.reactions, d.rendered, "
+            "a.title, a.body "
             "FROM announcement_deliveries d JOIN announcements a ON a.id = d.announcement_id "
             "WHERE d.guild_id = ? AND a.guild_id = ? AND d.status = 'sent' "
             "AND d.sent_at >= ? AND d.sent_at < ? AND d.reactions IS NOT NULL "
@@ -457,7 +478,7 @@ class AnnouncementRepository:
         best = [
             (
                 int(r["announcement_id"]),
-                r["title"] or excerpt(r["body"]),
+                posted_label(r["rendered"]) or r["title"] or excerpt(r["body"]),
                 int(r["reactions"]),
                 jump_url(guild_id, r["channel_id"], r["message_id"])
                 if r["message_id"] is not None and r["channel_id"] is not None

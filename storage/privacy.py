@@ -28,7 +28,9 @@ MAX_RETENTION_DAYS = 3650
 FORGOTTEN_ID = 0
 FORMER_MEMBER = "a former member"
 # Text columns whose values are JSON documents: parsed in the export.
-_JSON_COLUMNS = frozenset({"attachments", "fields", "options", "added", "removed", "rendered"})
+_JSON_COLUMNS = frozenset(
+    {"attachments", "fields", "options", "added", "removed", "rendered", "interests"}
+)
 # Primary-key text columns derived from item text (the TF-IDF index and the Bayes counts):
 # a term that is the member's id is deleted rather than rewritten, which could collide.
 _DERIVED_TERMS = (
@@ -52,6 +54,18 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("announcements", "author_id"): "set to 0",
     ("announcement_drafts", "author_id"): "deleted",
     ("activity_member_day", "user_id"): "deleted",
+    ("member_settings", "user_id"): "deleted",
+    ("hallway_members", "user_id"): "deleted",
+    ("hallway_never", "user_id"): "deleted",
+    ("hallway_never", "other_user_id"): "deleted",
+    ("hallway_group_members", "user_id"): "set to 0, answer cleared (partners see a former member)",
+    ("hallway_sitouts", "user_id"): "deleted",
+    ("surveys", "author_id"): "set to 0",
+    ("survey_responses", "member_id"): "deleted, with the answers (attributed surveys)",
+    # Anonymous surveys: an HMAC of the id under a per-survey secret, never the id itself;
+    # the secret and the hash are destroyed when the survey closes.
+    ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
+    ("survey_reminders", "member_id"): "deleted",
 }
 
 
@@ -73,6 +87,14 @@ class UserData:
     announcements_authored: list[dict[str, Any]] = field(default_factory=list)
     announcement_drafts: list[dict[str, Any]] = field(default_factory=list)
     activity_days: list[dict[str, Any]] = field(default_factory=list)
+    member_settings: list[dict[str, Any]] = field(default_factory=list)
+    hallway_profile: list[dict[str, Any]] = field(default_factory=list)
+    hallway_never_list: list[dict[str, Any]] = field(default_factory=list)
+    hallway_groups: list[dict[str, Any]] = field(default_factory=list)
+    hallway_sat_out: list[dict[str, Any]] = field(default_factory=list)
+    survey_answers: list[dict[str, Any]] = field(default_factory=list)
+    surveys_created: list[dict[str, Any]] = field(default_factory=list)
+    survey_reminders: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -206,6 +228,57 @@ class PrivacyRepository:
             "ORDER BY day",
             (g, u),
         )
+        data.member_settings = await self._rows(
+            "SELECT timezone, updated_at FROM member_settings WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
+        data.hallway_profile = await self._rows(
+            "SELECT interests, intro, free_hours, active, paused_until, server_joined_at, "
+            "last_sat_out_round, joined_at, updated_at FROM hallway_members "
+            "WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
+        data.hallway_never_list = await self._rows(
+            "SELECT other_user_id, created_at FROM hallway_never "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY created_at",
+            (g, u),
+        )
+        data.hallway_groups = await self._rows(
+            "SELECT r.number AS round, g.id AS group_id, g.status, g.thread_id, "
+            "g.delivered_at, (SELECT group_concat(o.user_id) FROM hallway_group_members o "
+            "WHERE o.group_id = g.id AND o.id != m.id) AS partners, m.answer, m.answered_at "
+            "FROM hallway_group_members m JOIN hallway_groups g ON g.id = m.group_id "
+            "JOIN hallway_rounds r ON r.id = g.round_id "
+            "WHERE m.guild_id = ? AND m.user_id = ? ORDER BY r.number, g.id",
+            (g, u),
+        )
+        data.hallway_sat_out = await self._rows(
+            "SELECT r.number AS round, s.reason FROM hallway_sitouts s "
+            "JOIN hallway_rounds r ON r.id = s.round_id "
+            "WHERE s.guild_id = ? AND s.user_id = ? ORDER BY r.number",
+            (g, u),
+        )
+        # Attributed surveys only: anonymous answers hold no member id to find.
+        data.survey_answers = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.submitted, r.submitted_at, "
+            "a.position, q.prompt, a.value FROM survey_responses r "
+            "JOIN surveys s ON s.id = r.survey_id "
+            "JOIN survey_answers a ON a.response_id = r.id "
+            "LEFT JOIN survey_questions q ON q.survey_id = r.survey_id AND q.position = a.position "
+            "WHERE r.guild_id = ? AND r.member_id = ? ORDER BY r.survey_id, a.position",
+            (g, u),
+        )
+        data.surveys_created = await self._rows(
+            "SELECT id, kind, title, status, anonymous, created_at FROM surveys "
+            "WHERE guild_id = ? AND author_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.survey_reminders = await self._rows(
+            "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
+            "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
+            "ORDER BY r.survey_id",
+            (g, u),
+        )
         return data
 
     # ------------------------------------------------------------------ forget
@@ -287,6 +360,50 @@ class PrivacyRepository:
             # -- activity: their per-day rows go (channel totals never held ids).
             deleted["activity_days"] = await ex(
                 "DELETE FROM activity_member_day WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            # -- members' own settings and the hallway track: their answers, lists and
+            # sit-outs go; the groups stay for their partners, with the id set to 0 and
+            # the reasons (shared interests, common hours) that described them cleared.
+            deleted["member_settings"] = await ex(
+                "DELETE FROM member_settings WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["hallway_profile"] = await ex(
+                "DELETE FROM hallway_members WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["hallway_never_list"] = await ex(
+                "DELETE FROM hallway_never WHERE guild_id = ? AND (user_id = ? "
+                "OR other_user_id = ?)",
+                (g, u, u),
+            )
+            deleted["hallway_sat_out"] = await ex(
+                "DELETE FROM hallway_sitouts WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            await ex(
+                "UPDATE hallway_groups SET reasons = '[]', suggested = '[]' WHERE guild_id = ? "
+                "AND id IN (SELECT group_id FROM hallway_group_members WHERE guild_id = ? "
+                "AND user_id = ?)",
+                (g, g, u),
+            )
+            anonymised["hallway_groups"] = await ex(
+                "UPDATE hallway_group_members SET user_id = ?, answer = NULL, answered_at = NULL "
+                "WHERE guild_id = ? AND user_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
+            # -- surveys: attributed responses go with their answers (ON DELETE CASCADE).
+            deleted["survey_answers"] = await ex(
+                "DELETE FROM survey_answers WHERE guild_id = ? AND response_id IN "
+                "(SELECT id FROM survey_responses WHERE guild_id = ? AND member_id = ?)",
+                (g, g, u),
+            )
+            deleted["survey_responses"] = await ex(
+                "DELETE FROM survey_responses WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            deleted["survey_reminders"] = await ex(
+                "DELETE FROM survey_reminders WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            anonymised["surveys_created"] = await ex(
+                "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
             )
             deleted["index_terms"] = await self._forget_terms(g, u)
             scrubbed = await self._scrub_text(g, u)

@@ -18,7 +18,9 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 def run_cli(
     *args: str, tmp_path: Path, input: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_"))}
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "HALLWAY_", "GITHUB_"))
+    }
     # Empty values win over any developer .env, since load_dotenv never overrides.
     environ.update({"DISCORD_TOKEN": "", "HALLWAY_DATABASE": str(tmp_path / "h.db")})
     environ.update(env)
@@ -208,3 +210,21 @@ async def test_sigterm_flushes_buffered_counters_and_closes_the_database(
     with sqlite3.connect(tmp_path / "h.db") as conn:
         rows = conn.execute("SELECT guild_id, channel_id FROM activity_channel_day").fetchall()
     assert rows == [(1, 2)]
+
+
+def test_check_prints_only_its_verdict_even_at_info_level(tmp_path: Path) -> None:
+    # A fresh database runs every migration; their log lines are for the running bot.
+    result = run_cli("--check", tmp_path=tmp_path, DISCORD_TOKEN=TOKEN, HALLWAY_LOG_LEVEL="INFO")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert len(result.stdout.strip().splitlines()) == 1
+    assert "integrity ok" in result.stdout
+
+
+def test_help_says_no_command_runs_the_bot(tmp_path: Path) -> None:
+    result = run_cli("--help", tmp_path=tmp_path)
+    assert result.returncode == 0
+    usage = result.stdout.split("\n\n")[0]
+    assert "[COMMAND" in usage  # optional, not required
+    assert "With no command" in " ".join(result.stdout.split())
+    assert "runs the bot" in " ".join(result.stdout.split())

@@ -3,6 +3,7 @@ other, and SQL only in storage/."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -17,12 +18,23 @@ PACKAGES = ("sandbox", "cogs", "services", "storage", "config")
 
 
 def _lint(root: Path) -> int:
+    # lint_imports runs logging.config.dictConfig, which disables every logger that exists
+    # (Hallway's too) and gives import-linter's loggers a handler on this test's stdout;
+    # undo both so the tests after this one still see Hallway's log records.
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    saved = [
+        (logger, logger.disabled, list(logger.handlers), logger.level)
+        for logger in loggers
+        if isinstance(logger, logging.Logger)
+    ]
     cwd = Path.cwd()
     os.chdir(root)
     try:
         return lint_imports(config_filename=str(root / "pyproject.toml"), no_cache=True)
     finally:
         os.chdir(cwd)
+        for logger, disabled, handlers, level in saved:
+            logger.disabled, logger.handlers, logger.level = disabled, handlers, level
 
 
 def test_import_contracts_are_kept(capsys) -> None:

@@ -16,13 +16,14 @@ import pytest
 
 import sandbox.server as sandbox_module
 from bot import create_bot
+from sandbox.seed import SANDBOX_ISSUE
 from sandbox.server import INSTALL_HINT, Sandbox, SandboxUnavailable, missing_preview_modules
 
-# Only the tests that serve the preview need the extra; CI installs it.
-needs_preview = pytest.mark.skipif(
-    bool(missing_preview_modules()),
-    reason=f"SimCord's preview is not installed: {INSTALL_HINT}",
-)
+
+def test_the_preview_extra_is_installed() -> None:
+    # The test extra installs simcord[preview]; without it the serving tests below fail
+    # on their own, and this says why.
+    assert missing_preview_modules() == [], f"SimCord's preview is not installed: {INSTALL_HINT}"
 
 
 class PreviewPage:
@@ -88,6 +89,28 @@ class PreviewPage:
         await self.refresh_state()
         return receipt
 
+    async def act(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Any other page action (switching the viewer, ...), as the bundled client sends it."""
+        await self.refresh_state()
+        body = {
+            "protocol_version": 3,
+            "sequence": self.sequence + 1,
+            "request_id": str(uuid.uuid4()),
+            "generation": self.state["context"]["generation"],
+            "bot_generation": self.state["botGeneration"],
+            "published_revision": self.state["publishedRevision"],
+            "kind": kind,
+            **fields,
+        }
+        async with self.http.post(
+            f"{self.base}/api/action", headers=self.headers, json=body
+        ) as response:
+            receipt = await response.json()
+        assert not receipt["rejected"], receipt["diagnostics"]
+        self.sequence += 1
+        await self.refresh_state()
+        return receipt
+
     def contents(self) -> list[str]:
         """Text of the messages in the page's window (with their embeds), oldest first."""
         messages = self.state["messages"]
@@ -134,7 +157,6 @@ async def http() -> AsyncIterator[Any]:
         yield session
 
 
-@needs_preview
 async def test_a_developer_runs_officehours_upcoming_and_sees_the_seeded_session(
     running: Sandbox, http, capsys
 ) -> None:
@@ -151,11 +173,10 @@ async def test_a_developer_runs_officehours_upcoming_and_sees_the_seeded_session
     assert receipt["settlement"] == "settled"
     [reply] = [c for c in page.contents() if "Upcoming office hours" in c]
     assert "**Weekly API office hours**" in reply
-    assert "2 question(s) waiting" in reply
+    assert "2 questions waiting" in reply
     assert f"<@{running.world.you.id}>" in reply  # hosted by the advocate
 
 
-@needs_preview
 async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> None:
     world, services = running.world, running.bot.services
     guild = world.guild.id
@@ -170,15 +191,31 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     assert [i.votes for i in items] == [4, 3, 2, 1]
     assert all(i.tags for i in items)
     assert "feature-request" in [tag for tag, _, _ in items[3].tags]
+    # Linked to a GitHub issue, shown but not followed: the sandbox has no token or network.
+    assert items[0].link_url == SANDBOX_ISSUE
+    link = await services.github.link_of(guild, 1)
+    assert link is not None and link.ref == "acme/sdk-python#482" and link.observed is None
+    assert services.github.client is None
     [announcement] = await services.announcements.list(guild)
     assert announcement.status == "scheduled"
     assert announcement.channel_id == world.announcements.id
     digest = await services.digest.settings(guild)
     assert digest.config.stored and digest.config.enabled
     assert digest.channel_id == world.digest.id and digest.day_name == "monday"
+    # The hallway track: four members joined and one round made two private threads.
+    hallway = running.bot.services.hallway
+    stats = await hallway.stats(world.guild.id)
+    assert (stats.pool, stats.rounds, stats.groups) == (4, 1, 2)
+    assert sorted(len(t._channel.thread_members) for t in world.hallway.threads) == [3, 3]
+    # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
+    poll = await services.surveys.get(guild, 1)
+    assert (poll.kind, poll.status) == ("poll", "closed")
+    assert await services.surveys.repo.poll_counts(guild, 1) == [2, 1, 0]
+    survey = await services.surveys.draft(guild, 2)
+    assert survey.survey.status == "open" and survey.responses == 3
+    assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
 
 
-@needs_preview
 async def test_the_preview_listens_on_loopback_only(running: Sandbox, http) -> None:
     server = running.preview._server
     addresses = {sock.getsockname()[0] for sock in server.site._server.sockets}
@@ -203,7 +240,6 @@ def _outward_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-@needs_preview
 async def test_sandbox_show_and_advance_let_you_watch_the_announcement_post(
     running: Sandbox, http
 ) -> None:
@@ -224,7 +260,6 @@ async def test_sandbox_show_and_advance_let_you_watch_the_announcement_post(
     assert env.now() == start + timedelta(hours=33)
 
 
-@needs_preview
 async def test_a_second_sandbox_command_waits_for_the_first(running: Sandbox, http) -> None:
     page = PreviewPage(http, running.url)
     await page.open(running.world.developers[1].id)
@@ -265,7 +300,6 @@ def test_missing_preview_extra_is_one_clear_line(monkeypatch, capsys) -> None:
     assert "pip install -e '.[sandbox]'" in lines[0] and "aiohttp" in lines[0]
 
 
-@needs_preview
 async def test_a_kept_database_opens_again_without_seeding_twice(tmp_path: Path) -> None:
     path = tmp_path / "kept.db"
     async with sandbox_module.open_sandbox(None, str(path), create_bot=create_bot) as first:
@@ -275,3 +309,142 @@ async def test_a_kept_database_opens_again_without_seeding_twice(tmp_path: Path)
         again = await second.bot.services.office_hours.upcoming(second.world.guild.id, 10)
     assert sessions and [e.session.id for e in again] == [e.session.id for e in sessions]
     assert path.exists()  # --database is kept after the sandbox stops
+
+
+async def test_a_refusal_the_bot_explains_is_not_shown_as_a_failed_action(
+    running: Sandbox, http
+) -> None:
+    page = PreviewPage(http, running.url)
+    await page.open(running.world.developers[0].id)  # priya is no advocate
+    receipt = await page.run("officehours start")
+    assert receipt["settlement"] == "settled", receipt
+    assert not receipt.get("uncertain")
+    codes = [d["code"] for d in receipt["diagnostics"]]
+    assert "action-callback-error" not in codes
+    assert any("advocate" in c.lower() for c in page.contents())
+    # A form with a bad value is answered the same way.
+    receipt = await page.run("digest configure", time="25:00")
+    assert receipt["settlement"] == "settled" and not receipt.get("uncertain")
+
+
+async def test_the_clock_moves_only_with_advance_and_each_advance_says_the_time(
+    running: Sandbox, http
+) -> None:
+    env = running.env
+    # No timer of the bot may fire on the wall clock: that moved virtual time by itself.
+    on_the_wall_clock = [
+        record
+        for record in env._work.callbacks
+        if record.real_handle is not None
+        and record.handle is not None
+        and not record.handle.cancelled()
+    ]
+    assert on_the_wall_clock == []
+    page = PreviewPage(http, running.url)
+    await page.open(running.world.developers[2].id)
+    start = env.now()
+    await page.run("sandbox advance", hours="1")
+    reply = next(c for c in page.contents() if "Moving the clock" in c)
+    assert f"It is <t:{int(start.timestamp())}:F>" in reply and "1 hour forward" in reply
+    after = start + timedelta(hours=1)
+    note = f"The sandbox clock now reads <t:{int(after.timestamp())}:F>"
+    await _until(lambda: any(note in c for c in page.contents()), page)
+    assert env.now() == after
+
+
+async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox) -> None:
+    world, services = running.world, running.bot.services
+    guide = next(
+        m for m in world.general.history() if "Welcome to the Hallway sandbox" in m.content
+    )
+    [upcoming] = await services.office_hours.upcoming(world.guild.id, 1)
+    stamp = int(upcoming.session.starts_at.timestamp())
+    assert f"<t:{stamp}:F> (<t:{stamp}:R>)" in guide.content
+    assert "tomorrow" not in guide.content
+
+
+async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
+    running: Sandbox, http
+) -> None:
+    world = running.world
+    page = PreviewPage(http, running.url)
+    await page.open(world.you.id)
+    await page.run("sandbox show", channel="advocates")
+    await _until(lambda: page.state["channelId"] == str(world.staff.id), page)
+    await page.act("viewer", viewer_id=str(world.developers[0].id))
+    assert page.state["channelId"] == str(world.general.id)
+    assert page.state["status"] != "access_denied"
+    assert any("Welcome to the Hallway sandbox" in c for c in page.contents())
+
+
+async def _live_question_thread(running: Sandbox) -> Any:
+    world = running.world
+    await world.you.slash(world.staff, "officehours start")
+    await world.you.slash(world.staff, "officehours next")
+    [thread] = world.office_hours.threads
+    return thread
+
+
+async def test_sandbox_show_opens_a_question_thread_with_its_card(running: Sandbox, http) -> None:
+    world = running.world
+    thread = await _live_question_thread(running)
+    labels = [label for _, label in running.driver.places(world.you.id)]
+    assert f"#office-hours › {thread.name}" in labels
+    assert "#advocates" not in [label for _, label in running.driver.places(world.developers[0].id)]
+    page = PreviewPage(http, running.url)
+    await page.open(world.you.id)
+    [choice] = [
+        c
+        for c in await world.you.autocomplete(world.general, "sandbox show", "channel", "OAuth")
+        if c["name"].startswith("#office-hours ›")
+    ]
+    await page.run("sandbox show", channel=choice["value"])
+    await _until(lambda: page.state["channelId"] == str(thread.id), page)
+    buttons = [
+        component.get("label")
+        for message in page.state["messages"].values()
+        for row in message.get("components") or []
+        for component in row.get("components") or []
+    ]
+    assert {"Answered", "Skip", "Convert to feedback"} <= set(buttons)
+    receipt = await page.run("sandbox show", channel="no-such-place")
+    assert receipt["settlement"] == "settled"
+    assert "no channel or thread called" in page.contents()[-1]
+
+
+async def test_links_into_the_server_open_in_the_sandbox(running: Sandbox, http) -> None:
+    from simcord.preview import _messages
+
+    world = running.world
+    thread = await _live_question_thread(running)
+    port, key = running.preview._server.port, running.preview.capability
+    link = _messages._discord_message_link(world.guild.id, thread.id, 5)
+    assert link == f"http://127.0.0.1:{port}/?show={thread.id}#{key}"
+    elsewhere = _messages._discord_message_link(1, 2, 3)
+    assert elsewhere == "https://discord.com/channels/1/2/3"  # not the sandbox's server
+    async with http.get(f"http://127.0.0.1:{port}/?show={thread.id}") as response:
+        assert response.status == 200
+    assert running.preview.channel.id == thread.id
+    async with http.get(f"http://127.0.0.1:{port}/messages.js") as response:
+        script = await response.text()
+    assert (
+        "url.origin !== window.location.origin" in script
+        and 'hostname !== "discord.com"' not in script
+    )
+
+
+async def test_mentions_in_embed_values_render_as_names(running: Sandbox, http) -> None:
+    world = running.world
+    await world.you.slash(world.staff, "officehours start")
+    page = PreviewPage(http, running.url)
+    await page.open(world.you.id)
+    await page.run("sandbox show", channel="office-hours")
+    await _until(lambda: page.state["channelId"] == str(world.office_hours.id), page)
+    board = next(
+        m
+        for m in page.state["messages"].values()
+        if any("Office hours" in (e.get("title") or "") for e in m.get("embeds") or [])
+    )
+    text = repr(board)
+    assert "@priya" in text
+    assert "'type': 'mention'" in text

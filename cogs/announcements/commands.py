@@ -30,6 +30,7 @@ from services.announcements.scheduling import AnnouncementService
 from services.announcements.text import late_policy_text
 from services.errors import InvalidInput, NotAllowed
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
 from services.time.timezones import suggest_zones
 from storage.announcements import Announcement, Delivery
@@ -390,7 +391,7 @@ def _delivery_line(delivery: Delivery) -> str:
     if delivery.status == "sent" and url:
         parts.append(url)
     if delivery.reactions is not None:
-        parts.append(f"{delivery.reactions} reactions")
+        parts.append(plural(delivery.reactions, "reaction"))
     if delivery.status in ("failed", "missed") and delivery.error:
         parts.append(delivery.error)
     return " · ".join(parts)

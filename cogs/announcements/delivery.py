@@ -14,16 +14,17 @@ schedule changes and send-now claims its commands make.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
+from cogs._send import SEND_ERRORS, SendFailed, describe, dm_reliably, send_reliably
 from cogs.announcements.views import allowed_mentions, matches_post, message_kwargs
 from services.announcements.delivery import REACTIONS_AFTER, Claim, DeliveryService
 from services.announcements.text import RenderedPost, late_policy_text
+from services.retry import Fault
 from services.time.alarm import JobCallback
 from services.time.timefmt import both, discord_timestamp
 from storage.announcements import Announcement
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 3
-# Seconds to wait before the 2nd and 3rd tries.
-BACKOFF = (5.0, 30.0)
 RECOUNT_AFTER_ERROR = timedelta(hours=1)
 ALREADY_CROSSPOSTED = 40033
 # How far back to look for a post a restart interrupted.
@@ -134,7 +132,7 @@ class AnnouncementDelivery:
     # ------------------------------------------------------------------ delivery
 
     async def deliver(self, claim: Claim) -> None:
-        """Send a claimed occurrence (retrying server errors), then record what happened."""
+        """Send a claimed occurrence (retrying server errors and network faults), then record it."""
         announcement = claim.announcement
         channel = await self._channel(announcement.channel_id)
         if channel is None:
@@ -148,36 +146,37 @@ class AnnouncementDelivery:
                 log.info("Delivery %s was already posted before a restart", claim.delivery_id)
                 await self._finish(claim, channel, *found)
                 return
-        for attempt in range(1, MAX_TRIES + 1):
-            try:
-                message_id, where_id = await self._post(channel, claim.post, claim.nonce)
-            except discord.Forbidden as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                await self._give_up(claim, self._forbidden_reason(channel, claim.post))
-                return
-            except discord.NotFound as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                await self._give_up(claim, f"#{channel.name} no longer exists (or I can't see it)")
-                return
-            except discord.HTTPException as error:
-                await self.service.record_attempt(claim.delivery_id, _http_text(error))
-                if (error.status >= 500 or error.status == 429) and attempt < MAX_TRIES:
-                    log.warning(
-                        "Delivery %s attempt %s failed (%s); retrying",
-                        claim.delivery_id,
-                        attempt,
-                        error.status,
-                    )
-                    await asyncio.sleep(BACKOFF[attempt - 1])
-                    continue
-                await self._give_up(
-                    claim,
-                    f"Discord kept failing when I posted in #{channel.name} "
-                    f"({error.status}, after {attempt} tries)",
-                )
-                return
-            await self._finish(claim, channel, message_id, where_id)
+
+        async def record(attempt: int, error: Exception) -> None:
+            await self.service.record_attempt(claim.delivery_id, _error_text(error))
+
+        try:
+            message_id, where_id = await send_reliably(
+                lambda: self._post(channel, claim.post, claim.nonce),
+                # After a lost reply: the post may be there (same check as after a restart).
+                find_sent=lambda: self._find_post(channel, claim),
+                on_failure=record,
+                what=f"announcement delivery {claim.delivery_id}",
+            )
+        except SendFailed as failed:
+            await self._give_up(claim, self._failure_reason(channel, claim.post, failed))
             return
+        await self._finish(claim, channel, message_id, where_id)
+
+    def _failure_reason(
+        self, channel: discord.abc.GuildChannel, post: RenderedPost, failed: SendFailed
+    ) -> str:
+        error = failed.error
+        if isinstance(error, discord.Forbidden):
+            return self._forbidden_reason(channel, post)
+        if isinstance(error, discord.NotFound):
+            return f"#{channel.name} no longer exists (or I can't see it)"
+        if isinstance(error, discord.HTTPException):
+            return (
+                f"Discord kept failing when I posted in #{channel.name} "
+                f"({error.status}, after {failed.attempts} tries)"
+            )
+        return f"I couldn't reach Discord to post in #{channel.name} ({describe(failed)})"
 
     async def _finish(
         self,
@@ -202,17 +201,31 @@ class AnnouncementDelivery:
         delivery_id: int,
         announcement: Announcement,
     ) -> None:
+        # Publishing twice is harmless (Discord answers "already crossposted"), so a lost
+        # reply is simply retried.
         try:
-            await channel.get_partial_message(message_id).publish()
-        except discord.Forbidden:
-            await self._dm(
-                announcement.author_id,
-                f"I posted announcement #{announcement.id} in #{channel.name} but couldn't "
-                "publish it to following servers: Discord refused (check my permissions there).",
+            await send_reliably(
+                channel.get_partial_message(message_id).publish,
+                what=f"publishing delivery {delivery_id}",
             )
-        except discord.HTTPException as error:
-            if error.code != ALREADY_CROSSPOSTED:
-                log.warning("Could not publish message %s: %s", message_id, error)
+        except SendFailed as failed:
+            error = failed.error
+            if isinstance(error, discord.Forbidden):
+                await self._dm(
+                    announcement.author_id,
+                    f"I posted announcement #{announcement.id} in #{channel.name} but couldn't "
+                    "publish it to following servers: Discord refused (check my permissions "
+                    "there).",
+                )
+            elif getattr(error, "code", None) != ALREADY_CROSSPOSTED:
+                log.warning("Could not publish message %s: %r", message_id, error)
+                if failed.fault is not Fault.FINAL:
+                    await self._dm(
+                        announcement.author_id,
+                        f"I posted announcement #{announcement.id} in #{channel.name} but "
+                        f"couldn't publish it to following servers ({describe(failed)}). "
+                        "I'll try again when I restart; you can also press Publish on it.",
+                    )
                 return
         await self.service.record_published(delivery_id)
 
@@ -252,7 +265,7 @@ class AnnouncementDelivery:
                         message.nonce == claim.nonce or matches_post(message, claim.post)
                     ):
                         return message.id, channel.id
-        except discord.HTTPException as error:
+        except SEND_ERRORS as error:
             # Can't look: sending again with the same nonce is the best remaining guard.
             log.warning(
                 "Could not check #%s for delivery %s: %s", channel, claim.delivery_id, error
@@ -297,18 +310,16 @@ class AnnouncementDelivery:
         )
 
     async def _dm(self, user_id: int, text: str) -> None:
-        try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as error:
-            log.info("Could not DM user %s: %s", user_id, error)
+        await dm_reliably(self.bot, user_id, text)
 
     async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | None:
         channel = self.bot.get_channel(channel_id)
         if channel is None:
             try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.HTTPException:
+                channel = await send_reliably(
+                    lambda: self.bot.fetch_channel(channel_id), what=f"look-up of #{channel_id}"
+                )
+            except SendFailed:
                 return None
         return channel if isinstance(channel, discord.TextChannel | discord.ForumChannel) else None
 
@@ -326,12 +337,14 @@ class AnnouncementDelivery:
             count = sum(reaction.count for reaction in message.reactions)
         except (discord.NotFound, discord.Forbidden):
             pass  # deleted, or hidden from us: nobody can react to it either
-        except discord.HTTPException as error:
-            log.warning("Could not count reactions of delivery %s: %s", delivery_id, error)
+        except SEND_ERRORS as error:
+            log.warning("Could not count reactions of delivery %s: %r", delivery_id, error)
             self.schedule_reactions(delivery_id, self.bot.clock.now() + RECOUNT_AFTER_ERROR)
             return
         await self.service.record_reactions(delivery_id, count)
 
 
-def _http_text(error: discord.HTTPException) -> str:
-    return f"{error.status}: {error.text or 'no details'}"[:300]
+def _error_text(error: Exception) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"{error.status}: {error.text or 'no details'}"[:300]
+    return f"network: {describe(error)}"[:300]

@@ -28,6 +28,8 @@ from cogs.feedback.render import (
     STATUS_EMOJI,
     capture_reply,
     escape_md,
+    github_link_reply,
+    github_state,
     render_card,
     render_page,
     render_trends,
@@ -48,14 +50,18 @@ from services.feedback.capture import (
     MAX_MESSAGE_TEXT,
     CaptureResult,
     FeedbackService,
+    StatusChange,
     parse_tag_list,
     summary_from_text,
+    validate_link,
 )
 from services.feedback.export import parse_since
+from services.plural import plural
 from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
     from bot import HallwayBot
+    from services.github.follow import GitHubService
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +80,14 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         name="areas", description="This server's product areas", parent=feedback
     )
 
-    def __init__(self, bot: HallwayBot, service: FeedbackService) -> None:
+    def __init__(
+        self, bot: HallwayBot, service: FeedbackService, github: GitHubService | None = None
+    ) -> None:
         self.bot = bot
         self.service = service
+        # The GitHub follow-up, handed in by bot.py; its status changes come back through
+        # apply_status, the same path as /feedback status.
+        self.github = github
         self.capture_menu = app_commands.ContextMenu(
             name="Capture feedback", callback=self.capture_menu_callback
         )
@@ -311,8 +322,12 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Show a feedback item: tags, votes, status, history and links."""
         assert interaction.guild_id is not None
         card = await self.service.card(interaction.guild_id, item)
+        embed = render_card(card)
+        link = await self.github.link_of(interaction.guild_id, item) if self.github else None
+        if link is not None:
+            embed.add_field(name="GitHub", value=github_state(link), inline=False)
         await interaction.response.send_message(
-            embed=render_card(card),
+            embed=embed,
             view=card_view(card.item.id, card.item.link_url),
             allowed_mentions=NO_PINGS,
         )
@@ -373,9 +388,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             interaction.guild.id, item, status, interaction.user.id, note
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = status_message(change.item, change.old_status, change.note, interaction.guild.name)
-        dm, posted = await notify(self.bot, change.item, change.recipients, text)
-        await self.forum.update_forum(interaction.guild.id, change.item.id)
+        dm, posted = await self._announce(change, interaction.guild.name)
         told = f"told {dm} by DM" if dm else "no DMs sent"
         if posted:
             told += f"; {posted} with closed DMs were told in <#{change.item.channel_id}>"
@@ -387,17 +400,109 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
 
     status.autocomplete("item")(_item_choices)
 
+    async def _announce(self, change: StatusChange, guild_name: str) -> tuple[int, int]:
+        """After a status change: reporters and voters told, the forum post redrawn."""
+        text = status_message(change.item, change.old_status, change.note, guild_name)
+        told = await notify(self.bot, change.item, change.recipients, text)
+        await self.forum.update_forum(change.item.guild_id, change.item.id)
+        return told
+
+    async def apply_status(self, guild_id: int, item_id: int, status: str, note: str) -> None:
+        """The status path for changes that come from elsewhere (a followed GitHub issue)."""
+        actor = self.bot.user.id if self.bot.user is not None else 0
+        change = await self.service.set_status(guild_id, item_id, status, actor, note)
+        guild = self.bot.get_guild(guild_id)
+        await self._announce(change, guild.name if guild is not None else "your server")
+
     @feedback.command(name="link")
-    @app_commands.describe(item="The item's number", url="An http or https issue-tracker URL")
+    @app_commands.describe(
+        item="The item's number",
+        url="An issue-tracker URL; GitHub issues and pull requests are followed",
+    )
     @advocate_only()
     async def link(self, interaction: discord.Interaction, item: int, url: str) -> None:
-        """Attach an issue-tracker link to a feedback item."""
+        """Attach an issue-tracker link to a feedback item; GitHub links are followed."""
         assert interaction.guild_id is not None
-        updated = await self.service.link(interaction.guild_id, item, url)
-        await send_ephemeral(interaction, f"🔗 #{updated.id} now links to <{updated.link_url}>.")
-        await self.forum.update_forum(interaction.guild_id, updated.id)
+        followed = None
+        if self.github is not None:
+            validate_link(url)
+            if self.github.is_github_url(url):
+                # GitHub is asked whether the issue exists, which may take a moment.
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            followed = await self.github.link(interaction.guild_id, item, url)
+        if followed is None:
+            updated = await self.service.link(interaction.guild_id, item, url)
+            await send_ephemeral(
+                interaction, f"🔗 #{updated.id} now links to <{updated.link_url}>."
+            )
+        else:
+            await send_ephemeral(interaction, github_link_reply(item, followed))
+        await self.forum.update_forum(interaction.guild_id, item)
 
     link.autocomplete("item")(_item_choices)
+
+    @feedback.command(name="github")
+    @app_commands.describe(
+        repo="The GitHub repository, as owner/name",
+        ship_on="When an item counts as shipped: its issue closes, or the next release",
+    )
+    @app_commands.rename(ship_on="ship-on")
+    @advocate_only()
+    async def github_repo(
+        self,
+        interaction: discord.Interaction,
+        repo: str,
+        ship_on: Literal["close", "release"] = "close",
+    ) -> None:
+        """Set this server's GitHub repository for new issues and when items ship."""
+        assert interaction.guild_id is not None
+        github = self._github()
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        config, warning = await github.configure(
+            interaction.guild_id, repo, ship_on, interaction.channel_id
+        )
+        when = (
+            "when its issue closes as completed"
+            if config.ship_on == "close"
+            else "when the first release after its issue closes is published"
+        )
+        text = (
+            f"✅ GitHub repository: **{escape_md(config.full_name, 140)}**. An item linked to "
+            f"an issue is shipped {when}. Open issues with `/feedback github-create`."
+        )
+        if warning:
+            text += f"\n⚠️ {warning}"
+        await send_ephemeral(interaction, text)
+
+    @feedback.command(name="github-create")
+    @app_commands.describe(item="The item's number")
+    @advocate_only()
+    async def github_create(self, interaction: discord.Interaction, item: int) -> None:
+        """Open a GitHub issue from a feedback item and follow it."""
+        assert interaction.guild_id is not None
+        github = self._github()
+        card = await self.service.card(interaction.guild_id, item)
+        jump = card.item.source_url or (
+            f"https://discord.com/channels/{interaction.guild_id}/{card.item.forum_thread_id}"
+            if card.item.forum_thread_id
+            else None
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        issue, updated = await github.create_issue(interaction.guild_id, item, jump)
+        await interaction.followup.send(
+            f"🐙 Opened {issue.owner}/{issue.name}#{issue.number} from #{updated.id}: "
+            f"<{issue.html_url}>. Reporters and voters hear when it ships.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        await self.forum.update_forum(interaction.guild_id, updated.id)
+
+    github_create.autocomplete("item")(_item_choices)
+
+    def _github(self) -> GitHubService:
+        if self.github is None:
+            raise InvalidInput("GitHub follow-up isn't part of this Hallway.")
+        return self.github
 
     @feedback.command(name="merge")
     @app_commands.describe(duplicate="The item that repeats another", into="The item to keep")
@@ -528,7 +633,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         stamp = self.service.clock.now().strftime("%Y%m%d")
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"feedback-{stamp}.{format}")
         await interaction.response.send_message(
-            f"📦 {count} feedback item{'s' if count != 1 else ''}.",
+            f"📦 {plural(count, 'feedback item')}.",
             file=file,
             ephemeral=True,
             allowed_mentions=NO_PINGS,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs._common import NO_PINGS
+from cogs._send import SEND_ERRORS
 from cogs.feedback.render import STATUS_EMOJI, tag_list
 from cogs.feedback.views import card_view
 from services.feedback.capture import FeedbackService
@@ -113,7 +114,7 @@ class FeedbackForum:
             await starter[0].edit(content=self._forum_text(item), allowed_mentions=NO_PINGS)
             prefix = "" if item.status == "new" else f"[{item.status}] "
             await thread.edit(name=f"{prefix}#{item.id} {item.summary}"[:100])
-        except discord.HTTPException:
+        except SEND_ERRORS:
             log.warning("Could not update the forum post of #%s", item.id, exc_info=True)
 
 
@@ -133,7 +134,8 @@ async def notify(
             sent += 1
         except discord.Forbidden:
             refused.append(user_id)
-        except discord.HTTPException:
+        except SEND_ERRORS:
+            # An HTTP error or a dropped connection: told in the channel instead, not lost.
             log.warning("Could not DM %s about feedback #%s", user_id, item.id, exc_info=True)
             refused.append(user_id)
     if not refused:
@@ -145,7 +147,7 @@ async def notify(
     names = " ".join(f"<@{u}>" for u in refused)
     try:
         await channel.send(f"{names}\n{text}"[:2000], allowed_mentions=NO_PINGS)
-    except discord.HTTPException:
+    except SEND_ERRORS:
         log.warning("Could not post the status of #%s in its channel", item.id, exc_info=True)
         return sent, 0
     return sent, len(refused)

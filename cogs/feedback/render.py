@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import discord
 
+from cogs._common import embed_label
 from services.feedback.capture import (
     CaptureResult,
     ItemCard,
     Page,
     Trends,
 )
+from services.github.follow import LinkResult
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 from storage.feedback.items import FeedbackItem
+from storage.github import IssueLink
 
 STATUS_EMOJI = {
     "new": "🆕",
@@ -47,7 +51,7 @@ def tag_list(item: FeedbackItem) -> str:
 
 
 def vote_count(n: int) -> str:
-    return f"{n} vote{'s' if n != 1 else ''}"
+    return plural(n, "vote")
 
 
 def capture_reply(result: CaptureResult) -> str:
@@ -76,7 +80,7 @@ def capture_reply(result: CaptureResult) -> str:
 def render_card(card: ItemCard) -> discord.Embed:
     item = card.item
     embed = discord.Embed(
-        title=f"#{item.id} {item.summary}"[:256],
+        title=embed_label(f"#{item.id} {item.summary}")[:256],
         description=(item.details[:1500] + ("…" if len(item.details) > 1500 else ""))
         or "*No details.*",
         colour=STATUS_COLOUR.get(item.status, discord.Colour.blurple()),
@@ -141,13 +145,13 @@ def render_page(page: Page, sort: str, status: str, tag: str) -> str:
         f"{vote_count(i.votes)}"
         for i in page.items
     ]
-    lines.append(f"Page {page.page + 1} of {page.pages} · {page.total} items")
+    lines.append(f"Page {page.page + 1} of {page.pages} · {plural(page.total, 'item')}")
     return "\n".join(lines)
 
 
 def render_trends(t: Trends) -> str:
     lines = [
-        f"**Feedback trends: last {t.days} days** vs the {t.days} days before",
+        f"**Feedback trends: last {plural(t.days, 'day')}** vs the {plural(t.days, 'day')} before",
         f"New items: **{t.new_items}** (before: {t.previous_items})",
     ]
     if t.tags:
@@ -175,3 +179,33 @@ def status_message(item: FeedbackItem, old: str, note: str, guild_name: str) -> 
         lines.append(f"Follow it here: {item.link_url}")
     lines.append("Thanks for telling us about it!")
     return "\n".join(lines)
+
+
+def github_link_reply(item_id: int, result: LinkResult) -> str:
+    title = f" “{escape_md(result.title, 80)}”" if result.title else ""
+    if result.following:
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> and follows {result.ref.ref}{title}.",
+            "Its reporters and voters hear about it when the issue moves.",
+        ]
+    else:
+        lines = [
+            f"🔗 #{item_id} now links to <{result.url}> ({result.ref.ref}).",
+            "Hallway follows GitHub issues once GITHUB_TOKEN is set.",
+        ]
+    if result.shared_with:
+        others = ", ".join(f"#{i}" for i in result.shared_with)
+        lines.append(f"Also linked to this issue: {others}.")
+    return "\n".join(lines)
+
+
+GITHUB_PHASES = {
+    "following": "followed: the item moves when the issue does",
+    "waiting-release": "fixed, waiting for release",
+    "done": "closed on GitHub",
+    "gone": "no longer on GitHub (deleted, or the token lost access); not followed",
+}
+
+
+def github_state(link: IssueLink) -> str:
+    return f"{link.ref} — {GITHUB_PHASES.get(link.phase, link.phase)}"

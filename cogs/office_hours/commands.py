@@ -21,6 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only, require_advocate, send_ephemeral
+from cogs._send import SEND_ERRORS
 from cogs.office_hours.jobs import SessionLifecycle, archive_thread, find_channel, tell
 from cogs.office_hours.render import (
     duration_text,
@@ -44,6 +45,7 @@ from services.office_hours import (
     format_offset,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
 from services.time.timezones import suggest_zones
 from storage.office_hours.rows import Question, Session
@@ -92,7 +94,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
                     embed=render_board(view),
                     view=board_view(session_id) if session.status == "live" else None,
                 )
-            except discord.HTTPException as exc:
+            except SEND_ERRORS as exc:
                 log.warning("Could not update the board of session %s: %s", session_id, exc)
 
     async def take_next(self, interaction: discord.Interaction, session_id: int | None) -> None:
@@ -408,7 +410,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             lines.append(
                 f"• **{escape_md(s.title)}** (#{s.id}){live}: {both(s.starts_at)}, "
                 f"host {user_ref(s.host_id)}, in {where_text(s)}, "
-                f"{entry.waiting} question(s) waiting"
+                f"{plural(entry.waiting, 'question')} waiting"
             )
         await send_ephemeral(interaction, fit_lines(lines, 2000))
 

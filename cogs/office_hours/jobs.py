@@ -16,15 +16,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
 
 from cogs._common import NO_PINGS
+from cogs._send import (
+    DEFAULT_POLICY,
+    ONCE,
+    SEND_ERRORS,
+    RetryPolicy,
+    SendFailed,
+    describe,
+    dm_reliably,
+    find_recent,
+    send_reliably,
+    tell_advocates,
+)
 from cogs.office_hours.render import escape_md, render_board, render_recap, where_text
 from cogs.office_hours.views import board_view
 from services.errors import HallwayError
-from services.office_hours import CancelResult, OfficeHoursService, Recap
+from services.office_hours import CancelResult, OfficeHoursService, Recap, format_offset
 from services.time.timefmt import both
 from storage.office_hours.rows import NewSession, OfficeHoursSettings, Question, Session
 
@@ -36,39 +49,62 @@ log = logging.getLogger(__name__)
 MAX_REMINDER_MENTIONS = 50
 
 
-async def find_channel(bot: HallwayBot, channel_id: int | None) -> discord.abc.Messageable | None:
+async def find_channel(
+    bot: HallwayBot, channel_id: int | None, policy: RetryPolicy = ONCE
+) -> discord.abc.Messageable | None:
     if channel_id is None:
         return None
     channel = bot.get_channel(channel_id)
     if channel is None:
         try:
-            channel = await bot.fetch_channel(channel_id)
-        except discord.HTTPException:
+            channel = await send_reliably(
+                lambda: bot.fetch_channel(channel_id),
+                policy=policy,
+                what=f"look-up of #{channel_id}",
+            )
+        except SendFailed:
             log.warning("Office-hours channel %s is gone or hidden", channel_id)
             return None
     return channel if isinstance(channel, discord.abc.Messageable) else None
 
 
-async def archive_thread(thread: object) -> None:
+async def archive_thread(thread: object, policy: RetryPolicy = ONCE) -> None:
     """Close a question's thread once it is done with, as help forums do, so the channel's
     thread list shows only live questions. Archived, not locked: a reply reopens it, and the
     recap's links still work."""
     if not isinstance(thread, discord.Thread) or thread.archived:
         return
     try:
-        await thread.edit(archived=True)
-    except discord.HTTPException as exc:
+        await send_reliably(
+            lambda: thread.edit(archived=True), policy=policy, what=f"archiving {thread.id}"
+        )
+    except SendFailed as exc:
         log.warning("Could not archive question thread %s: %s", thread.id, exc)
 
 
-async def tell(bot: HallwayBot, user_ids: list[int], text: str) -> None:
+async def tell(bot: HallwayBot, user_ids: list[int], text: str, policy: RetryPolicy = ONCE) -> None:
     """Direct messages; members who closed their DMs simply don't get one."""
     for user_id in user_ids:
-        try:
-            user = bot.get_user(user_id) or await bot.fetch_user(user_id)
-            await user.send(text, allowed_mentions=NO_PINGS)
-        except discord.HTTPException as exc:
-            log.info("Could not DM %s about office hours: %s", user_id, exc)
+        await dm_reliably(bot, user_id, text, policy=policy)
+
+
+def custom_ids(message: discord.Message) -> set[str]:
+    ids: set[str] = set()
+    for row in message.components:
+        for item in getattr(row, "children", [row]):
+            custom_id = getattr(item, "custom_id", None)
+            if custom_id:
+                ids.add(custom_id)
+    return ids
+
+
+def _seconds_ago(bot: HallwayBot, seconds: float = 1.0) -> datetime:
+    # A lower bound for a post about to be made, so find_recent reads only newer messages.
+    return bot.clock.now() - timedelta(seconds=seconds)
+
+
+def _policy(by_alarm: bool) -> RetryPolicy:
+    return DEFAULT_POLICY if by_alarm else ONCE
 
 
 class SessionLifecycle:
@@ -110,14 +146,20 @@ class SessionLifecycle:
         return await guild.create_scheduled_event(**kwargs)  # type: ignore[arg-type]
 
     async def _set_event(
-        self, session: Session, target: Literal["active", "completed", "cancelled"]
+        self,
+        session: Session,
+        target: Literal["active", "completed", "cancelled"],
+        policy: RetryPolicy = ONCE,
     ) -> None:
         """Move the Discord event along with the session; a lost event is only logged."""
         guild = self._guild(session.guild_id)
         if guild is None or session.event_id is None:
             return
-        try:
-            event = await guild.fetch_scheduled_event(session.event_id)
+        event_id = session.event_id
+
+        async def move() -> None:
+            # Read afresh on every try, so a retry after a lost reply is a no-op.
+            event = await guild.fetch_scheduled_event(event_id)
             status = event.status
             if target == "active" and status is discord.EventStatus.scheduled:
                 await event.start()
@@ -127,20 +169,56 @@ class SessionLifecycle:
                 await event.cancel()
             elif target == "cancelled" and status is discord.EventStatus.active:
                 await event.end()
-        except (discord.HTTPException, ValueError) as exc:
-            log.warning("Could not move event %s to %s: %s", session.event_id, target, exc)
 
-    async def _new_occurrence_event(self, session: Session | None) -> None:
+        try:
+            await send_reliably(move, policy=policy, what=f"moving event {event_id} to {target}")
+        except SendFailed as failed:
+            log.warning("Could not move event %s to %s: %r", event_id, target, failed.error)
+        except ValueError as exc:
+            log.warning("Could not move event %s to %s: %s", event_id, target, exc)
+
+    async def _new_occurrence_event(self, session: Session | None, *, by_alarm: bool) -> None:
         """Give a freshly created occurrence its Discord event and its jobs."""
         if session is None:
             return
         guild = self._guild(session.guild_id)
         if guild is not None:
+
+            async def made_already() -> discord.ScheduledEvent | None:
+                me = self.bot.user
+                try:
+                    events = await guild.fetch_scheduled_events(with_counts=False)
+                except SEND_ERRORS:
+                    return None
+                for event in events:
+                    if (
+                        event.name == session.title
+                        and event.start_time == session.starts_at
+                        and (me is None or event.creator_id in (None, me.id))
+                    ):
+                        return event
+                return None
+
             try:
-                event = await self.create_event(session, guild)
+                event = await send_reliably(
+                    lambda: self.create_event(session, guild),
+                    find_sent=made_already,
+                    policy=_policy(by_alarm),
+                    what=f"event for session {session.id}",
+                )
                 await self.service.set_event_id(session.guild_id, session.id, event.id)
-            except discord.HTTPException as exc:
-                log.warning("Could not create the event for session %s: %s", session.id, exc)
+            except SendFailed as failed:
+                log.warning(
+                    "Could not create the event for session %s: %r", session.id, failed.error
+                )
+                if by_alarm:
+                    await tell_advocates(
+                        self.bot,
+                        session.guild_id,
+                        f"⚠️ I couldn't create the Discord event for the next "
+                        f"**{escape_md(session.title)}** ({describe(failed)}). The session is "
+                        f"still scheduled for {both(session.starts_at)}.",
+                    )
         await self.schedule_jobs(session)
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -214,7 +292,7 @@ class SessionLifecycle:
             # Missed entirely while offline: opening it now would help nobody.
             await self.skip_missed(session)
             return
-        await self.start_session(guild_id, session_id)
+        await self.start_session(guild_id, session_id, by_alarm=True)
 
     async def auto_end(self, guild_id: int, session_id: int) -> None:
         session = await self.service.repo.get_session(guild_id, session_id)
@@ -225,27 +303,32 @@ class SessionLifecycle:
             # Nobody started it (auto start off): keep the series and its queue going.
             await self.skip_missed(session)
         elif session.status == "live":
-            await self.end_session(guild_id, session_id)
+            await self.end_session(guild_id, session_id, by_alarm=True)
 
     async def skip_missed(self, session: Session) -> None:
         """A session that never ran is cancelled; a series continues with its queue."""
         log.info("Session %s was never started; cancelling that occurrence", session.id)
-        await self.apply_cancel(await self.service.cancel(session.guild_id, session.id, "this"))
+        await self.apply_cancel(
+            await self.service.cancel(session.guild_id, session.id, "this"), by_alarm=True
+        )
 
-    async def apply_cancel(self, result: CancelResult) -> None:
+    async def apply_cancel(self, result: CancelResult, *, by_alarm: bool = False) -> None:
+        policy = _policy(by_alarm)
         for cancelled in result.cancelled:
             self.cancel_jobs(cancelled.id)
-            await self._set_event(cancelled, "cancelled")
-        await self._new_occurrence_event(result.next_session)
+            await self._set_event(cancelled, "cancelled", policy)
+        await self._new_occurrence_event(result.next_session, by_alarm=by_alarm)
         title = result.cancelled[0].title
-        await self._tell_leftovers(title, result.carried, result.dropped, result.next_session)
+        await self._tell_leftovers(
+            title, result.carried, result.dropped, result.next_session, policy
+        )
 
     async def send_reminder(self, guild_id: int, session_id: int, offset: int) -> None:
         session = await self.service.claim_reminder(guild_id, session_id, offset)
         if session is None:
             return
         settings = await self.service.settings(guild_id)
-        channel = await find_channel(self.bot, session.text_channel_id)
+        channel = await find_channel(self.bot, session.text_channel_id, DEFAULT_POLICY)
         if channel is None:
             return
         waiting = await self.service.waiting_askers(guild_id, session_id)
@@ -269,55 +352,123 @@ class SessionLifecycle:
             roles=[discord.Object(role_id)] if role_id is not None else False,
             replied_user=False,
         )
+        text = "\n".join(lines)
+        since = _seconds_ago(self.bot)
         try:
-            message = await channel.send("\n".join(lines), allowed_mentions=allowed)
-        except discord.HTTPException as exc:
+            # The retries take seconds, well inside the reminder's lateness tolerance.
+            message = await send_reliably(
+                lambda: channel.send(text, allowed_mentions=allowed),
+                find_sent=lambda: find_recent(
+                    self.bot, channel, lambda m: m.content == text, since=since
+                ),
+                what=f"reminder {offset} min for session {session_id}",
+            )
+        except SendFailed as failed:
             # Claimed but not delivered: sending later would be the "late" we promise not to do.
-            log.warning("Reminder for session %s could not be posted: %s", session_id, exc)
+            log.warning("Reminder for session %s could not be posted: %r", session_id, failed)
+            await tell_advocates(
+                self.bot,
+                guild_id,
+                f"⚠️ I couldn't post the {format_offset(offset)} reminder for "
+                f"**{escape_md(session.title)}** in <#{session.text_channel_id}> "
+                f"({describe(failed)}). It won't be sent late.",
+            )
             return
         await self.service.record_reminder_message(guild_id, session_id, offset, message.id)
 
-    async def start_session(self, guild_id: int, session_id: int | None) -> Session:
-        """The started session, with the board's message id once the board is posted."""
+    async def start_session(
+        self, guild_id: int, session_id: int | None, *, by_alarm: bool = False
+    ) -> Session:
+        """The started session, with the board's message id once the board is posted.
+
+        ``by_alarm``: the automatic start retries by the policy and tells the advocates' log
+        channel if the board can't be posted; a command tries once and tells whoever typed it.
+        """
+        policy = _policy(by_alarm)
         session = await self.service.start(guild_id, session_id)
-        await self._set_event(session, "active")
-        channel = await find_channel(self.bot, session.text_channel_id)
+        await self._set_event(session, "active", policy)
+        channel = await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:
             view = await self.service.queue_view(guild_id, session.id)
+            board_id = f"hallway:oh:join:{session.id}"
+            since = _seconds_ago(self.bot)
             try:
-                board = await channel.send(
-                    embed=render_board(view), view=board_view(session.id), allowed_mentions=NO_PINGS
+                board = await send_reliably(
+                    lambda: channel.send(
+                        embed=render_board(view),
+                        view=board_view(session.id),
+                        allowed_mentions=NO_PINGS,
+                    ),
+                    find_sent=lambda: find_recent(
+                        self.bot, channel, lambda m: board_id in custom_ids(m), since=since
+                    ),
+                    policy=policy,
+                    what=f"board of session {session.id}",
                 )
                 await self.service.set_board_message(guild_id, session.id, board.id)
                 session = replace(session, board_message_id=board.id)
-            except discord.HTTPException as exc:
-                log.warning("Could not post the board for session %s: %s", session.id, exc)
+            except SendFailed as failed:
+                log.warning("Could not post the board for session %s: %r", session.id, failed)
+                if by_alarm:
+                    await tell_advocates(
+                        self.bot,
+                        guild_id,
+                        f"⚠️ **{escape_md(session.title)}** started, but I couldn't post its "
+                        f"queue board in <#{session.text_channel_id}> ({describe(failed)}). "
+                        "Members can still queue with `/officehours ask`.",
+                    )
         await self.schedule_jobs(session)
         return session
 
-    async def end_session(self, guild_id: int, session_id: int | None) -> Recap:
-        """The recap, its session carrying the recap's message id once the recap is posted."""
+    async def end_session(
+        self, guild_id: int, session_id: int | None, *, by_alarm: bool = False
+    ) -> Recap:
+        """The recap, its session carrying the recap's message id once the recap is posted.
+
+        ``by_alarm`` as for start_session."""
+        policy = _policy(by_alarm)
         recap = await self.service.end(guild_id, session_id)
         session = recap.session
         self.cancel_jobs(session.id)
-        await self._set_event(session, "completed")
+        await self._set_event(session, "completed", policy)
         await self._refresh_board(guild_id, session.id)
-        channel = await find_channel(self.bot, session.text_channel_id)
+        channel = await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:
+            embed = render_recap(recap)
+            since = _seconds_ago(self.bot)
+
+            def is_recap(message: discord.Message) -> bool:
+                return any(e.title == embed.title for e in message.embeds)
+
             try:
-                message = await channel.send(embed=render_recap(recap), allowed_mentions=NO_PINGS)
+                message = await send_reliably(
+                    lambda: channel.send(embed=embed, allowed_mentions=NO_PINGS),
+                    find_sent=lambda: find_recent(self.bot, channel, is_recap, since=since),
+                    policy=policy,
+                    what=f"recap of session {session.id}",
+                )
                 await self.service.set_recap_message(guild_id, session.id, message.id)
                 recap = replace(recap, session=replace(session, recap_message_id=message.id))
-            except discord.HTTPException as exc:
-                log.warning("Could not post the recap for session %s: %s", session.id, exc)
-        await self._new_occurrence_event(recap.next_session)
-        await self._tell_leftovers(session.title, recap.carried, recap.dropped, recap.next_session)
-        await self._archive_threads(guild_id, session.id)
+            except SendFailed as failed:
+                log.warning("Could not post the recap for session %s: %r", session.id, failed)
+                if by_alarm:
+                    await tell_advocates(
+                        self.bot,
+                        guild_id,
+                        f"⚠️ **{escape_md(session.title)}** ended, but I couldn't post its recap "
+                        f"in <#{session.text_channel_id}> ({describe(failed)}). "
+                        "`/officehours history` has its figures.",
+                    )
+        await self._new_occurrence_event(recap.next_session, by_alarm=by_alarm)
+        await self._tell_leftovers(
+            session.title, recap.carried, recap.dropped, recap.next_session, policy
+        )
+        await self._archive_threads(guild_id, session.id, policy)
         return recap
 
-    async def _archive_threads(self, guild_id: int, session_id: int) -> None:
+    async def _archive_threads(self, guild_id: int, session_id: int, policy: RetryPolicy) -> None:
         for thread_id in await self.service.question_threads(guild_id, session_id):
-            await archive_thread(self.bot.get_channel(thread_id))
+            await archive_thread(self.bot.get_channel(thread_id), policy)
 
     async def _tell_leftovers(
         self,
@@ -325,6 +476,7 @@ class SessionLifecycle:
         carried: list[Question],
         dropped: list[Question],
         next_session: Session | None,
+        policy: RetryPolicy,
     ) -> None:
         if carried and next_session is not None:
             await tell(
@@ -333,6 +485,7 @@ class SessionLifecycle:
                 f"Your office-hours question wasn't reached in **{title}**. It's carried over and "
                 f"first in line at the next session, {both(next_session.starts_at)}. "
                 "Use `/officehours leave` if you no longer need it.",
+                policy,
             )
         if dropped:
             await tell(
@@ -340,4 +493,5 @@ class SessionLifecycle:
                 [q.user_id for q in dropped],
                 f"**{title}** ended before your question was reached, and no further session "
                 "is planned. Ask again with `/officehours ask` when the next one is announced.",
+                policy,
             )

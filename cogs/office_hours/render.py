@@ -6,17 +6,21 @@ from datetime import timedelta
 
 import discord
 
+from cogs._common import embed_label
 from services.office_hours import (
     QueueView,
     Recap,
     one_line,
 )
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
 from storage.office_hours.rows import OfficeHoursFigures, Question, Session
 
 
 def duration_text(delta: timedelta) -> str:
+    if delta.total_seconds() < 30:
+        return "under a minute"
     minutes = round(delta.total_seconds() / 60)
     if minutes < 60:
         return f"{minutes} min"
@@ -71,7 +75,7 @@ def feedback_missing(service: object) -> bool:
 def render_board(view: QueueView) -> discord.Embed:
     session = view.session
     embed = discord.Embed(
-        title=f"🙋 Office hours: {session.title}",
+        title=embed_label(f"🙋 Office hours: {session.title}"),
         colour=discord.Colour.green() if session.status == "live" else discord.Colour.dark_grey(),
     )
     if session.status != "live":
@@ -102,7 +106,9 @@ def render_board(view: QueueView) -> discord.Embed:
 
 def render_recap(recap: Recap) -> discord.Embed:
     session = recap.session
-    embed = discord.Embed(title=f"📋 Recap: {session.title}", colour=discord.Colour.blurple())
+    embed = discord.Embed(
+        title=embed_label(f"📋 Recap: {session.title}"), colour=discord.Colour.blurple()
+    )
     answered = [
         f"• {quoted(q.question, 60)} from {user_ref(q.user_id)}"
         + (f" in <#{q.thread_id}>" if q.thread_id else "")
@@ -144,6 +150,7 @@ def render_figures(session: Session, figures: OfficeHoursFigures) -> str:
         f"**{escape_md(session.title)}** {discord_timestamp(started, 'f')}, "
         f"{duration_text(duration)}: {figures.asked} asked, {figures.answered} answered, "
         f"{figures.skipped} skipped, {figures.carried_over} carried over; "
-        f"{figures.unique_askers} askers, median wait {wait_text(figures.median_wait_seconds)}; "
+        f"{plural(figures.unique_askers, 'asker')}, "
+        f"median wait {wait_text(figures.median_wait_seconds)}; "
         f"hosts {hosts}"
     )

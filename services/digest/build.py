@@ -28,10 +28,12 @@ from services.digest.render import (
     clean,
     coming_up_section,
     content_section,
+    hallway_section,
     health_section,
     office_hours_section,
     pain_section,
     shipped_section,
+    surveys_section,
     tag_order,
 )
 from services.errors import InvalidInput
@@ -68,11 +70,19 @@ class FeedbackProvider(Protocol):
     ) -> Any: ...
 
 
+class HallwayProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
+
+
 class AnnouncementsProvider(Protocol):
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
+
+
+class SurveysProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 # --------------------------------------------------------------------------- input
@@ -142,6 +152,8 @@ class DigestService:
         office_hours: OfficeHoursProvider | None = None,
         feedback: FeedbackProvider | None = None,
         announcements: AnnouncementsProvider | None = None,
+        hallway: HallwayProvider | None = None,
+        surveys: SurveysProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._repo = repo
@@ -151,6 +163,8 @@ class DigestService:
         self.office_hours = office_hours
         self.feedback = feedback
         self.announcements = announcements
+        self.hallway = hallway
+        self.surveys = surveys
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -387,6 +401,20 @@ class DigestService:
         )
         if content is not None:
             section = content_section(content)
+            if section:
+                sections.append(section)
+        hallway = await self._call(
+            "hallway", self.hallway, "digest_figures", guild_id, period.start_utc, period.end_utc
+        )
+        if hallway is not None:
+            section = hallway_section(hallway)
+            if section:
+                sections.append(section)
+        survey_figures = await self._call(
+            "surveys", self.surveys, "digest_figures", guild_id, period.start_utc, period.end_utc
+        )
+        if survey_figures is not None:
+            section = surveys_section(survey_figures)
             if section:
                 sections.append(section)
         if upcoming is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from services.chart import ChartData
 from services.digest.period import Period
 from services.people import user_ref
+from services.plural import plural
 from services.time.timefmt import discord_timestamp
 
 # A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
@@ -280,7 +281,7 @@ def pain_section(f: Any, versus: str) -> Section | None:
             Block(
                 "**Most-voted open items:**",
                 [
-                    f"#{item_id} {clean(summary)} — {votes} vote{'s' if votes != 1 else ''}"
+                    f"#{item_id} {clean(summary)} — {plural(votes, 'vote')}"
                     for item_id, summary, votes in top_open[:TOP_OPEN]
                 ],
             )
@@ -293,10 +294,12 @@ def shipped_section(f: Any) -> Section | None:
     shipped = list(f.shipped or [])
     if not shipped:
         return None
+    links = dict(getattr(f, "shipped_links", None) or {})
     lines = []
     for item_id, summary, reporters in shipped:
         thanks = f" — thanks {names(list(reporters))}" if reporters else ""
-        lines.append(f"✅ #{item_id} {clean(summary)}{thanks}")
+        link = f" (<{links[item_id]}>)" if item_id in links else ""
+        lines.append(f"✅ #{item_id} {clean(summary)}{link}{thanks}")
     return Section("shipped", "🚢 You asked, we shipped", [capped(None, lines)])
 
 
@@ -309,10 +312,21 @@ def content_section(f: Any) -> Section | None:
     for _id, title, reactions, jump_url in best[:BEST_CONTENT]:
         label = clean(title, 80)
         linked = f"[{label}]({jump_url})" if jump_url else label
-        lines.append(f"{linked} — {reactions} reaction{'s' if reactions != 1 else ''}")
+        lines.append(f"{linked} — {plural(reactions, 'reaction')}")
     if lines:
         blocks.append(Block("**Best by reactions:**", lines))
     return Section("content", "📣 Content", blocks, news=bool(f.sent))
+
+
+def hallway_section(f: Any) -> Section | None:
+    if not f.groups_made and not f.answered:
+        return None
+    lines = [f"Groups made: **{f.groups_made}**"]
+    if f.answered:
+        rate = round(100 * f.met / f.answered)
+        lines.append(f"Met rate: **{rate}%** ({f.met} of {f.answered} groups that answered)")
+    lines.append(f"New connections: **{f.new_connections}** (met, never paired before)")
+    return Section("hallway", "☕ Hallway track", [Block(None, lines)])
 
 
 def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section | None:
@@ -328,6 +342,32 @@ def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section 
     entries.sort(key=lambda e: e[0])
     lines = [f"{discord_timestamp(at, 'f')} · {text}" for at, text in entries]
     return Section("coming_up", "🗓️ Coming up", [capped(None, lines)], news=False)
+
+
+def surveys_section(f: Any) -> Section | None:
+    """Surveys closed in the period (headline and change), and those still open."""
+    blocks = []
+    closed = []
+    for s in list(f.closed or []):
+        figure = f" — {s.headline}" if s.headline else ""
+        if getattr(s, "top_answer", None):
+            figure = f" — top answer: {clean(s.top_answer, 60)}"
+        change = f" ({s.change})" if s.change else ""
+        noun = "vote" if getattr(s, "kind", "survey") == "poll" else "response"
+        count = f"{s.responses} {noun}{'s' if s.responses != 1 else ''}"
+        closed.append(f"✅ **{clean(s.title, 80)}**{figure}{change} · {count}")
+    if closed:
+        blocks.append(capped("**Closed:**", closed))
+    opened = []
+    for s in list(f.open or []):
+        until = f", closes {discord_timestamp(s.closes_at, 'R')}" if s.closes_at else ""
+        count = f"{s.responses} response{'s' if s.responses != 1 else ''}"
+        opened.append(f"🗳️ **{clean(s.title, 80)}** — {count} so far{until}")
+    if opened:
+        blocks.append(capped("**Open:**", opened))
+    if not blocks:
+        return None
+    return Section("surveys", "📋 Surveys", blocks, news=bool(closed))
 
 
 def is_spike(current: int, previous: int) -> bool:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUSES = ("new", "acknowledged", "planned", "in-progress", "shipped", "declined", "duplicate")
-SOURCES = ("command", "message", "reaction", "office-hours")
+SOURCES = ("command", "message", "reaction", "office-hours", "survey")
 MAX_SUMMARY = 100
 MAX_DETAILS = 2000
 # A captured message keeps its whole text; Discord allows up to 4000 characters with Nitro.
@@ -383,6 +383,40 @@ class FeedbackService:
             summary=summary_from_text(text),
             details=text.strip(),
             source_url=source_url,
+            max_details=MAX_MESSAGE_TEXT,
+        )
+        if result.created and self.on_created is not None:
+            try:
+                await self.on_created(result.item)
+            except Exception:  # the item is saved; a failed forum post must not undo that
+                log.exception("after-capture hook failed for feedback #%s", result.item.id)
+        return result
+
+    async def capture_from_survey(
+        self,
+        *,
+        guild_id: int,
+        reporter_id: int,
+        reporter_name: str | None,
+        captured_by_id: int,
+        text: str,
+        survey_title: str,
+    ) -> CaptureResult:
+        """The surveys' "Capture as feedback" seam: a free-text answer becomes an item.
+
+        An anonymous answer has reporter 0 and the name the survey gives it.
+        """
+        name = reporter_name
+        if name is None and self._name_lookup is not None:
+            name = self._name_lookup(guild_id, reporter_id)
+        result = await self.capture(
+            guild_id=guild_id,
+            source="survey",
+            reporter_id=reporter_id,
+            reporter_name=name or f"member {reporter_id}",
+            captured_by_id=captured_by_id,
+            summary=summary_from_text(text),
+            details=f"{text.strip()}\n\n(an answer to the survey: {survey_title})",
             max_details=MAX_MESSAGE_TEXT,
         )
         if result.created and self.on_created is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.plural import plural
 from services.tagging import similarity
 from services.text import clean_summary
 from storage.feedback.index import Candidates, FeedbackIndexRepository
@@ -106,7 +107,9 @@ class FeedbackIndex:
             )
             self._counts.pop(guild_id, None)  # re-read from SQLite when next needed
         if pending:
-            log.info("indexed %d feedback item(s) left pending by the last stop", len(pending))
+            log.info(
+                "indexed %s left pending by the last stop", plural(len(pending), "feedback item")
+            )
         return len(pending)
 
     async def lookup_terms(

@@ -177,7 +177,8 @@ def _parse_pattern(index: int, raw: object, where: str) -> PatternSpec:
 def _only_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        noun = "key" if len(unknown) == 1 else "keys"
+        raise ValueError(f"{where}: unknown {noun} {', '.join(unknown)}")
 
 
 def _number(value: object, where: str, lo: float, hi: float) -> float:

@@ -40,6 +40,8 @@ class Alarm:
         self._woken = False
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        # How the alarm waits; the sandbox swaps in a wait that only virtual time ends.
+        self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     def schedule(self, name: str, due: datetime, callback: JobCallback) -> None:
         if due.tzinfo is None:
@@ -126,7 +128,7 @@ class Alarm:
                 continue
             self._sleeping_until = self._clock.now() + timedelta(seconds=timeout)
             try:
-                await asyncio.sleep(timeout)
+                await self.sleep(timeout)
             except asyncio.CancelledError:
                 # Only our own wake-up is swallowed; any other cancel stops the loop.
                 if self._stopping or not self._woken:

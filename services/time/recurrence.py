@@ -35,6 +35,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from services.errors import InvalidInput
+from services.plural import plural
 from services.text import strip_invisible
 
 RepeatKind = Literal["none", "daily", "weekdays", "weekly", "every-2-weeks", "monthly", "cron"]
@@ -140,8 +141,8 @@ def _parse_cron(expression: str) -> str:
     shown = f"cron:{expression}"
     if len(fields) != 5:
         raise InvalidInput(
-            f"`{_echo(shown)}` has {len(fields)} field(s); a cron rule needs 5: minute hour "
-            f"day month weekday. Example: {_CRON_EXAMPLE}."
+            f"`{_echo(shown)}` has {plural(len(fields), 'field')}; a cron rule needs 5: "
+            f"minute hour day month weekday. Example: {_CRON_EXAMPLE}."
         )
     for name, value in zip(_CRON_FIELDS, fields, strict=True):
         for item in value.split(","):
@@ -338,13 +339,13 @@ def next_after(
 def _span(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return f"{int(delta.total_seconds())} seconds"
+        return plural(int(delta.total_seconds()), "second")
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+        parts.append(plural(hours, "hour"))
     if minutes:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
+        parts.append(plural(minutes, "minute"))
     return " ".join(parts)
 
 

@@ -21,6 +21,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from services.errors import InvalidInput
+from services.plural import plural
 from services.text import strip_invisible
 from services.time.timefmt import discord_timestamp
 
@@ -325,7 +326,9 @@ def _too_far(ctx: _Context) -> InvalidInput:
     limit = ctx.now + ctx.max_ahead
     span = ctx.max_ahead
     amount = (
-        f"{span.days} days" if span >= timedelta(days=2) else f"{span // timedelta(hours=1)} hours"
+        f"{span.days} days"
+        if span >= timedelta(days=2)
+        else plural(span // timedelta(hours=1), "hour")
     )
     return InvalidInput(
         f"That's too far ahead: I can schedule up to {amount} out (until "

@@ -124,6 +124,8 @@ class FeedbackFigures:
     prev_tag_counts: dict[str, int]
     top_open: list[tuple[int, str, int]]  # (id, summary, votes), the 3 most-voted open
     shipped: list[tuple[int, str, list[str]]]  # (id, summary, reporter display names)
+    # id -> the shipped item's linked issue (or release notes come in its history)
+    shipped_links: dict[int, str] = field(default_factory=dict)
 
 
 _ITEM_COLUMNS = (
@@ -600,7 +602,7 @@ class FeedbackRepository:
         prev_tag_counts = await self.tag_counts_between(guild_id, prev_start, start)
         top = await self.most_voted(guild_id, limit=3, open_only=True)
         rows = await self._db.fetchall(
-            "SELECT DISTINCT i.id, i.summary FROM feedback_history h "
+            "SELECT DISTINCT i.id, i.summary, i.link_url FROM feedback_history h "
             "JOIN feedback_items i ON i.id = h.item_id "
             "WHERE h.guild_id = ? AND h.status = 'shipped' AND h.created_at >= ? "
             "AND h.created_at < ? AND i.status = 'shipped' ORDER BY i.id",
@@ -615,6 +617,7 @@ class FeedbackRepository:
             prev_tag_counts=prev_tag_counts,
             top_open=[(s.id, s.summary, s.votes) for s in top],
             shipped=shipped,
+            shipped_links={r[0]: r[2] for r in rows if r[2]},
         )
 
 

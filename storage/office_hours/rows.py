@@ -53,7 +53,11 @@ class Session:
 
     @property
     def duration(self) -> timedelta:
-        return self.ends_at - self.starts_at
+        """The planned length; a session started early keeps it from its actual start."""
+        began = self.starts_at
+        if self.started_at is not None and self.started_at < began:
+            began = self.started_at
+        return self.ends_at - began
 
     @property
     def repeats(self) -> bool:

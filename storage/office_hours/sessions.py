@@ -217,6 +217,12 @@ class OfficeHoursRepository:
         """Scheduled -> live; False if it wasn't scheduled (someone else started it)."""
         return await self._transition(guild_id, session_id, "live", now)
 
+    async def set_ends_at(self, guild_id: int, session_id: int, ends_at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE oh_sessions SET ends_at = ? WHERE guild_id = ? AND id = ?",
+            (to_db(ends_at), guild_id, session_id),
+        )
+
     async def mark_ended(self, guild_id: int, session_id: int, now: datetime) -> bool:
         return await self._transition(guild_id, session_id, "ended", now)
 

@@ -398,8 +398,9 @@ async def test_restart_between_sending_and_publishing_still_publishes(world, bot
     env = world.env
     news = await setup_world(world, news=True)
     await schedule_announcement(world, news, when="in 1 hour")
-    # The crosspost fails as if the process died there; a restart must finish it.
-    env.inject_error("POST", "/channels/*/messages/*/crosspost", status=500, times=1)
+    # The crosspost fails as if the process died there (a 404 is not retried in-process);
+    # a restart must finish it.
+    env.inject_error("POST", "/channels/*/messages/*/crosspost", status=404, times=1)
     await env.advance_time(HOUR + 60)
     post = bot_posts(news)[0]
     delivery = (await service(bots).history(world.guild.id, 1))[0]

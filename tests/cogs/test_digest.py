@@ -82,7 +82,8 @@ async def test_posts_at_the_configured_time_once_across_a_restart(world, restart
     health = post.embeds[0]
     assert health.title == "Community health"
     assert "💬 Messages: **4** ▲ new (last week: 0)" in health.description
-    assert "👥 Active members: **2** ▲ new (last week: 0)" in health.description
+    # bob and carol wrote; the admin (/setup) and alice (/digest configure) used Hallway.
+    assert "👥 Active members: **4** ▲ new (last week: 0)" in health.description
     assert post.embeds[-1].footer.text == "Hallway · weekly digest · 2025-12-29"
     assert post.embeds[-1].image.url == "attachment://digest.png"
     [chart] = post.attachments
@@ -176,7 +177,9 @@ async def test_skip_empty_and_a_quiet_week_post(world) -> None:
     # Posted anyway: the figures show the drop from the week before.
     assert post.embeds[0].title == "Community health"
     assert "🆕 New members: **0** ▼ 100% (last week: 4)" in post.embeds[0].description
-    assert post.attachments == []  # no messages in either week: no chart
+    # No messages in either week, but last week alice and the admin used Hallway: the
+    # chart shows those active members (test_chart_leaves_out_... covers an empty panel).
+    assert len(post.attachments) == 1
 
 
 async def test_pin_the_new_digest_and_unpin_the_previous(world) -> None:
@@ -227,12 +230,12 @@ async def test_stats_for_a_custom_window(world) -> None:
     assert r.response.content.startswith("📬 **Stats for the last day** · Sat 03 Jan")
     text = r.response.embeds[0].description
     assert "💬 Messages: **4** ▲ new (previous day: 0)" in text
-    assert "👥 Active members: **2**" in text
+    assert "👥 Active members: **3**" in text  # bob, carol, and alice asking for /stats
 
     r = await world.alice.slash(world.general, "stats", days=3)
     text = r.response.embeds[0].description
     assert "💬 Messages: **6** ▲ new (previous 3 days: 0)" in text
-    assert "👥 Active members: **2**" in text
+    assert "👥 Active members: **4**" in text  # with the admin's /setup on Thursday
 
     r = await world.alice.slash(world.general, "stats")  # default 7 days
     assert r.response.content.startswith("📬 **Stats for the last 7 days** · Sun 28 Dec")
@@ -284,7 +287,13 @@ async def test_messages_and_members_are_counted_without_content_across_a_restart
     )
     assert [tuple(r) for r in rows] == [(world.general.id, 2), (help_channel.id, 1)]
     members = await bot.db.fetchall("SELECT user_id, messages FROM activity_member_day")
-    assert {tuple(r) for r in members} == {(world.bob.id, 1), (world.carol.id, 2)}
+    # The admin (/setup) and alice (/stats) were active without a message.
+    assert {tuple(r) for r in members} == {
+        (world.bob.id, 1),
+        (world.carol.id, 2),
+        (world.admin.id, 0),
+        (world.alice.id, 0),
+    }
     # No table of the digest holds message text.
     for table in ("activity_channel_day", "activity_member_day", "activity_guild_day"):
         dump = [tuple(r) for r in await bot.db.fetchall(f"SELECT * FROM {table}")]
@@ -293,7 +302,7 @@ async def test_messages_and_members_are_counted_without_content_across_a_restart
     r = await world.alice.slash(world.general, "stats", days=1)
     text = r.response.embeds[0].description
     assert "💬 Messages: **3**" in text
-    assert "👥 Active members: **2**" in text
+    assert "👥 Active members: **4**" in text  # bob, carol, the admin and alice
     assert "👋 Left: **1**" in text
 
 
@@ -301,7 +310,8 @@ async def test_a_failed_send_is_retried_and_posted_once(world) -> None:
     env = world.env
     channel, _ = await setup_digest(world)
     await chat(world, {world.bob: 1})
-    env.inject_error("POST", f"/channels/{channel.id}/messages", status=500, times=1)
+    # Every in-process try (services/retry.py) fails; the alarm tries again 15 min later.
+    env.inject_error("POST", f"/channels/{channel.id}/messages", status=500, times=3)
     await advance_to(env, FIRST_MONDAY_9 + timedelta(minutes=1))
     assert bot_posts(channel) == []
     bot = env.bot
@@ -362,3 +372,39 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused(world, bots) -> None:
     )
     r = await world.alice.slash(world.general, "digest configure")
     assert "Channel: not set" in r.response.content
+
+
+async def test_using_hallway_reacting_and_joining_a_call_make_a_member_active(world, bots) -> None:
+    # Nobody writes a message here, yet five members are active this day.
+    env = world.env
+    await make_advocates(world)  # the admin's /setup: a command
+    stage = world.guild.create_stage_channel("office-hours-stage")
+    voice = world.guild.create_voice_channel("call")
+    announcer = world.guild.create_webhook(world.general, "Announcer")
+    dave = world.guild.add_member(env.create_user("dave"))
+    erin = world.guild.add_member(env.create_user("erin"))
+    await env.settle()
+    note = await announcer.send("Release day")
+    await world.bob.slash(world.general, "officehours upcoming")  # a command
+    shown = await world.carol.slash(world.general, "feedback submit")
+    await world.carol.submit_modal(shown, {"summary": "Dark mode please", "details": ""})  # form
+    await dave.react(note, "🎉")  # a reaction
+    await erin.join_voice(stage)  # office hours on stage
+    await erin.set_voice(self_mute=True)  # the same presence, not a second join
+    await erin.leave_voice()
+    await erin.join_voice(voice)  # a call
+    await env.advance_time(6)  # one flush window
+    rows = await bots.current.db.fetchall("SELECT user_id, messages FROM activity_member_day")
+    assert {tuple(r) for r in rows} == {
+        (world.admin.id, 0),
+        (world.bob.id, 0),
+        (world.carol.id, 0),
+        (dave.id, 0),
+        (erin.id, 0),
+    }
+    assert await bots.current.db.fetchval("SELECT COUNT(*) FROM activity_channel_day") == 0
+
+    r = await world.alice.slash(world.general, "stats", days=1)
+    text = r.response.embeds[0].description
+    assert "👥 Active members: **6**" in text  # and alice, for asking
+    assert "💬 Messages: **0**" in text

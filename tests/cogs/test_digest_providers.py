@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.feedback.items import FeedbackRepository, NewItem
+from storage.hallway import HallwayRepository, NewGroup
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
 from tests.conftest import make_advocates
@@ -96,6 +97,18 @@ async def seed(world, db) -> None:
     await announcements.record_reactions(delivery, 7, at(3))
     await announcements.create(announcement("Release notes", at(10, 15)), at(1))
 
+    hallway = HallwayRepository(db)
+    pairs = [(world.bob.id, world.carol.id), (world.alice.id, world.admin.id)]
+    made = await hallway.claim_round(
+        g, 1, at(2), 4, [NewGroup(p, (), ()) for p in pairs], [], at(2)
+    )
+    assert made is not None
+    first, second = await hallway.round_groups(made.id)
+    for group in (first, second):
+        await hallway.mark_created(group.id, 900 + group.id, at(6), at(2))
+    await hallway.set_answer(g, first.id, world.bob.id, "yes", at(4))
+    await hallway.set_answer(g, second.id, world.admin.id, "no", at(5))
+
 
 async def test_preview_shows_every_feature_from_its_own_records(world, bots) -> None:
     await make_advocates(world)
@@ -118,6 +131,11 @@ async def test_preview_shows_every_feature_from_its_own_records(world, bots) -> 
     content = embeds["📣 Content"]
     assert "Announcements sent: **1**" in content
     assert "Launch week](https://discord.com/channels/" in content and "7 reactions" in content
+    assert embeds["☕ Hallway track"].splitlines() == [
+        "Groups made: **2**",
+        "Met rate: **50%** (1 of 2 groups that answered)",
+        "New connections: **1** (met, never paired before)",
+    ]
     coming = embeds["🗓️ Coming up"].splitlines()
     assert coming == [
         f"<t:{int(at(9, 16).timestamp())}:f> · 🎙️ Office hours: **Friday clinic**",

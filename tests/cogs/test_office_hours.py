@@ -89,7 +89,7 @@ async def test_scheduling_creates_the_event_and_upcoming_lists_it(world, bots) -
     assert "EMEA office hours" in r.response.content
     assert ts(starts, "F") in r.response.content
     assert f"host <@{world.alice.id}>" in r.response.content
-    assert "1 question(s) waiting" in r.response.content
+    assert "1 question waiting" in r.response.content
 
 
 async def test_voice_and_stage_locations_and_repeat_dates(world, bots) -> None:
@@ -580,8 +580,7 @@ def test_fit_lines_keeps_whole_lines_within_the_limit() -> None:
 
 
 async def test_convert_to_feedback_with_the_real_feedback_service(world, bots) -> None:
-    if bots.current.services.feedback is None:
-        pytest.skip("the feedback feature isn't wired into this build")
+    assert bots.current.services.feedback is not None  # bot.py always wires feedback
     office, _ = await start_with_queue(world, bots, askers=[world.bob])
     await world.alice.slash(world.general, "officehours next")
     [thread] = office.threads
@@ -592,3 +591,49 @@ async def test_convert_to_feedback_with_the_real_feedback_service(world, bots) -
     item = await bots.current.services.feedback.item(world.guild.id, item_id)
     assert (item.reporter_id, item.captured_by_id) == (world.bob.id, world.alice.id)
     assert item.source_url == f"https://discord.com/channels/{world.guild.id}/{thread.id}"
+
+
+async def test_a_session_started_early_runs_its_length_from_the_actual_start(world, bots) -> None:
+    # Scheduled for 2 January 17:00 (60 min), started 41 hours early on 1 January 00:00.
+    office, session = await start_with_queue(world, bots, repeat="weekly")
+    assert session.ends_at == datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+    assert session.duration.total_seconds() == 3600
+    assert f"Ends: {ts(session.ends_at, 'R')}" in board_text(board_message(office, session.id))
+
+    # The automatic end follows the new end (plus the 10-minute grace), not the planned one.
+    await world.env.advance_time(70 * 60 + 60)
+    ended = await service(bots).repo.get_session(world.guild.id, session.id)
+    assert ended.status == "ended"
+    # The weekly series still meets at its planned time, once.
+    [nxt] = await service(bots).repo.sessions_with_status(world.guild.id, ("scheduled",))
+    assert nxt.starts_at == datetime(2026, 1, 9, 17, 0, tzinfo=UTC)
+    assert nxt.duration.total_seconds() == 3600
+
+
+async def test_a_session_started_and_ended_at_once_ran_under_a_minute(world, bots) -> None:
+    office, _ = await start_with_queue(world, bots)
+    await world.alice.slash(world.general, "officehours end")
+    fields = {f.name.split(" (")[0]: f.value for f in office.last_message.embeds[0].fields}
+    assert fields["Duration"] == "under a minute"
+
+
+def _label_mentions(embed: discord.Embed) -> list[str]:
+    """Mentions where Discord shows them raw: the title, field names and the footer."""
+    labels = [embed.title or "", embed.footer.text or "", *(f.name for f in embed.fields)]
+    return [label for label in labels if re.search(r"<(@!?|@&|#)\d+>", label)]
+
+
+async def test_mentions_stay_out_of_embed_titles_field_names_and_footers(world, bots) -> None:
+    office, session = await start_with_queue(
+        world, bots, title=f"Q&A with <@{world.alice.id}> in <#{world.general.id}>"
+    )
+    board = board_message(office, session.id).embeds[0]
+    assert _label_mentions(board) == []
+    assert board.title == "🙋 Office hours: Q&A with @member in #channel"
+    # Values still carry them: Discord shows those as names.
+    assert f"<@{world.bob.id}>" in board_text(board_message(office, session.id))
+    await world.alice.slash(world.general, "officehours next")
+    await world.alice.slash(world.general, "officehours end")
+    recap = office.last_message.embeds[0]
+    assert recap.title.startswith("📋 Recap") and _label_mentions(recap) == []
+    assert any(f"<@{world.bob.id}>" in f.value for f in recap.fields)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,11 +88,42 @@ def test_missing_token_when_required() -> None:
         load_settings({}).require_token()
 
 
-def test_module_reads_no_environment_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
+def test_module_reads_no_environment_at_import() -> None:
+    # A fresh interpreter imports the module with a broken environment: reloading it here
+    # instead would replace SettingsError under the other tests' feet.
+    environ = {**os.environ, "HALLWAY_TIMEZONE": "Not/AZone", "HALLWAY_LOG_LEVEL": "LOUD"}
+    environ.pop("DISCORD_TOKEN", None)
+    code = "import config.settings as m; print(m.load_settings({}).timezone)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr  # would fail if the module read the environment
+    assert done.stdout.strip() == "UTC"
 
-    import config.settings as module
 
-    monkeypatch.setenv("HALLWAY_TIMEZONE", "Not/AZone")
-    importlib.reload(module)  # would raise if the module read the environment
-    assert module.load_settings({}).timezone == "UTC"
+def test_github_settings_defaults_and_errors() -> None:
+    settings = load_settings({})
+    assert settings.github_token is None
+    assert settings.github_api_url == "https://api.github.com"
+    assert settings.github_poll_minutes == 10
+    custom = load_settings(
+        {
+            "GITHUB_TOKEN": "github_pat_abc",
+            "GITHUB_API_URL": "https://ghe.corp/api/v3/",
+            "HALLWAY_GITHUB_POLL_MINUTES": "5",
+        }
+    )
+    assert custom.github_api_url == "https://ghe.corp/api/v3" and custom.github_poll_minutes == 5
+    assert "github_pat_abc" not in repr(custom)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"GITHUB_API_URL": "ftp://x", "HALLWAY_GITHUB_POLL_MINUTES": "0"})
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("GITHUB_API_URL") and problems[1].startswith(
+        "HALLWAY_GITHUB_POLL_MINUTES"
+    )

@@ -1,10 +1,14 @@
-"""What the reliability tests share: a configured guild, database snapshots, message lookups."""
+"""What the reliability tests share: a configured guild, database snapshots, message lookups,
+and network faults SimCord can't make (NetworkFaults)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+import aiohttp
 import discord
 
 from tests.conftest import World, make_advocates, schedule_announcement, submit_feedback
@@ -179,3 +183,90 @@ async def arrange_two_guilds(world: World, bot: Any) -> Arranged:
         announcement_id=await _latest(bot, "announcements", a),
         everyone_role=world.guild.default_role,
     )
+
+
+# ------------------------------------------------------------------ network faults
+
+Mode = Literal["before", "after"]
+ERRORS: dict[str, Callable[[], Exception]] = {
+    "disconnect": lambda: aiohttp.ServerDisconnectedError(),
+    # asyncio.TimeoutError is the builtin TimeoutError since Python 3.11.
+    "timeout": lambda: TimeoutError(),
+}
+
+
+def _api_path(url: str) -> str:
+    # "https://discord.com/api/v10/channels/1/messages?x=1" -> "/channels/1/messages"
+    path = url.split("?", 1)[0]
+    marker = "/api/v"
+    at = path.find(marker)
+    if at != -1:
+        path = path[at + len(marker) :]
+        path = path[path.find("/") :]
+    return path
+
+
+@dataclass
+class _Fault:
+    method: str
+    pattern: re.Pattern[str]
+    when: Mode
+    error: str
+    left: int
+
+
+@dataclass
+class NetworkFaults:
+    """Make the bot's next matching REST call fail as a network fault would.
+
+    Hooked on discord.py's ``HTTPClient.request`` of the running bot, which SimCord
+    replaced with its in-memory Discord: ``when="before"`` raises before SimCord sees
+    the call (nothing happened); ``when="after"`` lets SimCord handle it, then raises
+    (Discord did it, and the reply was lost). ``raised`` lists what fired.
+    """
+
+    bot: Any
+    faults: list[_Fault] = field(default_factory=list)
+    raised: list[tuple[str, str, Mode]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        http = self.bot.http
+        original = http.request
+
+        async def request(route: Any, **kwargs: Any) -> Any:
+            path = _api_path(route.url)
+            fault = self._take(route.method, path)
+            if fault is not None and fault.when == "before":
+                self.raised.append((route.method, path, "before"))
+                raise ERRORS[fault.error]()
+            result = await original(route, **kwargs)
+            if fault is not None:
+                self.raised.append((route.method, path, "after"))
+                raise ERRORS[fault.error]()
+            return result
+
+        http.request = request
+
+    def drop(
+        self,
+        method: str,
+        path: str,
+        *,
+        when: Mode = "before",
+        error: str = "disconnect",
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` calls of ``method`` on ``path`` (``*`` = one segment) fail."""
+        assert error in ERRORS, error
+        self.faults.append(_Fault(method, _segments(path), when, error, times))
+
+    def _take(self, method: str, path: str) -> _Fault | None:
+        for fault in self.faults:
+            if fault.left > 0 and fault.method == method and fault.pattern.match(path):
+                fault.left -= 1
+                return fault
+        return None
+
+
+def _segments(glob: str) -> re.Pattern[str]:
+    return re.compile("^" + "[^/]+".join(re.escape(part) for part in glob.split("*")) + "$")

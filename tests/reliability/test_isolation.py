@@ -54,9 +54,11 @@ async def test_b_cannot_read_a(world, bots) -> None:
         (b.dave, "officehours upcoming", {}, "B office hours"),
         (b.boss, "announce list", {}, "B secret launch"),
         (b.boss, "officehours history", {}, "No office hours have been held yet"),
-        (b.boss, "feedback trends", {}, ""),
-        (b.boss, "digest preview", {}, ""),
-        (b.boss, "stats", {}, ""),
+        # B's own single item is counted; the exact figures of both guilds are checked in
+        # test_isolation_figures.py.
+        (b.boss, "feedback trends", {}, "New items: **1** (before: 0)"),
+        (b.boss, "digest preview", {}, "Office hours: **B office hours**"),
+        (b.boss, "stats", {}, "New feedback items: **1**"),
         (b.boss, "setup show", {}, "Hallway settings"),
     ]
     for actor, command, options, expected in reads:

@@ -88,3 +88,30 @@ async def test_flush_after_close_loses_only_the_window(tmp_path) -> None:
     recorder.message(G, 7, 100)
     await db.close()
     assert await recorder.flush() == 0  # logged, not raised
+
+
+async def test_other_activity_makes_a_member_active_without_counting_a_message(tmp_path) -> None:
+    clock = FixedClock(datetime(2026, 1, 5, 12, tzinfo=UTC))
+    async with Database(tmp_path / "h.db") as db:
+        await db.migrate()
+        recorder = ActivityRecorder(ActivityRepository(db), clock)
+        recorder.message(G, 7, 100)
+        recorder.interaction(G, 100)  # already active: the message count stays
+        recorder.interaction(G, 101)
+        recorder.reaction(G, 101)
+        recorder.voice_joined(G, 102)
+        recorder.interaction(G, 103)
+        recorder.forget_pending(G, 103)  # erased meanwhile: nothing of 103 is written
+        assert recorder.pending == 5  # a channel, a message count and three marks
+        await recorder.flush()
+        recorder.reaction(G, 100)  # a later window keeps the written count
+        await recorder.flush()
+        assert await _rows(db, "activity_member_day") == {
+            (G, "2026-01-05", 100, 1),
+            (G, "2026-01-05", 101, 0),
+            (G, "2026-01-05", 102, 0),
+        }
+        assert await _rows(db, "activity_channel_day") == {(G, "2026-01-05", 7, 1)}
+        day = clock.now().date()
+        totals = await ActivityRepository(db).window_totals(G, day, day)
+        assert (totals.messages, totals.active_members) == (1, 3)

@@ -429,3 +429,22 @@ def test_chart_is_a_png_of_sensible_size() -> None:
     assert 5_000 < len(png) < 500_000
     no_tags = Image.open(io.BytesIO(render_chart(ChartData(days, []))))
     assert no_tags.size == (800, 300)
+
+
+def test_chart_leaves_out_an_empty_activity_panel_and_counts_start_at_zero() -> None:
+    from services.chart import build_figure
+
+    start = date(2026, 1, 1)
+    quiet = [DayPoint(start + timedelta(days=i), 0, 0) for i in range(14)]
+    tags = [TagPoint("auth", 2, 1)]
+    figure = build_figure(ChartData(quiet, tags))
+    labels = [axis.get_ylabel() for axis in figure.axes]
+    assert "Messages" not in labels and len(figure.axes) == 1
+    assert figure.axes[0].get_ylim()[0] == 0
+    assert Image.open(io.BytesIO(render_chart(ChartData(quiet, tags)))).size == (800, 300)
+
+    # Members were active but nobody wrote a message: the Messages axis still starts at 0.
+    members_only = [DayPoint(start + timedelta(days=i), i % 3, 0) for i in range(14)]
+    for axis in build_figure(ChartData(members_only, [])).axes:
+        low, high = axis.get_ylim()
+        assert low == 0 and high >= 1

@@ -135,5 +135,7 @@ def test_nothing_matches() -> None:
 
 
 def test_suggestions_resolve() -> None:
-    for name in suggest_zones("america"):
+    suggested = suggest_zones("america")
+    assert len(suggested) == 25 and all(n.startswith("America/") for n in suggested)
+    for name in suggested:
         assert resolve_zone(name).key == name

@@ -101,3 +101,43 @@ async def test_drafts_expire(repo) -> None:
     assert await repo.get_draft(2, draft_id) is None
     await repo.delete_drafts_before(T0 + timedelta(seconds=1))
     assert await repo.get_draft(1, draft_id) is None
+
+
+async def test_best_by_reactions_shows_what_was_posted_not_the_template(repo) -> None:
+    from services.announcements.text import RenderedPost
+
+    def posted(content: str | None, title: str | None, description: str | None, **ping) -> str:
+        return RenderedPost(
+            content=content,
+            embed_title=title,
+            embed_description=description,
+            image_url=None,
+            thread_name=None,
+            ping_role_id=ping.get("role"),
+            ping_everyone=False,
+        ).to_json()
+
+    template = await repo.create(new(body="**Python SDK 2.4 is out** on {date}!"), T0)
+    pinged = await repo.create(new(body="Ship day {date}"), T0)
+    titled = await repo.create(new(title="Release {date}", body="Notes"), T0)
+    for a, rendered, reactions in (
+        (template, posted("**Python SDK 2.4 is out** on <t:1767603600:D>!", None, None), 5),
+        (pinged, posted("<@&55>\nShip day <t:1767603600:D>", None, None, role=55), 4),
+        (titled, posted(None, "Release <t:1767603600:D>", "Notes"), 3),
+    ):
+        when = T0 + timedelta(hours=1)
+        delivery_id = await repo.insert_delivery(
+            a, when, status="claimed", now=when, rendered=rendered
+        )
+        await repo.mark_sent(delivery_id, message_id=delivery_id, channel_id=a.channel_id, now=when)
+        await repo.record_reactions(delivery_id, reactions, when)
+
+    labels = [
+        label for _, label, _, _ in (await repo.digest_figures(1, T0, T0 + timedelta(7))).best
+    ]
+    assert labels == [
+        "**Python SDK 2.4 is out** on <t:1767603600:D>!",
+        "Ship day <t:1767603600:D>",
+        "Release <t:1767603600:D>",
+    ]
+    assert not any("{date}" in label for label in labels)

@@ -13,6 +13,8 @@ from storage.announcements import AnnouncementRepository, NewAnnouncement
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
+from storage.hallway import HallwayRepository, NewGroup
+from storage.members import MemberSettingsRepository
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import (
@@ -21,6 +23,7 @@ from storage.privacy import (
     USER_ID_COLUMNS,
     PrivacyRepository,
 )
+from storage.surveys import NewSurvey, SurveyRepository
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 G, OTHER_G = 1456074443980800010, 1456074443980800099
@@ -101,6 +104,20 @@ def announcement(guild_id: int, author: int, body: str) -> NewAnnouncement:
     )
 
 
+def survey(guild_id: int, author: int, title: str) -> NewSurvey:
+    return NewSurvey(
+        guild_id=guild_id,
+        kind="survey",
+        title=title,
+        anonymous=False,
+        public_results=False,
+        closes_at=None,
+        zone="UTC",
+        author_id=author,
+        created_at=T0,
+    )
+
+
 async def seed(db: Database, guild_id: int) -> dict[str, int]:
     """ME in every role a member can have, YOU and HOST beside them."""
     oh = OfficeHoursRepository(db)
@@ -139,6 +156,44 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         [(guild_id, "2026-03-01", ME, 3), (guild_id, "2026-03-01", YOU, 2)],
         [(guild_id, "2026-03-01", 1, 0)],
     )
+    # Hallway: a zone, answers, never lists both ways, a group with YOU and a sit-out.
+    await MemberSettingsRepository(db).set_timezone(guild_id, ME, "Europe/Berlin", T0)
+    hallway = HallwayRepository(db)
+    for who in (ME, YOU):
+        await hallway.save_member(
+            guild_id,
+            who,
+            interests=["rust"],
+            intro=f"hi, ask <@{ME}>" if who == YOU else "hello",
+            free_hours="18-21 weekdays",
+            server_joined_at=T0,
+            now=T0,
+        )
+    await hallway.add_never(guild_id, ME, HOST, T0)
+    await hallway.add_never(guild_id, HOST, ME, T0)
+    together = NewGroup((ME, YOU), ("shared interests: rust",), (T0,))
+    await hallway.claim_round(guild_id, 1, T0, 2, [together], [], T0)
+    await hallway.claim_round(
+        guild_id,
+        2,
+        T0 + timedelta(days=7),
+        3,
+        [NewGroup((YOU, HOST), (), ())],
+        [(ME, "odd pool", True)],
+        T0,
+    )
+    # Surveys: I created one; I answered and was reminded about an attributed one of yours.
+    surveys = SurveyRepository(db)
+    await surveys.create(survey(guild_id, ME, f"Mine, ask <@{ME}>"))
+    yours_survey = await surveys.create(survey(guild_id, YOU, "Pulse"))
+    await surveys.add_question(guild_id, yours_survey, "nps", "Recommend?", [], False, limit=10)
+    await surveys.mark_open(guild_id, yours_survey, channel_id=700, opened_at=T0, secret=None)
+    for who in (ME, YOU):
+        await surveys.save_answer(
+            guild_id, yours_survey, 1, 9, member_id=who, member_hash=None, now=T0
+        )
+        await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
+    await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
     return {
         "reported": reported,
         "captured": captured,
@@ -162,6 +217,11 @@ async def test_collect_finds_every_kind_of_data(db) -> None:
     assert data.activity_days == [{"day": "2026-03-01", "messages": 3}]
     # Only this member: YOU's question is not in ME's export, and no other guild leaks in.
     assert all(q["question"] == "How do webhooks retry?" for q in data.office_hours_questions)
+    assert data.member_settings[0]["timezone"] == "Europe/Berlin"
+    assert data.hallway_profile[0]["interests"] == ["rust"]
+    assert [n["other_user_id"] for n in data.hallway_never_list] == [HOST]
+    assert [(g["round"], g["partners"]) for g in data.hallway_groups] == [(1, str(YOU))]
+    assert [s["round"] for s in data.hallway_sat_out] == [2]
     assert (await PrivacyRepository(db).collect(OTHER_G, ME)).counts() == dict.fromkeys(counts, 0)
 
 
@@ -202,6 +262,10 @@ async def test_forget_leaves_no_trace_of_the_id_and_keeps_shared_records(db) -> 
     rows = await db.fetchall("SELECT author_id, status FROM announcements WHERE guild_id = ?", (G,))
     assert sorted(r[0] for r in rows) == [FORGOTTEN_ID, YOU]
     assert all(r[1] == "scheduled" for r in rows)
+    # YOU's hallway history keeps the group, with ME as "a former member" (id 0).
+    past = await HallwayRepository(db).past_groups(G, YOU)
+    assert [g.members for g in past] == [(YOU, HOST), (FORGOTTEN_ID, YOU)]
+    assert await HallwayRepository(db).never_pairs(G) == []
     # Index counts stay consistent after the id's term went.
     df_total = await db.fetchval("SELECT sum(df) FROM feedback_doc_freq WHERE guild_id = ?", (G,))
     terms_total = await db.fetchval("SELECT count(*) FROM feedback_terms WHERE guild_id = ?", (G,))

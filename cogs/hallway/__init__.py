@@ -1,0 +1,1 @@
+"""/hallway: opt-in pairing of members for 1:1 chats."""

@@ -1,0 +1,1 @@
+"""/survey: quick polls and multi-question surveys."""
