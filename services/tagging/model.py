@@ -33,8 +33,10 @@ WISHES = textmod.wordset("would i'd we'd id wed really")
 _WORD, _NEGATOR, _PRAISE = 0, 1, 2
 _TOKEN_CACHE_MAX = 100_000
 _Entries = tuple[tuple[int, float], ...]
-# (stem, role, weights as a plain word, as a denied word, as a praised word)
-_TokenInfo = tuple[str, int, "_Entries | None", "_Entries | None", "_Entries | None"]
+# stem, role, plain, negated and praised weights, and the bigrams this word starts
+_TokenInfo = tuple[
+    str, int, "_Entries | None", "_Entries | None", "_Entries | None", "dict[str, _Entries] | None"
+]
 # Rule evidence is unbounded; past this much it says nothing new.
 _EVIDENCE_CAP = 3.0
 
@@ -108,7 +110,7 @@ class LinearModel:
             kind, _, key = name.partition(":")
             if kind == "b":
                 first, _, second = key.partition(" ")
-                kinds["b"][(first, second)] = entries
+                kinds["b"].setdefault(first, {})[second] = entries
             elif kind in kinds and key:
                 kinds[kind][key] = entries
         object.__setattr__(self, "_kinds", kinds)
@@ -120,25 +122,26 @@ class LinearModel:
     def score_tokens(self, raw: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """``probabilities(word_features(raw), evidence)``, without the feature names: the
         bot's path. It walks the tokens exactly as ``word_features`` does."""
-        bi = self._kinds["b"]  # type: ignore[attr-defined]
         boundaries = textmod.BOUNDARIES
         infos = self._token_infos  # type: ignore[attr-defined]
         hits: set[int] = set()  # each feature counts once, as a set of names would
         found: list[tuple[tuple[int, float], ...]] = []
         flags = [False, False]
-        prev: str | None = None
+        # The bigrams the previous word starts, by their second word: most words start none,
+        # so most tokens skip the bigram look-up.
+        following: dict | None = None
         prev_tok = ""
         negated = praised = 0
         for tok in raw:
             if tok in boundaries:
-                prev = None
+                following = None
                 prev_tok = ""
                 negated = praised = 0
                 continue
             info = infos.get(tok)
             if info is None:
                 info = self._token_info(tok)
-            st, role, plain, denied, lauded = info
+            st, role, plain, denied, lauded, starts = info
             entries = None
             if role == _NEGATOR:
                 negated = _NEGATION_SPAN
@@ -157,12 +160,12 @@ class LinearModel:
             if entries is not None and id(entries) not in hits:
                 hits.add(id(entries))
                 found.append(entries)
-            if prev is not None:
-                pair = bi.get((prev, st))
+            if following is not None:
+                pair = following.get(st)
                 if pair is not None and id(pair) not in hits:
                     hits.add(id(pair))
                     found.append(pair)
-            prev = st
+            following = starts
             prev_tok = tok
         for flag, entries in zip(flags, self._flags, strict=True):  # type: ignore[attr-defined]
             if flag and entries:
@@ -184,7 +187,14 @@ class LinearModel:
         kinds = self._kinds  # type: ignore[attr-defined]
         st = textmod.stem(tok)
         role = _NEGATOR if tok in _NEGATORS else _PRAISE if tok in PRAISE else _WORD
-        info = (st, role, kinds["u"].get(st), kinds["n"].get(st), kinds["p"].get(st))
+        info = (
+            st,
+            role,
+            kinds["u"].get(st),
+            kinds["n"].get(st),
+            kinds["p"].get(st),
+            kinds["b"].get(st),
+        )
         infos = self._token_infos  # type: ignore[attr-defined]
         if len(infos) >= _TOKEN_CACHE_MAX:
             infos.clear()  # arbitrary text could grow it forever; a reset is cheap

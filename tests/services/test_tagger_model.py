@@ -75,6 +75,24 @@ def test_training_and_run_time_read_the_same_features() -> None:
     assert any(k.startswith("r") for k in feats)
 
 
+def test_the_bots_fast_path_scores_exactly_what_training_saw() -> None:
+    """``score_tokens`` walks tokens without building feature names; on every real passage
+    (and a few edge cases) it must equal the named-feature path the model was fitted on."""
+    model = LinearModel.from_json(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    norm_tagger = Tagger(load_taxonomy(), model=None)
+    texts = [r["text"] for name in ("train", "dev", "test") for r in rows(f"labelled_{name}.jsonl")]
+    texts += ["", "not not slow. love love", "docs docs docs!", "would love dark mode"]
+    checked = 0
+    for text in texts:
+        _, raw, evidence = norm_tagger.evidence(text)
+        ev = evidence[: len(model.tags)]
+        fast = model.score_tokens(raw, ev)
+        slow = model.probabilities(word_features(raw), ev)
+        assert fast == pytest.approx(slow, abs=1e-12), text
+        checked += 1
+    assert checked == len(texts) > 900
+
+
 @pytest.mark.parametrize(
     ("text", "absent", "present"),
     [
