@@ -31,6 +31,7 @@ from cogs.feedback.render import (
     github_link_reply,
     github_state,
     render_card,
+    render_export,
     render_page,
     render_trends,
     status_message,
@@ -56,7 +57,6 @@ from services.feedback.capture import (
     validate_link,
 )
 from services.feedback.export import parse_since
-from services.plural import plural
 from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
@@ -627,16 +627,22 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         since: str | None = None,
     ) -> None:
         """Download every feedback field as a CSV or JSON file."""
-        assert interaction.guild_id is not None
+        assert interaction.guild_id is not None and interaction.guild is not None
         start = parse_since(since, self.service.clock.now())
-        count, text = await self.service.export(interaction.guild_id, format, start)
+        # A big guild's file takes seconds to build: acknowledge within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         stamp = self.service.clock.now().strftime("%Y%m%d")
-        file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"feedback-{stamp}.{format}")
-        await interaction.response.send_message(
-            f"📦 {plural(count, 'feedback item')}.",
-            file=file,
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
+        export = await self.service.export_file(
+            interaction.guild_id, format, start, f"feedback-{stamp}"
+        )
+        reply = render_export(
+            export, format, interaction.guild.filesize_limit, interaction.guild_id
+        )
+        files = []
+        if reply.fits:
+            files = [discord.File(io.BytesIO(export.data), filename=export.filename)]
+        await interaction.edit_original_response(
+            content=reply.text, attachments=files, allowed_mentions=NO_PINGS
         )
 
     # ------------------------------------------------------------------ tags and areas

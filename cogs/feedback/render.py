@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 
 from cogs._common import embed_label
@@ -11,6 +13,7 @@ from services.feedback.capture import (
     Page,
     Trends,
 )
+from services.feedback.export import ExportFile
 from services.github.follow import LinkResult
 from services.people import user_ref
 from services.plural import plural
@@ -209,3 +212,29 @@ GITHUB_PHASES = {
 
 def github_state(link: IssueLink) -> str:
     return f"{link.ref} — {GITHUB_PHASES.get(link.phase, link.phase)}"
+
+
+@dataclass(frozen=True)
+class ExportReply:
+    text: str
+    fits: bool  # whether the file goes with it
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{max(1, round(n / 1024))} KiB"
+
+
+def render_export(export: ExportFile, fmt: str, limit: int, guild_id: int) -> ExportReply:
+    """The export's reply, or how to get it when even zipped it is over the upload limit."""
+    head = f"📦 {plural(export.count, 'feedback item')}"
+    if export.zipped:
+        head += f" ({_size(export.size)} of {fmt.upper()}, zipped to {_size(len(export.data))})"
+    if len(export.data) <= limit:
+        return ExportReply(head + ".", fits=True)
+    return ExportReply(
+        f"{head}: over this server's upload limit of {_size(limit)}, so no file is attached. "
+        "Export a shorter window with `since:` (e.g. `since:90d` or `since:2026-01-01`), or get "
+        "everything on the bot's machine with "
+        f"`python bot.py export --guild {guild_id} --format {fmt} --output feedback.{fmt}`.",
+        fits=False,
+    )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from services.feedback.export import export_items
+from services.feedback.export import ExportFile, export_file
 from services.feedback.index import FeedbackIndex, item_text
 from services.tagging import similarity
 from services.tagging.bayes import tokens_for
@@ -460,9 +460,11 @@ class FeedbackService:
         """The item a Discord message was captured as, if it was."""
         return await self.repo.by_message(guild_id, message_id)
 
-    async def export(self, guild_id: int, fmt: str, since: datetime | None) -> tuple[int, str]:
-        """How many items, and the guild's feedback as CSV or JSON text."""
-        return await export_items(self.repo, guild_id, fmt, since)
+    async def export_file(
+        self, guild_id: int, fmt: str, since: datetime | None, stem: str
+    ) -> ExportFile:
+        """The guild's feedback as a file to upload, zipped when large (built off the loop)."""
+        return await export_file(self.repo, guild_id, fmt, since, stem)
 
     async def autocomplete(self, guild_id: int, text: str) -> list[ItemSummary]:
         return await self.repo.autocomplete(guild_id, text[:100])
