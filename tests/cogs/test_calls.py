@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
@@ -79,7 +80,7 @@ async def test_rotating_series_moves_one_call_per_week_and_survives_a_restart(
     # first cycle (APAC, Wednesday 31 December) is already past, so EMEA comes first.
     assert before[0] == datetime(2026, 1, 7, 14, tzinfo=UTC)
     assert [t.hour for t in before[:4]] == [14, 2, 14, 2]
-    assert all((b - a).days in (6, 7) for a, b in zip(before, before[1:], strict=False))
+    assert all((b - a).days in (6, 7) for a, b in pairwise(before))
     await restart()
     r = await world.bob.slash(world.general, "calls upcoming")
     assert stamps(r.response.content) == before
