@@ -312,6 +312,7 @@ class HallwayBot(commands.Bot):
             announcements=AnnouncementRepository(self.db),
             hallway=self.services.hallway,
             surveys=self.services.surveys,
+            calls=self.services.calls,
             before_build=recorder.flush,
         )
         # The last few seconds of counters are written on a clean shutdown.

@@ -347,6 +347,18 @@ class CallsService:
             found += occurrences(series, slots, now, limit)
         return sorted(found, key=lambda o: o.starts_at)[:limit]
 
+    async def upcoming_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[str, str, datetime]]:
+        """The digest's "coming up": each series' next call in [start, end)."""
+        found: list[tuple[str, str, datetime]] = []
+        for series in await self.repo.all_series(guild_id):
+            slots = await self.repo.slots(guild_id, series.id)
+            for o in occurrences(series, slots, start - timedelta(microseconds=1), 1):
+                if o.starts_at < end:
+                    found.append((series.title, o.slot.name, o.starts_at))
+        return found
+
     async def suggest(
         self, guild_id: int, series: str, count: int
     ) -> tuple[SeriesView, Suggestion]:

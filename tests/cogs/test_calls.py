@@ -209,3 +209,22 @@ async def test_series_autocomplete(world, bots, current) -> None:
     await create_series(world)
     found = await world.alice.autocomplete(world.general, "calls slot-add", "series", current)
     assert [c["value"] for c in found] == ["Community call"]
+
+
+async def test_digest_coming_up_lists_each_series_next_call(world, bots) -> None:
+    await create_series(world, mode="rotating")
+    await add_slot(world, "APAC", "wednesday", "10:00", "Asia/Singapore")
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    await create_series(world, title="Maintainers sync", cadence="monthly")
+    await add_slot(world, "EMEA", "friday", "11:00", "Europe/Berlin", series="Maintainers sync")
+    r = await world.alice.slash(world.general, "digest preview")
+    embeds = {e.title: e.description for e in r.response.embeds}
+    coming = embeds["🗓️ Coming up"].splitlines()
+    # Only the next call of each series in the coming week: EMEA's Wednesday 7 January
+    # (APAC's turn follows a week later); the monthly sync's first Friday was 2 January.
+    emea = datetime(2026, 1, 7, 14, tzinfo=UTC)
+    sync = datetime(2026, 1, 2, 10, tzinfo=UTC)
+    assert coming == [
+        f"<t:{int(sync.timestamp())}:f> · 📞 **Maintainers sync** · EMEA",
+        f"<t:{int(emea.timestamp())}:f> · 📞 **Community call** · EMEA",
+    ]
