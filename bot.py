@@ -26,6 +26,7 @@ from cogs._common import HallwayTree
 from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
+from cogs.calls import CallsCog
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
@@ -48,6 +49,7 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
+from services.calls import CallsService
 from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
@@ -64,6 +66,7 @@ from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
+from storage.calls import CallsRepository
 from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
 from storage.feedback.items import FeedbackRepository
@@ -103,6 +106,7 @@ class Services:
     hallway: HallwayService | None = None
     github: GitHubService | None = None
     surveys: SurveyService | None = None
+    calls: CallsService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -156,6 +160,7 @@ class HallwayBot(commands.Bot):
         await self.wire_members()
         await self.wire_hallway()
         await self.wire_surveys()
+        await self.wire_calls()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -283,6 +288,14 @@ class HallwayBot(commands.Bot):
         # while the bot was down run now.
         await cog.jobs.rebuild()
 
+    async def wire_calls(self) -> None:
+        members = self.services.members
+        assert members is not None
+        # Suggested slots read the zones members set with /me timezone.
+        service = CallsService(CallsRepository(self.db), self.clock, zones=members.zones)
+        self.services.calls = service
+        await self.add_cog(CallsCog(service))
+
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
@@ -299,6 +312,7 @@ class HallwayBot(commands.Bot):
             announcements=AnnouncementRepository(self.db),
             hallway=self.services.hallway,
             surveys=self.services.surveys,
+            calls=self.services.calls,
             before_build=recorder.flush,
         )
         # The last few seconds of counters are written on a clean shutdown.

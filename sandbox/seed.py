@@ -369,6 +369,35 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda a=actor, z=zone, i=interests, t=intro, h=hours: join_hallway(a, z, i, t, h),
         )
     await step("/hallway run", lambda: you.slash(staff, "hallway run"))
+    # -- A regional call series: parallel APAC and EMEA calls each week, plus an Americas slot.
+    await step(
+        "/calls create",
+        lambda: you.slash(
+            staff,
+            "calls create",
+            title="Community call",
+            cadence="weekly",
+            mode="parallel",
+            channel=world.stage,
+        ),
+    )
+    for name, day, at, zone in (
+        ("APAC", "wednesday", "10:00", "Asia/Singapore"),
+        ("EMEA", "wednesday", "16:00", "Europe/Berlin"),
+        ("Americas", "thursday", "12:00", "America/New_York"),
+    ):
+        await step(
+            f"/calls slot-add ({name})",
+            lambda n=name, d=day, t=at, z=zone: you.slash(
+                staff,
+                "calls slot-add",
+                series="Community call",
+                name=n,
+                day=d,
+                time=t,
+                timezone=z,
+            ),
+        )
     await env.settle()
     return failures
 
@@ -383,11 +412,12 @@ developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
 feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
 first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
-answers and a quick poll that has ended. The advocate's commands that did it are in {staff}. \
+answers, a quick poll that has ended, and a weekly community call in three regions. \
+The advocate's commands that did it are in {staff}. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list`, `/digest preview`, `/hallway status`, `/me show` or \
+`/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming` or \
 `/survey results survey:2` (the poll is #1).
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
 announcements and the digest fire. It is now {now}.

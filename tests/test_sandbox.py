@@ -207,6 +207,12 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     stats = await hallway.stats(world.guild.id)
     assert (stats.pool, stats.rounds, stats.groups) == (4, 1, 2)
     assert sorted(len(t._channel.thread_members) for t in world.hallway.threads) == [3, 3]
+    # A weekly call series with three regional slots, each with a next call.
+    calls = await services.calls.get(guild, "Community call")
+    assert (calls.series.mode, calls.series.channel_id) == ("parallel", world.stage.id)
+    assert [s.name for s in calls.slots] == ["APAC", "EMEA", "Americas"]
+    upcoming = await services.calls.upcoming(guild, 3)
+    assert sorted(o.slot.name for o in upcoming) == ["APAC", "Americas", "EMEA"]
     # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
     poll = await services.surveys.get(guild, 1)
     assert (poll.kind, poll.status) == ("poll", "closed")

@@ -85,6 +85,12 @@ class SurveysProvider(Protocol):
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
+class CallsProvider(Protocol):
+    async def upcoming_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> Sequence[Any]: ...
+
+
 # --------------------------------------------------------------------------- input
 
 
@@ -154,6 +160,7 @@ class DigestService:
         announcements: AnnouncementsProvider | None = None,
         hallway: HallwayProvider | None = None,
         surveys: SurveysProvider | None = None,
+        calls: CallsProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._repo = repo
@@ -165,6 +172,7 @@ class DigestService:
         self.announcements = announcements
         self.hallway = hallway
         self.surveys = surveys
+        self.calls = calls
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -502,4 +510,7 @@ class DigestService:
         posts = await self._call(
             "upcoming announcements", self.announcements, "upcoming_between", guild_id, start, end
         )
-        return coming_up_section(sessions or [], posts or [])
+        calls = await self._call(
+            "upcoming calls", self.calls, "upcoming_between", guild_id, start, end
+        )
+        return coming_up_section(sessions or [], posts or [], calls or [])

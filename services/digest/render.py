@@ -329,8 +329,14 @@ def hallway_section(f: Any) -> Section | None:
     return Section("hallway", "☕ Hallway track", [Block(None, lines)])
 
 
-def coming_up_section(sessions: Sequence[Any], posts: Sequence[Any]) -> Section | None:
+def coming_up_section(
+    sessions: Sequence[Any], posts: Sequence[Any], calls: Sequence[Any] = ()
+) -> Section | None:
     entries: list[tuple[datetime, str]] = []
+    for call in calls:
+        # A regional call: (series title, slot name, starts_at).
+        title, slot, at = call
+        entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}"))
     for item in sessions:
         title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")
         entries.append((at, f"🎙️ Office hours: **{clean(title, 80)}**"))
