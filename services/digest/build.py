@@ -399,32 +399,19 @@ class DigestService:
                 TagPoint(tag, this_counts.get(tag, 0), last_counts.get(tag, 0))
                 for tag in tag_order(this_counts, last_counts)
             ]
-        content = await self._call(
-            "announcements",
-            self.announcements,
-            "digest_figures",
-            guild_id,
-            period.start_utc,
-            period.end_utc,
-        )
-        if content is not None:
-            section = content_section(content)
-            if section:
-                sections.append(section)
-        hallway = await self._call(
-            "hallway", self.hallway, "digest_figures", guild_id, period.start_utc, period.end_utc
-        )
-        if hallway is not None:
-            section = hallway_section(hallway)
-            if section:
-                sections.append(section)
-        survey_figures = await self._call(
-            "surveys", self.surveys, "digest_figures", guild_id, period.start_utc, period.end_utc
-        )
-        if survey_figures is not None:
-            section = surveys_section(survey_figures)
-            if section:
-                sections.append(section)
+        # Features that give one section from their figures for the period, in this order.
+        for name, provider, render in (
+            ("announcements", self.announcements, content_section),
+            ("hallway", self.hallway, hallway_section),
+            ("surveys", self.surveys, surveys_section),
+        ):
+            figures = await self._call(
+                name, provider, "digest_figures", guild_id, period.start_utc, period.end_utc
+            )
+            if figures is not None:
+                section = render(figures)
+                if section:
+                    sections.append(section)
         if upcoming is not None:
             section = await self._coming_up_section(guild_id, *upcoming)
             if section:

@@ -371,26 +371,16 @@ class FeedbackService:
         source_url: str | None,
     ) -> CaptureResult:
         """The office-hours "Convert to feedback" seam: the capture, with its similar items."""
-        name = None
-        if self._name_lookup is not None:
-            name = self._name_lookup(guild_id, reporter_id)
-        result = await self.capture(
+        return await self._capture_seam(
             guild_id=guild_id,
             source="office-hours",
             reporter_id=reporter_id,
-            reporter_name=name or f"member {reporter_id}",
+            reporter_name=None,
             captured_by_id=captured_by_id,
-            summary=summary_from_text(text),
+            text=text,
             details=text.strip(),
             source_url=source_url,
-            max_details=MAX_MESSAGE_TEXT,
         )
-        if result.created and self.on_created is not None:
-            try:
-                await self.on_created(result.item)
-            except Exception:  # the item is saved; a failed forum post must not undo that
-                log.exception("after-capture hook failed for feedback #%s", result.item.id)
-        return result
 
     async def capture_from_survey(
         self,
@@ -406,17 +396,43 @@ class FeedbackService:
 
         An anonymous answer has reporter 0 and the name the survey gives it.
         """
+        return await self._capture_seam(
+            guild_id=guild_id,
+            source="survey",
+            reporter_id=reporter_id,
+            reporter_name=reporter_name,
+            captured_by_id=captured_by_id,
+            text=text,
+            details=f"{text.strip()}\n\n(an answer to the survey: {survey_title})",
+            source_url=None,
+        )
+
+    async def _capture_seam(
+        self,
+        *,
+        guild_id: int,
+        source: str,
+        reporter_id: int,
+        reporter_name: str | None,
+        captured_by_id: int,
+        text: str,
+        details: str,
+        source_url: str | None,
+    ) -> CaptureResult:
+        """A capture another feature asks for: the reporter's name looked up when not given,
+        and the after-capture hook (the forum post) run as the command's capture runs it."""
         name = reporter_name
         if name is None and self._name_lookup is not None:
             name = self._name_lookup(guild_id, reporter_id)
         result = await self.capture(
             guild_id=guild_id,
-            source="survey",
+            source=source,
             reporter_id=reporter_id,
             reporter_name=name or f"member {reporter_id}",
             captured_by_id=captured_by_id,
             summary=summary_from_text(text),
-            details=f"{text.strip()}\n\n(an answer to the survey: {survey_title})",
+            details=details,
+            source_url=source_url,
             max_details=MAX_MESSAGE_TEXT,
         )
         if result.created and self.on_created is not None:

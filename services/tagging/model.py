@@ -170,17 +170,7 @@ class LinearModel:
         for flag, entries in zip(flags, self._flags, strict=True):  # type: ignore[attr-defined]
             if flag and entries:
                 found.append(entries)
-        logits = list(self.bias)
-        for entries in found:
-            for tag, w in entries:
-                logits[tag] += w
-        rules: tuple[tuple[tuple[int, float], ...], ...] = self._rules  # type: ignore[attr-defined]
-        for i, ev in enumerate(evidence):
-            if ev > 0:
-                v = min(ev, _EVIDENCE_CAP)
-                for tag, w in rules[i]:
-                    logits[tag] += v * w
-        return [_sigmoid(z) for z in logits]
+        return self._combine(found, evidence)
 
     def _token_info(self, tok: str) -> _TokenInfo:
         """A token's stem, role and weights, memoised: messages repeat their words."""
@@ -203,13 +193,16 @@ class LinearModel:
 
     def probabilities(self, words: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """Each tag's probability for a message's ``word_features`` and rule ``evidence``."""
-        logits = list(self.bias)
         get = self.weights.get
-        for name in set(words):
-            entries = get(name)
-            if entries is not None:
-                for tag, w in entries:
-                    logits[tag] += w
+        found = [e for e in map(get, set(words)) if e is not None]
+        return self._combine(found, evidence)
+
+    def _combine(self, found: Sequence[_Entries], evidence: Sequence[float]) -> list[float]:
+        """Each tag's probability from the word features found and the rules' evidence."""
+        logits = list(self.bias)
+        for entries in found:
+            for tag, w in entries:
+                logits[tag] += w
         rules: tuple[tuple[tuple[int, float], ...], ...] = self._rules  # type: ignore[attr-defined]
         for i, ev in enumerate(evidence):
             if ev > 0:
