@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,9 +184,7 @@ class HallwayBot(commands.Bot):
             member = guild.get_member(user_id) if guild is not None else None
             return member.display_name if member is not None else None
 
-        items = FeedbackRepository(self.db)
-        tags = FeedbackTags(FeedbackTagRepository(self.db), items, self.clock)
-        service = FeedbackService(items, self.clock, tags=tags, name_lookup=display_name)
+        service = build_feedback(self.db, self.clock, name_lookup=display_name)
         self.services.feedback = service
         # Index terms queued behind captures are written before the database closes, and
         # any a crash left pending are written now, before the first capture.
@@ -504,6 +502,74 @@ async def export(settings: Settings, guild_id: int, fmt: str, since: str | None)
         await db.close()
 
 
+def build_feedback(
+    db: Database, clock: Clock, name_lookup: Callable[[int, int], str | None] | None = None
+) -> FeedbackService:
+    """The feedback service and what it stands on, for the bot and for ``similar``."""
+    items = FeedbackRepository(db)
+    tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
+    return FeedbackService(items, clock, tags=tags, name_lookup=name_lookup)
+
+
+SIMILAR_GUILD = 1
+
+
+def read_corpus(path: str) -> list[dict[str, Any]]:
+    """A JSON-lines corpus for ``similar``: every line needs an "id" and a "text"."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row, dict) or "id" not in row or not str(row.get("text", "")).strip():
+                raise ValueError(f'{path}:{number}: each line needs an "id" and a "text"')
+            rows.append(row)
+    return rows
+
+
+async def similar(
+    rows: list[dict[str, Any]], queries: Iterable[str], out: Callable[[str], None]
+) -> int:
+    """Index every corpus row as an open item of one scratch guild, through the capture
+    itself, then print what a capture of each query would offer (ids from the corpus)."""
+    import tempfile
+    from pathlib import Path
+
+    from services.feedback.capture import split_summary
+
+    with tempfile.TemporaryDirectory(prefix="hallway-similar-") as folder:
+        db = Database(Path(folder) / "similar.db")
+        await db.open()
+        try:
+            await db.migrate()
+            service = build_feedback(db, SystemClock())
+            corpus_id: dict[int, Any] = {}
+            for row in rows:
+                summary, details = split_summary(row["text"])
+                result = await service.capture(
+                    guild_id=SIMILAR_GUILD,
+                    source="command",
+                    reporter_id=1,
+                    reporter_name="corpus",
+                    captured_by_id=1,
+                    summary=summary,
+                    details=details,
+                )
+                corpus_id[result.item.id] = row["id"]
+            answered = 0
+            for line in queries:
+                if not line.strip():
+                    continue
+                found = await service.similar_to(SIMILAR_GUILD, *split_summary(line))
+                out(json.dumps({"similar": [corpus_id[s.id] for s in found]}))
+                answered += 1
+            await service.index.flush()
+            return answered
+        finally:
+            await db.close()
+
+
 def tag_stdin() -> None:
     """One text per line in, one JSON object per line out, with the default taxonomy."""
     from services.tagging.tagger import Tagger, tag_lines
@@ -538,6 +604,12 @@ def _parser() -> argparse.ArgumentParser:
         required=False,
     )
     commands_.add_parser("tag", help="tag stdin, one text per line, printing JSON lines")
+    similar_cmd = commands_.add_parser(
+        "similar",
+        help="index CORPUS as feedback items, then print the similar items offered for each "
+        "stdin line as JSON lines",
+    )
+    similar_cmd.add_argument("corpus", help='a JSON-lines file of {"id": ..., "text": ...}')
     backup_cmd = commands_.add_parser("backup", help="copy the database safely while it runs")
     backup_cmd.add_argument("path", help="where to write the copy (must not exist)")
     export_cmd = commands_.add_parser("export", help="export a server's feedback items")
@@ -571,6 +643,14 @@ def main(argv: Sequence[str] | None = None, environ: dict[str, Any] | None = Non
         if args.command == "tag":
             tag_stdin()
             problems = []
+        elif args.command == "similar":
+            try:
+                rows = read_corpus(args.corpus)
+            except (OSError, ValueError) as exc:
+                problems = [f"could not read the corpus: {exc}"]
+            else:
+                asyncio.run(similar(rows, sys.stdin, print))
+                problems = []
         elif args.command == "export":
             text = asyncio.run(export(settings, args.guild, args.format, args.since))
             if args.output:

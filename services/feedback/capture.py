@@ -26,6 +26,7 @@ from services.tagging import similarity
 from services.tagging.bayes import tokens_for
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from services.time.clock import Clock
+from storage.feedback.index import Candidates
 from storage.feedback.items import (
     OPEN_STATUSES,
     AlreadyCaptured,
@@ -188,6 +189,18 @@ def _item_summary(item_id: int, row: tuple[str, str, int, str]) -> ItemSummary:
     return ItemSummary(item_id, summary, status, votes, from_db(created_at))
 
 
+def split_summary(text: str) -> tuple[str, str]:
+    """One text as a capture's summary and details: as many whole words as fit the summary,
+    the rest as details (for text that arrives in one piece, such as a corpus line)."""
+    text = " ".join(text.split())
+    if len(text) <= MAX_SUMMARY:
+        return text, ""
+    cut = text.rfind(" ", 0, MAX_SUMMARY + 1)
+    if cut <= 0:
+        cut = MAX_SUMMARY
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
 async def find_item(repo: FeedbackRepository, guild_id: int, item_id: int) -> FeedbackItem:
     """The item, or NotFound with one message wherever an item number is typed."""
     item = await repo.get(guild_id, item_id)
@@ -315,6 +328,25 @@ class FeedbackService:
             vote = await self.vote(guild_id, race.item_id, captured_by_id)
             return CaptureResult(vote.item, created=False, vote_added=vote.added)
         # Scored against the counts from before this item, as if it were not yet indexed.
+        similar = self._offered(text, terms, found, df, n_docs)
+        self.index.add(guild_id, item_id, terms)
+        return CaptureResult(item_from_new(item_id, new, tags), created=True, similar=similar)
+
+    async def similar_to(self, guild_id: int, summary: str, details: str = "") -> list[SimilarItem]:
+        """The open items a capture of this text would offer, best first; nothing is stored.
+
+        The same lookup and ranking as ``capture`` (``python bot.py similar`` measures it).
+        """
+        text = item_text(clean_summary(summary), details)
+        terms = similarity.terms(text)
+        await self.index.flush()
+        rare, df, n_docs = await self.index.lookup_terms(guild_id, terms)
+        found = await self.index.open_candidates(guild_id, rare, limit=CANDIDATE_LIMIT)
+        return self._offered(text, terms, found, df, n_docs)
+
+    def _offered(
+        self, text: str, terms: dict[str, int], found: Candidates, df: dict[str, int], n_docs: int
+    ) -> list[SimilarItem]:
         ranked = self.index.ranked(
             text,
             found,
@@ -324,12 +356,10 @@ class FeedbackService:
             limit=similarity.DEFAULT_LIMIT,
             query_terms=terms,
         )
-        self.index.add(guild_id, item_id, terms)
-        similar = [
+        return [
             SimilarItem(i, summary, status, votes, score)
             for i, score, (summary, status, votes, _) in ranked
         ]
-        return CaptureResult(item_from_new(item_id, new, tags), created=True, similar=similar)
 
     async def capture_from_office_hours(
         self,

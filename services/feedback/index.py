@@ -148,6 +148,10 @@ class FeedbackIndex:
         )
         return [(i, score, found.rows[i]) for i, score in ranked]
 
+    async def open_candidates(self, guild_id: int, rare: list[str], *, limit: int) -> Candidates:
+        """The open items a capture's lookup finds for these rare terms (as in the capture)."""
+        return await self.repo.candidates(guild_id, rare, open_only=True, limit=limit)
+
     async def search(self, guild_id: int, query: str, terms: dict[str, int]) -> Ranked:
         """Every item, open or closed, that matches a typed search; ``terms`` are the query's."""
         rare, df, n_docs = await self.lookup_terms(guild_id, terms)

@@ -21,11 +21,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from services import text as textmod
 from services.errors import InvalidInput
 from services.tagging.fields import Fields, extract_fields
+from services.tagging.model import PRAISE, WISHES, LinearModel, load_model
 from services.tagging.taxonomy import MAX_PHRASE_WORDS, TAG_NAME_RE, Taxonomy, phrase_key
 from services.text import FENCE, wordset
 
@@ -96,7 +97,7 @@ _NEGATION_BREAKERS = frozenset(
 # verdict that it is fine is mentioned to rule it out, so it does not count either.
 _POSITIVE_VERDICTS = wordset(
     """
-    fine great good solid rock competitive ok okay excellent perfect awesome works worked
+    fine great good solid ok okay excellent perfect awesome works worked
     smooth fair reasonable stable nice amazing fantastic helpful flawless
     """
 )
@@ -139,6 +140,12 @@ _TOKEN_CACHE_MAX = 100_000
 # (phrases that start with this token, patterns whose prefilter this token satisfies)
 _TokenInfo = tuple[Sequence[tuple[list[str], int]], frozenset[int]]
 _MISSING: Any = object()
+# Model scores below this are left out of a result: they say only "not this tag".
+_MIN_SCORE = 0.05
+
+
+def _best_first(pair: tuple[str, float]) -> tuple[float, str]:
+    return (-pair[1], pair[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +164,11 @@ class Tagger:
     """
 
     def __init__(
-        self, taxonomy: Taxonomy, custom_tags: Mapping[str, Sequence[str]] = _EMPTY_CUSTOM
+        self,
+        taxonomy: Taxonomy,
+        custom_tags: Mapping[str, Sequence[str]] = _EMPTY_CUSTOM,
+        *,
+        model: LinearModel | Literal["default"] | None = "default",
     ) -> None:
         self.taxonomy = taxonomy
         names: list[str] = list(taxonomy.names)
@@ -184,14 +195,18 @@ class Tagger:
             for phrase, weight in spec.phrases:
                 add(phrase_key(phrase), tag_idx, weight)
 
-        for name, keywords in _validate_custom_tags(custom_tags).items():
-            if name in names:
-                tag_idx = names.index(name)
-            else:
-                tag_idx = len(names)
-                names.append(name)
+        custom = _validate_custom_tags(custom_tags)
+        n_base = len(names)
+        names.extend(name for name in custom if name not in names)
+        n_all = len(names)
+        for name, keywords in custom.items():
+            i = names.index(name)
+            # A guild's keywords for a built-in tag count in a slot of their own (n_all + i),
+            # so the learned model reads only the taxonomy's evidence it was trained on.
+            tag_idx = i if i >= n_base else n_all + i
             for key in keywords:
                 add(key, tag_idx, 1.0)
+        self._n_base = n_base
 
         # Longest phrases first so a multi-word match is found before its own prefix.
         for cands in index.values():
@@ -223,6 +238,28 @@ class Tagger:
         self._tok_info: dict[str, _TokenInfo | None] = {}
 
         self._threshold = taxonomy.threshold
+        # The learned model decides the taxonomy's tags, each at its own threshold; custom tags
+        # (never in its training data) stay with their keywords and the taxonomy's threshold.
+        self._model = load_model() if model == "default" else model
+        self._model_tags: tuple[int, ...] = ()
+        if self._model is not None:
+            index = {name: i for i, name in enumerate(self._model.tags)}
+            if set(index) != set(taxonomy.names):
+                # A taxonomy of its own (other tags) gets its rules alone: the shipped model
+                # knows only the default tags.
+                self._model = None
+        if self._model is not None:
+            index = {name: i for i, name in enumerate(self._model.tags)}
+            self._model_tags = tuple(index[name] for name in taxonomy.names)
+        # (name, the model's index for it, its own threshold, its guild-keyword slot)
+        self._model_plan = (
+            tuple(
+                (name, m, self._model.thresholds[m], len(self._names) + i)
+                for i, (name, m) in enumerate(zip(taxonomy.names, self._model_tags, strict=True))
+            )
+            if self._model is not None
+            else ()
+        )
         self._saturation = taxonomy.saturation
         self._window = taxonomy.negation_window
         self._code_weight = taxonomy.code_weight
@@ -237,7 +274,17 @@ class Tagger:
         return self._threshold
 
     def tag(self, text: str) -> TagResult:
-        """Score ``text``; tags at or above the threshold are returned, best first."""
+        """Score ``text``; tags at or above their threshold are returned, best first."""
+        norm, raw, evidence = self.evidence(text)
+        if self._model is None:
+            scores = self._scores(evidence)
+        else:
+            scores = self._model_scores(raw, evidence)
+        fields = extract_fields(norm, raw, set(raw))
+        return TagResult(self._over_threshold(scores), scores, fields)
+
+    def evidence(self, text: str) -> tuple[str, list[str], list[float]]:
+        """The normalised text, its tokens, and the rules' evidence for each tag."""
         if len(text) > MAX_CHARS:
             text = text[:MAX_CHARS]
         norm = textmod.normalize(text)
@@ -261,7 +308,7 @@ class Tagger:
         else:
             raw = self._scan(norm, 1.0, seen, to_run)
 
-        evidence = [0.0] * len(self._names)
+        evidence = [0.0] * (len(self._names) + self._n_base)
         entries = self._entries
         for pid, mult in seen.items():
             for tag_idx, weight in entries[pid]:
@@ -275,10 +322,36 @@ class Tagger:
             p = patterns[i]
             if p.regex.search(norm) is not None:
                 evidence[p.tag] += p.weight
+        return norm, raw, evidence
 
-        scores = self._scores(evidence)
-        fields = extract_fields(norm, raw, set(raw))
-        return TagResult(self._over_threshold(scores), scores, fields)
+    def _model_scores(self, raw: list[str], evidence: list[float]) -> dict[str, float]:
+        assert self._model is not None
+        n_base, n_all = self._n_base, len(self._names)
+        probs = self._model.score_tokens(raw, evidence[:n_base])
+        t = self._threshold
+        pairs: list[tuple[str, float]] = []
+        for name, m, own, keyword_slot in self._model_plan:
+            # The probability moved so that the tag's own threshold lands on the taxonomy's:
+            # every score then reads alike (at or above ``threshold`` means tagged), and
+            # blending with a guild's learned model (``combine``) needs no per-tag rule.
+            p = probs[m]
+            s = t * p / own if p < own else t + (1.0 - t) * (p - own) / (1.0 - own)
+            keywords = evidence[keyword_slot]
+            if keywords > 0:
+                # A guild's own keyword for a built-in tag applies it, as it does without a
+                # model: the guild said so, whatever the model learnt elsewhere.
+                kw = 1.0 - math.exp(-keywords / self._saturation)
+                if kw >= t:
+                    s = max(s, kw)
+            if s >= _MIN_SCORE:
+                pairs.append((name, round(s, 3)))
+        for i in range(n_base, n_all):
+            if evidence[i] > 0:
+                s = round(1.0 - math.exp(-evidence[i] / self._saturation), 3)
+                if s > 0:
+                    pairs.append((self._names[i], s))
+        pairs.sort(key=_best_first)
+        return dict(pairs)
 
     def tag_with_model(
         self, text: str, model_scores: Mapping[str, float], model_weight: float
@@ -353,11 +426,19 @@ class Tagger:
                 return False
             if tok in _NEGATORS:
                 return textmod.stem(raw[j + 1]) not in _NEGATION_BREAKERS
+            if tok in PRAISE and (j == 0 or raw[j - 1] not in WISHES):
+                return True  # "love the new docs" praises the docs
         return False
 
     def _scores(self, evidence: list[float]) -> dict[str, float]:
         if not any(evidence):
             return {}
+        n_all = len(self._names)
+        # Without a model, a guild's keywords for a built-in tag simply add to its evidence.
+        folded = evidence[:n_all]
+        for i in range(self._n_base):
+            folded[i] += evidence[n_all + i]
+        evidence = folded
         sat = self._saturation
         pairs = [
             (self._names[i], round(1.0 - math.exp(-ev / sat), 3))

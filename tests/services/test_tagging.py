@@ -42,7 +42,9 @@ MACRO_F1_FLOOR = 0.87
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    return Tagger(load_taxonomy())
+    """The rules alone: these tests pin down what each rule does. The learned model that
+    reads the rules' evidence is tested in test_tagger_model.py."""
+    return Tagger(load_taxonomy(), model=None)
 
 
 def tags_of(tagger: Tagger, text: str) -> list[str]:
@@ -332,11 +334,13 @@ def test_custom_tag_is_added() -> None:
     assert "billing-portal" not in tagger.tag("the docs are fine").scores
 
 
-def test_custom_keywords_extend_a_builtin_tag() -> None:
-    base = Tagger(load_taxonomy())
-    extended = Tagger(load_taxonomy(), {"integrations": ["Frobnicator"]})
-    assert "integrations" not in base.tag("the frobnicator sync is off").tags
-    assert "integrations" in extended.tag("the frobnicator sync is off").tags
+@pytest.mark.parametrize("model", ["default", None])
+def test_custom_keywords_extend_a_builtin_tag(model) -> None:
+    base = Tagger(load_taxonomy(), model=model)
+    extended = Tagger(load_taxonomy(), {"integrations": ["Frobnicator"]}, model=model)
+    text = "the frobnicator is purple today"
+    assert "integrations" not in base.tag(text).tags
+    assert "integrations" in extended.tag(text).tags
     assert extended.tag_names == base.tag_names
 
 
