@@ -103,9 +103,7 @@ async def test_digest_figures_periods(repo) -> None:
         new("old", at=prev + timedelta(days=1)), [("docs", 0.9, "rule")], {}
     )
     a = await repo.create_item(new("a", at=T0 + timedelta(days=1)), [("docs", 0.9, "rule")], {})
-    b = await repo.create_item(
-        new("b", at=T0 + timedelta(days=2)), [("auth", 0.7, "rule")], {}
-    )
+    b = await repo.create_item(new("b", at=T0 + timedelta(days=2)), [("auth", 0.7, "rule")], {})
     await repo.create_item(new("late", at=end), [("auth", 0.7, "rule")], {})
     await repo.add_vote(G, a, 5, T0)
     await repo.set_status(G, old, "shipped", 9, "done", T0 + timedelta(days=3))
