@@ -1,4 +1,4 @@
-"""/digest and /stats: the weekly community digest, its schedule and its posting."""
+"""/digest and /stats summary: the weekly community digest, its schedule and its posting."""
 
 from __future__ import annotations
 
@@ -110,6 +110,11 @@ def require_can_post(channel: discord.TextChannel) -> None:
 class DigestCog(commands.Cog):
     digest = app_commands.Group(
         name="digest", description="The weekly community digest", guild_only=True
+    )
+
+    # Discord can't run a group by its name alone: each figure is a subcommand.
+    stats = app_commands.Group(
+        name="stats", description="Community figures, only to you", guild_only=True
     )
 
     def __init__(self, bot: HallwayBot, service: DigestService) -> None:
@@ -307,7 +312,7 @@ class DigestCog(commands.Cog):
     @digest.command(name="preview")
     @advocate_only()
     async def preview(self, interaction: discord.Interaction) -> None:
-        """Show the digest for the last 7 days, only to you."""
+        """Show the digest for the last 7×24 hours up to now, only to you."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.service.build_week(interaction.guild_id)
@@ -331,7 +336,7 @@ class DigestCog(commands.Cog):
     @digest.command(name="post")
     @advocate_only()
     async def post(self, interaction: discord.Interaction) -> None:
-        """Post the digest for the last 7 days to the digest channel now."""
+        """Post the digest for the last 7×24 hours up to now to the digest channel."""
         assert interaction.guild_id is not None
         guild_id = interaction.guild_id
         settings = await self.service.settings(guild_id)
@@ -370,11 +375,10 @@ class DigestCog(commands.Cog):
             interaction, f"✅ Posted the digest in {channel.mention}: {message.jump_url}"
         )
 
-    @app_commands.command(name="stats")
-    @app_commands.guild_only()
+    @stats.command(name="summary")
     @app_commands.describe(days="How many days to cover, counting today (1-90, default 7)")
     @advocate_only()
-    async def stats(
+    async def stats_summary(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7
     ) -> None:
         """Show community figures for the last few days, only to you."""

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.digest.period import WEEK, Period, week_before
+from services.digest.period import WEEK, Period, Span, Window, week_before
 from services.digest.render import (
     Digest,
     Health,
@@ -308,18 +308,24 @@ class DigestService:
 
     # ----------------------------------------------------------------- building
 
-    async def current_period(self, guild_id: int) -> Period:
-        """The 7 whole local days before today, in the digest's zone."""
+    async def last_whole_week(self, guild_id: int) -> Period:
+        """The 7 whole local days before today: the week a post due today covers."""
         settings = await self.settings(guild_id)
         zone = ZoneInfo(settings.zone_name)
         return week_before(self._clock.now().astimezone(zone).date(), zone)
 
+    async def current_window(self, guild_id: int) -> Window:
+        """The last 7×24 hours up to now: a digest built by hand (preview, post)."""
+        settings = await self.settings(guild_id)
+        return Window(self._clock.now(), ZoneInfo(settings.zone_name))
+
     async def build_week(
-        self, guild_id: int, period: Period | None = None, *, chart: bool = True
+        self, guild_id: int, period: Span | None = None, *, chart: bool = True
     ) -> Digest:
-        """The weekly digest for ``period`` (default: the last 7 whole local days)."""
+        """The weekly digest for ``period``: the scheduled week, or by default the
+        last 7×24 hours up to now (``/digest preview`` and ``/digest post``)."""
         if period is None:
-            period = await self.current_period(guild_id)
+            period = await self.current_window(guild_id)
         now = self._clock.now()
         digest = await self._build(
             guild_id,
@@ -333,7 +339,7 @@ class DigestService:
         return digest
 
     async def build_window(self, guild_id: int, days: int) -> Digest:
-        """/stats: the last ``days`` local days including today, against the days before."""
+        """/stats summary: the last ``days`` local days including today, against the days before."""
         if not 1 <= days <= 90:
             raise InvalidInput("`days` must be between 1 and 90.")
         settings = await self.settings(guild_id)
@@ -352,7 +358,7 @@ class DigestService:
     async def _build(
         self,
         guild_id: int,
-        period: Period,
+        period: Span,
         *,
         title: str,
         versus: str,
@@ -416,7 +422,7 @@ class DigestService:
             section = await self._coming_up_section(guild_id, *upcoming)
             if section:
                 sections.append(section)
-        daily = await self.daily(guild_id, Period(period.previous().start, period.end, period.zone))
+        daily = await self.daily(guild_id, period.with_previous())
         versus_label = versus[0].upper() + versus[1:]
         chart = ChartData(
             daily,
@@ -445,7 +451,7 @@ class DigestService:
             log.exception("The %s figures for the digest failed; leaving that section out", what)
             return None
 
-    async def health(self, guild_id: int, period: Period) -> Health:
+    async def health(self, guild_id: int, period: Span) -> Health:
         prev = period.previous()
         first, last = period.utc_days()
         prev_first, prev_last = prev.utc_days()
@@ -471,7 +477,7 @@ class DigestService:
             prev_left=then.leaves,
         )
 
-    async def daily(self, guild_id: int, period: Period) -> list[DayPoint]:
+    async def daily(self, guild_id: int, period: Span) -> list[DayPoint]:
         first, last = period.utc_days()
         totals = await self._activity.daily(guild_id, first, last)
         points = []

@@ -68,6 +68,64 @@ class Period:
         last = self.end - timedelta(days=1)
         return f"{self.start:%a %d %b} – {last:%a %d %b %Y}"
 
+    def with_previous(self) -> Period:
+        """This period and the one before it, for the chart's two panels."""
+        return Period(self.previous().start, self.end, self.zone)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The ``days`` × 24 hours up to ``end_utc``: a digest built by hand.
+
+    Events (sessions, feedback, votes, posts) are counted at their exact instants in
+    [start_utc, end_utc). Activity counters are kept per UTC day, so they count the
+    ``days`` UTC days up to and including the day of ``end_utc``: today so far is in,
+    and the few hours of the first day that fall inside the window are not.
+    """
+
+    end_utc: datetime
+    zone: ZoneInfo
+    day_count: int = WEEK
+
+    @property
+    def days(self) -> int:
+        return self.day_count
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.end_utc - timedelta(days=self.day_count)
+
+    @property
+    def start(self) -> date:
+        return self.start_utc.astimezone(self.zone).date()
+
+    def previous(self) -> Window:
+        return Window(self.start_utc, self.zone, self.day_count)
+
+    def with_previous(self) -> Window:
+        return Window(self.end_utc, self.zone, 2 * self.day_count)
+
+    def utc_days(self) -> tuple[date, date]:
+        # end_utc is excluded: a window ending at midnight doesn't hold the day it ends on.
+        last = (self.end_utc.astimezone(UTC) - timedelta(microseconds=1)).date()
+        return last - timedelta(days=self.day_count - 1), last
+
+    def local_days(self) -> list[date]:
+        """The counters' days (UTC days), for the chart."""
+        first, _ = self.utc_days()
+        return [first + timedelta(days=i) for i in range(self.day_count)]
+
+    def utc_day_for(self, local_day: date) -> date:
+        return local_day
+
+    def label(self) -> str:
+        start = self.start_utc.astimezone(self.zone)
+        end = self.end_utc.astimezone(self.zone)
+        return f"{start:%a %d %b %H:%M} – {end:%a %d %b %Y %H:%M}"
+
+
+Span = Period | Window
+
 
 def week_before(local_day: date, zone: ZoneInfo) -> Period:
     """The 7 whole local days before ``local_day``."""

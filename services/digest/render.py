@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from services.chart import ChartData
-from services.digest.period import Period
+from services.digest.period import Span
 from services.people import user_ref
 from services.plural import plural
 from services.time.timefmt import discord_timestamp
@@ -153,7 +153,7 @@ class EmbedText:
 @dataclass
 class Digest:
     guild_id: int
-    period: Period
+    period: Span
     title: str
     sections: list[Section]
     health: Health
@@ -279,7 +279,7 @@ def pain_section(f: Any, versus: str) -> Section | None:
     if top_open:
         blocks.append(
             Block(
-                "**Most-voted open items:**",
+                "**Most-voted open items** (votes this period):",
                 [
                     f"#{item_id} {clean(summary)} — {plural(votes, 'vote')}"
                     for item_id, summary, votes in top_open[:TOP_OPEN]

@@ -594,13 +594,27 @@ class FeedbackRepository:
         )
         return [_summary(r) for r in rows]
 
+    async def most_voted_by_votes_between(
+        self, guild_id: int, start: datetime, end: datetime, *, limit: int
+    ) -> list[tuple[int, str, int]]:
+        """Open items by the votes cast in [start, end): (id, summary, those votes)."""
+        rows = await self._db.fetchall(
+            "SELECT i.id, i.summary, COUNT(*) AS n FROM feedback_votes v "
+            "JOIN feedback_items i ON i.id = v.item_id "
+            f"WHERE v.guild_id = ? AND i.guild_id = ? AND i.status IN {OPEN_SQL} "
+            "AND v.created_at >= ? AND v.created_at < ? "
+            "GROUP BY i.id ORDER BY n DESC, i.id DESC LIMIT ?",
+            (guild_id, guild_id, to_db(start), to_db(end), limit),
+        )
+        return [(int(r[0]), r[1], int(r[2])) for r in rows]
+
     async def digest_figures(
         self, guild_id: int, start: datetime, end: datetime, prev_start: datetime
     ) -> FeedbackFigures:
         new_items = await self.count_created(guild_id, start, end)
         tag_counts = await self.tag_counts_between(guild_id, start, end)
         prev_tag_counts = await self.tag_counts_between(guild_id, prev_start, start)
-        top = await self.most_voted(guild_id, limit=3, open_only=True)
+        top = await self.most_voted_by_votes_between(guild_id, start, end, limit=3)
         rows = await self._db.fetchall(
             "SELECT DISTINCT i.id, i.summary, i.link_url FROM feedback_history h "
             "JOIN feedback_items i ON i.id = h.item_id "
@@ -615,7 +629,7 @@ class FeedbackRepository:
             new_items=new_items,
             tag_counts=tag_counts,
             prev_tag_counts=prev_tag_counts,
-            top_open=[(s.id, s.summary, s.votes) for s in top],
+            top_open=top,
             shipped=shipped,
             shipped_links={r[0]: r[2] for r in rows if r[2]},
         )

@@ -96,7 +96,7 @@ WHO_MAY_RUN: dict[str, str] = {
     "/setup channel": ADVOCATES,
     "/setup show": ADVOCATES,
     "/setup timezone": ADVOCATES,
-    "/stats": ADVOCATES,
+    "/stats summary": ADVOCATES,
     "/survey close": ADVOCATES,
     "/survey create": ADVOCATES,
     "/survey export": ADVOCATES,

@@ -510,8 +510,8 @@ async def test_discord_refuses_out_of_range_numbers_before_the_bot(world, bots, 
         ("officehours history", {"count": 0}),
         ("officehours history", {"count": 500}),
         ("feedback trends", {"days": -1}),
-        ("stats", {"days": 0}),
-        ("stats", {"days": 10_000}),
+        ("stats summary", {"days": 0}),
+        ("stats summary", {"days": 10_000}),
     ]:
         with pytest.raises(OptionError):
             await world.alice.slash(world.general, command, **options)

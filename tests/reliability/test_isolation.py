@@ -58,7 +58,7 @@ async def test_b_cannot_read_a(world, bots) -> None:
         # test_isolation_figures.py.
         (b.boss, "feedback trends", {}, "New items: **1** (before: 0)"),
         (b.boss, "digest preview", {}, "Office hours: **B office hours**"),
-        (b.boss, "stats", {}, "New feedback items: **1**"),
+        (b.boss, "stats summary", {}, "New feedback items: **1**"),
         (b.boss, "setup show", {}, "Hallway settings"),
     ]
     for actor, command, options, expected in reads:

@@ -218,7 +218,7 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             f"`docs` 2 ▲ new ({versus}: 0)\n"
             f"`auth` 1 ▲ new ({versus}: 0)\n"
             f"`integrations` 1 ▲ new ({versus}: 0)\n"
-            "**Most-voted open items:**\n"
+            "**Most-voted open items** (votes this period):\n"
             f"#{a1} Webhooks drop events — 3 votes\n"
             f"#{a3} Rate limit headers missing — 1 vote\n"
             f"#{a2} Pagination cursor resets — 1 vote"
@@ -236,7 +236,7 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             "New feedback items: **1**\n"
             f"**By tag** ({versus} in brackets):\n"
             f"`pricing` 1 ▲ new ({versus}: 0)\n"
-            "**Most-voted open items:**\n"
+            "**Most-voted open items** (votes this period):\n"
             f"#{b1} Invoices show wrong currency — 1 vote"
         ),
         "📣 Content": (
@@ -279,7 +279,7 @@ async def test_digest_preview_shows_each_guilds_own_figures(two: TwoGuilds, bots
     for side, expected in ((two.a, for_a), (two.b, for_b)):
         r = await side.advocate.slash(side.general, "digest preview")
         assert r.response.content.startswith(
-            "📬 **Weekly digest** · Mon 29 Dec – Sun 04 Jan 2026 (UTC)"
+            "📬 **Weekly digest** · Mon 29 Dec 08:00 – Mon 05 Jan 2026 08:00 (UTC)"
         ), r.response.content
         assert _embeds(r) == expected, side.guild.name
     # The chart behind the preview's PNG: messages and active members per day.
@@ -294,7 +294,7 @@ async def test_stats_show_each_guilds_own_figures(two: TwoGuilds) -> None:
     for days, versus in ((7, "previous 7 days"), (30, "previous 30 days")):
         for_a, for_b = _expected_digest(two, versus)
         for side, expected in ((two.a, for_a), (two.b, for_b)):
-            r = await side.advocate.slash(side.general, "stats", days=days)
+            r = await side.advocate.slash(side.general, "stats summary", days=days)
             assert _embeds(r) == expected, (side.guild.name, days)
 
 
@@ -372,14 +372,14 @@ async def test_returning_members_count_only_the_guilds_own_activity(
     await world.env.settle()
     await world.admin.send(a.general, "back again")
     await admin_in_b.send(b.general, "first time here")
-    r = await a.advocate.slash(a.general, "stats", days=4)
+    r = await a.advocate.slash(a.general, "stats summary", days=4)
     assert _embeds(r)["Community health"] == (
         "👥 Active members: **2** ▼ 50% (previous 4 days: 4)\n"
         "🆕 New members: **0** ▼ 100% (previous 4 days: 4)\n"
         "🔁 Returning members: **2** ▲ new (previous 4 days: 0)\n"
         "💬 Messages: **1** ▼ 80% (previous 4 days: 5)"
     )
-    r = await b.advocate.slash(b.general, "stats", days=4)
+    r = await b.advocate.slash(b.general, "stats summary", days=4)
     assert _embeds(r)["Community health"] == (
         "👥 Active members: **2** ±0% (previous 4 days: 2)\n"
         "🆕 New members: **1** ▼ 67% (previous 4 days: 3)\n"

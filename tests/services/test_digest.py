@@ -141,7 +141,7 @@ async def test_every_figure_of_a_known_week(tmp_path) -> None:
         service = await make_service(
             db, clock, office_hours=office, feedback=feedback, announcements=FakeAnnouncements()
         )
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
 
     assert digest.period == Period(date(2026, 1, 5), date(2026, 1, 12), ZoneInfo("UTC"))
     start, end = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC)
@@ -181,7 +181,7 @@ async def test_every_figure_of_a_known_week(tmp_path) -> None:
         "`docs` 4 ▼ 20% (last week: 5)\n"
         "`billing` 2 ▲ new (last week: 0)\n"
         "`sdk` 0 ▼ 100% (last week: 1)\n"
-        "**Most-voted open items:**\n"
+        "**Most-voted open items** (votes this period):\n"
         "#12 Login loops — 14 votes\n"
         "#9 Docs search — 7 votes\n"
         "#3 SDK typo — 1 vote"
@@ -233,7 +233,7 @@ async def test_week_boundary_in_auckland_counts_the_local_days(tmp_path) -> None
             [],
         )  # fmt: skip
         service = await make_service(db, clock, zone="Pacific/Auckland", feedback=feedback)
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
 
     period = digest.period
     assert (period.start, period.end) == (date(2026, 1, 5), date(2026, 1, 12))
@@ -259,7 +259,7 @@ async def test_an_empty_week_is_empty_and_standing_info_is_not_news(tmp_path) ->
     async with Database(tmp_path / "h.db") as db:
         await db.migrate()
         bare = await make_service(db, clock)
-        digest = await bare.build_week(G, chart=False)
+        digest = await bare.build_week(G, await bare.last_whole_week(G), chart=False)
         assert digest.is_empty and digest.sections == []
         assert [(e.title, e.description) for e in digest.embeds()] == [
             ("A quiet week", "Nothing to report this time.")
@@ -272,10 +272,10 @@ async def test_an_empty_week_is_empty_and_standing_info_is_not_news(tmp_path) ->
             digest_figures=FakeAnnouncements().digest_figures,
             upcoming_between=FakeAnnouncements().upcoming_between,
         )
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
         assert not digest.is_empty  # 3 announcements were sent
         service.announcements = None
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
         # Open items alone are standing information: the week counts as empty.
         assert [s.key for s in digest.sections] == ["pain_points"]
         assert digest.is_empty
@@ -289,7 +289,7 @@ async def test_a_broken_provider_only_loses_its_own_section(tmp_path) -> None:
             db, FixedClock(NOW), office_hours=Broken(), feedback=FakeFeedback(),
             announcements=Broken(),
         )  # fmt: skip
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
     assert [s.key for s in digest.sections] == ["health", "pain_points", "shipped"]
 
 
@@ -304,7 +304,7 @@ async def test_long_lists_are_cut_to_fit_discord_and_say_how_many_more(tmp_path)
             db, FixedClock(NOW), office_hours=FakeOfficeHours(), feedback=feedback,
             announcements=FakeAnnouncements(),
         )  # fmt: skip
-        digest = await service.build_week(G, chart=False)
+        digest = await service.build_week(G, await service.last_whole_week(G), chart=False)
     embeds = digest.embeds()
     total = sum(len(e.title) + len(e.description) + len(e.footer or "") for e in embeds)
     assert total <= EMBED_TOTAL
@@ -448,3 +448,31 @@ def test_chart_leaves_out_an_empty_activity_panel_and_counts_start_at_zero() -> 
     for axis in build_figure(ChartData(members_only, [])).axes:
         low, high = axis.get_ylim()
         assert low == 0 and high >= 1
+
+
+async def test_a_digest_built_by_hand_covers_the_7x24_hours_up_to_now(tmp_path) -> None:
+    """The bug of issue 18: by hand, today's events and counters are in the digest."""
+    clock = FixedClock(NOW)  # Monday 12 January 09:00 UTC
+    office, feedback = FakeOfficeHours(), FakeFeedback()
+    async with Database(tmp_path / "h.db") as db:
+        await db.migrate()
+        await seed_known_weeks(db)
+        service = await make_service(db, clock, office_hours=office, feedback=feedback)
+        digest = await service.build_week(G, chart=False)  # no period: /digest preview, post
+
+    week_ago = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    # Every event figure is asked for the same instants: 5 Jan 09:00 up to now.
+    assert office.calls == [(G, week_ago, NOW)]
+    assert feedback.calls == [(G, week_ago, NOW, datetime(2025, 12, 29, 9, 0, tzinfo=UTC))]
+    assert digest.period.utc_days() == (date(2026, 1, 6), date(2026, 1, 12))
+    assert (
+        digest.header() == "📬 **Weekly digest** · Mon 05 Jan 09:00 – Mon 12 Jan 2026 09:00 (UTC)"
+    )
+    h = digest.health
+    # UTC days 6-12 Jan, today included: messages 5 (7th) + 3 (11th) + 100 (today);
+    # active 3, 4, 1 and 9 (today). Before: 30 Dec - 5 Jan, messages 8 + 10, active 1, 2, 3, 5.
+    assert (h.messages, h.prev_messages) == (108, 18)
+    assert (h.active, h.prev_active, h.returning) == (4, 4, 2)  # 1 and 3 came back
+    assert (h.new, h.left, h.prev_new) == (3, 1, 2)
+    assert [p.day for p in digest.chart.days][-1] == date(2026, 1, 12)
+    assert len(digest.chart.days) == 14
