@@ -26,6 +26,8 @@ from cogs._common import HallwayTree
 from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
+from cogs.boundaries.commands import AdvocateCog
+from cogs.boundaries.inbox import AdvocateInbox
 from cogs.calls import CallsCog
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
@@ -49,6 +51,7 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
+from services.boundaries.service import BoundariesService
 from services.calls import CallsService
 from services.digest.build import DigestService
 from services.errors import HallwayError
@@ -66,6 +69,7 @@ from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
+from storage.boundaries import BoundariesRepository
 from storage.calls import CallsRepository
 from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
@@ -107,6 +111,7 @@ class Services:
     github: GitHubService | None = None
     surveys: SurveyService | None = None
     calls: CallsService | None = None
+    boundaries: BoundariesService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -129,12 +134,20 @@ class HallwayBot(commands.Bot):
         self.before_db_close: list[Callable[[], Awaitable[Any]]] = []
         self.activity_recorder: ActivityRecorder | None = None
         self.github_client: GitHubClient | None = None
+        self._inbox: AdvocateInbox | None = None
 
     @property
     def services(self) -> Services:
         if self._services is None:
             raise RuntimeError("services are built in setup_hook")
         return self._services
+
+    @property
+    def inbox(self) -> AdvocateInbox:
+        """The one way features tell an advocate something personally (wire_boundaries)."""
+        if self._inbox is None:
+            raise RuntimeError("the advocate inbox is built in setup_hook")
+        return self._inbox
 
     def record_unexpected_error(self, error: BaseException) -> None:
         self.unexpected_errors.append(error)
@@ -153,6 +166,8 @@ class HallwayBot(commands.Bot):
         await self.db.migrate()
         self._services = self.build_services()
         await self.add_cog(SetupCog(self.services.guild_settings))
+        # First: every feature that tells an advocate something personally goes through it.
+        await self.wire_boundaries()
         await self.wire_office_hours()
         await self.wire_feedback()
         await self.wire_github()
@@ -169,6 +184,17 @@ class HallwayBot(commands.Bot):
     # Each wire_* builds one feature: its repository and service (stored on
     # self.services), its cog, its persistent DynamicItems, and its alarm jobs
     # rebuilt from the database.
+
+    async def wire_boundaries(self) -> None:
+        service = BoundariesService(
+            BoundariesRepository(self.db), self.clock, self.services.guild_settings.zone_name
+        )
+        self.services.boundaries = service
+        inbox = AdvocateInbox(self, service)
+        self._inbox = inbox
+        await self.add_cog(AdvocateCog(service, inbox))
+        # Held notices (and a delivery a restart interrupted) come back from the database.
+        await inbox.rebuild()
 
     async def wire_office_hours(self) -> None:
         service = OfficeHoursService(
@@ -237,6 +263,9 @@ class HallwayBot(commands.Bot):
         delivery_service = DeliveryService(repo, self.clock, get=service.get, render=service.render)
         self.services.announcement_delivery = delivery_service
         delivery = AnnouncementDelivery(self, delivery_service)
+        # The seam: what the author is told (a post that failed, one missed while offline)
+        # respects their working hours.
+        delivery.tell_author = self.inbox.tell
         await self.add_cog(AnnouncementsCog(service, delivery, delivery_service))
         await delivery.rebuild_jobs()
 
@@ -244,6 +273,8 @@ class HallwayBot(commands.Bot):
         service = MembersService(MemberSettingsRepository(self.db), self.clock)
         self.services.members = service
         await self.add_cog(MeCog(service))
+        if self.services.boundaries is not None:
+            service.add_about("Working hours and time off", self.services.boundaries.about)
 
     async def wire_hallway(self) -> None:
         members = self.services.members
