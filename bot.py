@@ -50,6 +50,7 @@ from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
 from services.calls import CallsService
+from services.chart_process import ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
@@ -123,6 +124,9 @@ class HallwayBot(commands.Bot):
         self.clock = clock
         self.db = Database(settings.database)
         self.alarm = Alarm(clock, on_error=self._job_failed)
+        # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
+        # never imports matplotlib (about 47 MiB it would keep for good).
+        self.charts = ChartProcess()
         self.unexpected_errors: list[BaseException] = []
         self._services: Services | None = None
         self.synced_commands = False
@@ -314,6 +318,7 @@ class HallwayBot(commands.Bot):
             surveys=self.services.surveys,
             calls=self.services.calls,
             before_build=recorder.flush,
+            charts=self.charts,
         )
         # The last few seconds of counters are written on a clean shutdown.
         self.before_db_close.append(recorder.flush)
@@ -379,6 +384,7 @@ class HallwayBot(commands.Bot):
 
     async def close(self) -> None:
         await self.alarm.stop()
+        await self.charts.close()
         if self.github_client is not None:
             await self.github_client.close()
         if self.db.is_open:

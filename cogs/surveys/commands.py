@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +15,7 @@ from cogs._send import ONCE, dm_reliably
 from cogs.surveys.jobs import SurveyJobs
 from cogs.surveys.render import card_embed, preview_text, results_embeds, sheet_text
 from cogs.surveys.views import COG_NAME, TextAnswerModal, capture_view, card_view, sheet_view
+from services.chart_process import ChartError
 from services.errors import InvalidInput, NotFound
 from services.surveys.chart import has_data, render_survey_chart
 from services.surveys.service import Draft, SurveyService
@@ -279,9 +279,13 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         if report.poll and not report.hidden:
             charts = [(report.survey.title, report.poll)]
         if has_data(charts):
-            png = await asyncio.to_thread(render_survey_chart, charts)
-            files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
-            embeds[0].set_image(url=f"attachment://{CHART_FILE}")
+            try:
+                png = await self.bot.charts.draw(render_survey_chart, charts)
+            except ChartError:
+                log.exception("A survey chart could not be drawn")
+            else:
+                files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
+                embeds[0].set_image(url=f"attachment://{CHART_FILE}")
         view = capture_view(survey, numbered)
         kwargs = {"view": view} if view is not None else {}
         await interaction.followup.send(
