@@ -111,7 +111,7 @@ class Services:
 
 
 class HallwayBot(commands.Bot):
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, **client_options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -119,6 +119,7 @@ class HallwayBot(commands.Bot):
             tree_cls=HallwayTree,
             # Nothing the bot posts pings anyone unless a feature opts in.
             allowed_mentions=discord.AllowedMentions.none(),
+            **client_options,
         )
         self.settings = settings
         self.clock = clock
@@ -428,9 +429,20 @@ def build_github_service(
     )
 
 
+class ShardedHallwayBot(HallwayBot, commands.AutoShardedBot):
+    """Hallway over several gateway connections (shards) in this one process.
+
+    Everything above the gateway is the same bot: commands, buttons, alarms and the digest
+    run per guild whatever shard the guild is on. ARCHITECTURE.md says how this extends to
+    several processes."""
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> HallwayBot:
-    """Build the bot without opening any connection."""
-    return HallwayBot(settings, clock or SystemClock())
+    """Build the bot without opening any connection (sharded when HALLWAY_SHARDS is set)."""
+    if settings.shards is None:
+        return HallwayBot(settings, clock or SystemClock())
+    count = None if settings.shards == "auto" else settings.shards
+    return ShardedHallwayBot(settings, clock or SystemClock(), shard_count=count)
 
 
 async def check(settings: Settings) -> list[str]:
