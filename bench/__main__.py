@@ -28,6 +28,7 @@ BENCHMARKS = {
     "ask_growth": "bench.ask_growth",
     "memory": "bench.memory",
     "hallway": "bench.hallway",
+    "scale": "bench.scale",
 }
 
 
