@@ -20,8 +20,8 @@ CREATE TABLE advocate_away (
     starts_at TEXT NOT NULL,
     ends_at TEXT NOT NULL,
     note TEXT,
-    created_at TEXT NOT NULL,
-    CHECK (starts_at < ends_at)
+    -- starts_at < ends_at is checked by the service (a clear message), not here.
+    created_at TEXT NOT NULL
 );
 CREATE INDEX advocate_away_member ON advocate_away (guild_id, user_id, ends_at);
 
