@@ -30,6 +30,7 @@ from services.digest.render import (
     content_section,
     hallway_section,
     health_section,
+    metrics_section,
     office_hours_section,
     pain_section,
     shipped_section,
@@ -82,6 +83,10 @@ class AnnouncementsProvider(Protocol):
 
 
 class SurveysProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
+
+
+class MetricsProvider(Protocol):
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
@@ -161,6 +166,7 @@ class DigestService:
         hallway: HallwayProvider | None = None,
         surveys: SurveysProvider | None = None,
         calls: CallsProvider | None = None,
+        metrics: MetricsProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
         charts: ChartDrawer | None = None,
     ) -> None:
@@ -174,6 +180,7 @@ class DigestService:
         self.hallway = hallway
         self.surveys = surveys
         self.calls = calls
+        self.metrics = metrics
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -418,6 +425,7 @@ class DigestService:
             ("announcements", self.announcements, content_section),
             ("hallway", self.hallway, hallway_section),
             ("surveys", self.surveys, surveys_section),
+            ("metrics", self.metrics, metrics_section),
         ):
             figures = await self._call(
                 name, provider, "digest_figures", guild_id, period.start_utc, period.end_utc
