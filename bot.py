@@ -310,7 +310,9 @@ class HallwayBot(commands.Bot):
         recorder = ActivityRecorder(activity, self.clock)
         self.activity_recorder = recorder
         # Metrics read the counters (and other features' tables) through storage only.
-        metrics = MetricsService(MetricsRepository(self.db), self.clock, before_read=recorder.flush)
+        metrics = MetricsService(
+            MetricsRepository(self.db), self.clock, before_read=recorder.flush, charts=self.charts
+        )
         self.services.metrics = metrics
         self.services.digest = DigestService(
             DigestRepository(self.db),

@@ -6,11 +6,11 @@ still in memory first, so a figure includes the last few seconds.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.chart_process import ChartDrawer, InThread
 from services.errors import InvalidInput
 from services.metrics.chart import render_retention, retention_csv
 from services.metrics.figures import (
@@ -78,8 +78,11 @@ class MetricsService:
         clock: Clock,
         *,
         before_read: Callable[[], Awaitable[object]] | None = None,
+        charts: ChartDrawer | None = None,
     ) -> None:
         self._repo = repo
+        # The heat-map is drawn where the digest's chart is (a worker process in the bot).
+        self._charts = charts or InThread()
         self._clock = clock
         self._before_read = before_read
 
@@ -121,7 +124,7 @@ class MetricsService:
         return retention(mondays, sizes, cells, now.date())
 
     async def retention_png(self, rows: list[RetentionRow]) -> bytes:
-        return await asyncio.to_thread(render_retention, rows)
+        return await self._charts.draw(render_retention, rows)
 
     @staticmethod
     def retention_csv(rows: list[RetentionRow]) -> bytes:
