@@ -353,7 +353,7 @@ def metrics_section(f: Any) -> Section | None:
             if r.median is not None and r.p90 is not None
             else "none answered yet"
         )
-        lines.append(f"⏱️ Time to a first answer ({r.asked} questions asked): {answered}")
+        lines.append(f"⏱️ Time to a first answer ({plural(r.asked, 'question')} asked): {answered}")
         if r.due:
             lines.append(f"⌛ Unanswered after 24 hours: **{r.unanswered_after_24h}** of {r.due}")
     # Standing figures: on their own they don't make a quiet week worth posting.
