@@ -367,6 +367,9 @@ async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox
     stamp = int(upcoming.session.starts_at.timestamp())
     assert f"<t:{stamp}:F> (<t:{stamp}:R>)" in guide.content
     assert "tomorrow" not in guide.content
+    # Developers read the welcome too: a mention of #advocates, which they can't see,
+    # would show them a raw channel id, so the welcome names it in plain text.
+    assert world.staff.mention not in guide.content and "**#advocates**" in guide.content
 
 
 async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
