@@ -39,6 +39,7 @@ from cogs.github import tell_advocates
 from cogs.hallway.commands import HallwayCog
 from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
 from cogs.me import MeCog
+from cogs.metrics import MetricsCog
 from cogs.office_hours.commands import OfficeHoursCog
 from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from cogs.office_hours.views import BoardButton, CardButton
@@ -63,6 +64,7 @@ from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
 from services.hallway.service import HallwayService
 from services.members import MembersService
+from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
@@ -80,6 +82,7 @@ from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
+from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
 from storage.surveys import SurveyRepository
@@ -112,6 +115,7 @@ class Services:
     github: GitHubService | None = None
     surveys: SurveyService | None = None
     calls: CallsService | None = None
+    metrics: MetricsService | None = None
     boundaries: BoundariesService | None = None
 
 
@@ -336,6 +340,11 @@ class HallwayBot(commands.Bot):
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
         self.activity_recorder = recorder
+        # Metrics read the counters (and other features' tables) through storage only.
+        metrics = MetricsService(
+            MetricsRepository(self.db), self.clock, before_read=recorder.flush, charts=self.charts
+        )
+        self.services.metrics = metrics
         self.services.digest = DigestService(
             DigestRepository(self.db),
             activity,
@@ -349,6 +358,7 @@ class HallwayBot(commands.Bot):
             hallway=self.services.hallway,
             surveys=self.services.surveys,
             calls=self.services.calls,
+            metrics=metrics,
             before_build=recorder.flush,
             charts=self.charts,
         )
@@ -358,6 +368,8 @@ class HallwayBot(commands.Bot):
         digest_cog = DigestCog(self, self.services.digest)
         await self.add_cog(digest_cog)
         await digest_cog.rebuild_schedule()
+        # /stats holds the digest's summary beside metrics' own figures.
+        await self.add_cog(MetricsCog(metrics, digest_cog.summary_reply))
 
     async def wire_privacy(self) -> None:
         feedback = self.services.feedback

@@ -54,6 +54,7 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("announcements", "author_id"): "set to 0",
     ("announcement_drafts", "author_id"): "deleted",
     ("activity_member_day", "user_id"): "deleted",
+    ("member_milestones", "user_id"): "deleted",
     ("member_settings", "user_id"): "deleted",
     ("hallway_members", "user_id"): "deleted",
     ("hallway_never", "user_id"): "deleted",
@@ -66,6 +67,10 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     # the secret and the hash are destroyed when the survey closes.
     ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
     ("survey_reminders", "member_id"): "deleted",
+    ("advocate_hours", "user_id"): "deleted",
+    ("advocate_away", "user_id"): "deleted",
+    ("advocate_notices", "user_id"): "deleted",
+    ("advocate_deliveries", "user_id"): "deleted",
 }
 
 
@@ -87,6 +92,7 @@ class UserData:
     announcements_authored: list[dict[str, Any]] = field(default_factory=list)
     announcement_drafts: list[dict[str, Any]] = field(default_factory=list)
     activity_days: list[dict[str, Any]] = field(default_factory=list)
+    activity_milestones: list[dict[str, Any]] = field(default_factory=list)
     member_settings: list[dict[str, Any]] = field(default_factory=list)
     hallway_profile: list[dict[str, Any]] = field(default_factory=list)
     hallway_never_list: list[dict[str, Any]] = field(default_factory=list)
@@ -95,6 +101,10 @@ class UserData:
     survey_answers: list[dict[str, Any]] = field(default_factory=list)
     surveys_created: list[dict[str, Any]] = field(default_factory=list)
     survey_reminders: list[dict[str, Any]] = field(default_factory=list)
+    advocate_hours: list[dict[str, Any]] = field(default_factory=list)
+    advocate_time_off: list[dict[str, Any]] = field(default_factory=list)
+    advocate_held_notices: list[dict[str, Any]] = field(default_factory=list)
+    advocate_deliveries: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -228,6 +238,11 @@ class PrivacyRepository:
             "ORDER BY day",
             (g, u),
         )
+        data.activity_milestones = await self._rows(
+            "SELECT joined_at, first_message_at FROM member_milestones "
+            "WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
         data.member_settings = await self._rows(
             "SELECT timezone, updated_at FROM member_settings WHERE guild_id = ? AND user_id = ?",
             (g, u),
@@ -277,6 +292,26 @@ class PrivacyRepository:
             "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
             "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
             "ORDER BY r.survey_id",
+            (g, u),
+        )
+        data.advocate_hours = await self._rows(
+            "SELECT days, start_minute, end_minute, zone, updated_at FROM advocate_hours "
+            "WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
+        data.advocate_time_off = await self._rows(
+            "SELECT starts_at, ends_at, note, created_at FROM advocate_away "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at, id",
+            (g, u),
+        )
+        data.advocate_held_notices = await self._rows(
+            "SELECT kind, text, created_at, delivery_id FROM advocate_notices "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.advocate_deliveries = await self._rows(
+            "SELECT id, text, claimed_at, sent_at, notices FROM advocate_deliveries "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY id",
             (g, u),
         )
         return data
@@ -361,6 +396,9 @@ class PrivacyRepository:
             deleted["activity_days"] = await ex(
                 "DELETE FROM activity_member_day WHERE guild_id = ? AND user_id = ?", (g, u)
             )
+            deleted["activity_milestones"] = await ex(
+                "DELETE FROM member_milestones WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
             # -- members' own settings and the hallway track: their answers, lists and
             # sit-outs go; the groups stay for their partners, with the id set to 0 and
             # the reasons (shared interests, common hours) that described them cleared.
@@ -404,6 +442,19 @@ class PrivacyRepository:
             anonymised["surveys_created"] = await ex(
                 "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",
                 (FORGOTTEN_ID, g, u),
+            )
+            # -- advocates' boundaries: hours, time off and held notices are theirs alone.
+            deleted["advocate_notices"] = await ex(
+                "DELETE FROM advocate_notices WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_deliveries"] = await ex(
+                "DELETE FROM advocate_deliveries WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_hours"] = await ex(
+                "DELETE FROM advocate_hours WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_time_off"] = await ex(
+                "DELETE FROM advocate_away WHERE guild_id = ? AND user_id = ?", (g, u)
             )
             deleted["index_terms"] = await self._forget_terms(g, u)
             scrubbed = await self._scrub_text(g, u)

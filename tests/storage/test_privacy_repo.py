@@ -10,6 +10,7 @@ import pytest
 from services.tagging.similarity import terms
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
+from storage.boundaries import BoundariesRepository, HoursRow
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
@@ -155,6 +156,7 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         [(guild_id, "2026-03-01", 700, 5)],
         [(guild_id, "2026-03-01", ME, 3), (guild_id, "2026-03-01", YOU, 2)],
         [(guild_id, "2026-03-01", 1, 0)],
+        milestones=[(guild_id, ME, T0, T0), (guild_id, YOU, T0, None)],
     )
     # Hallway: a zone, answers, never lists both ways, a group with YOU and a sit-out.
     await MemberSettingsRepository(db).set_timezone(guild_id, ME, "Europe/Berlin", T0)
@@ -194,6 +196,13 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         )
         await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
     await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
+    # Boundaries: my hours, a week off, one notice delivered and one still held.
+    bounds = BoundariesRepository(db)
+    await bounds.set_hours(HoursRow(guild_id, ME, (0, 1, 2, 3, 4), 540, 1020, "Europe/Berlin"), T0)
+    await bounds.add_away(guild_id, ME, T0, T0 + timedelta(days=7), "holiday", T0)
+    sent = await bounds.hold(guild_id, ME, "triage", "1 feedback item needs triage", T0)
+    await bounds.claim(guild_id, ME, [sent], "While you were off: 1 feedback item", T0)
+    await bounds.hold(guild_id, ME, "host", f"you host Thursday's call, ask <@{ME}>", T0)
     return {
         "reported": reported,
         "captured": captured,
