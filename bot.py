@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -28,6 +29,7 @@ from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.boundaries.commands import AdvocateCog
 from cogs.boundaries.inbox import AdvocateInbox
+from cogs.boundaries.oncall import OnCallCog, OnCallJobs
 from cogs.calls import CallsCog
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
@@ -52,6 +54,7 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
+from services.boundaries.oncall import OnCallService
 from services.boundaries.service import BoundariesService
 from services.calls import CallsService
 from services.chart_process import ChartProcess
@@ -66,6 +69,7 @@ from services.hallway.service import HallwayService
 from services.members import MembersService
 from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
+from services.plural import plural
 from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
@@ -84,6 +88,7 @@ from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
 from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
+from storage.oncall import OnCallRepository
 from storage.privacy import PrivacyRepository
 from storage.surveys import SurveyRepository
 
@@ -117,6 +122,7 @@ class Services:
     calls: CallsService | None = None
     metrics: MetricsService | None = None
     boundaries: BoundariesService | None = None
+    oncall: OnCallService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -185,6 +191,7 @@ class HallwayBot(commands.Bot):
         await self.wire_hallway()
         await self.wire_surveys()
         await self.wire_calls()
+        await self.wire_oncall()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -204,6 +211,33 @@ class HallwayBot(commands.Bot):
         await self.add_cog(AdvocateCog(service, inbox))
         # Held notices (and a delivery a restart interrupted) come back from the database.
         await inbox.rebuild()
+
+    async def wire_oncall(self) -> None:
+        boundaries = self.services.boundaries
+        assert boundaries is not None
+        service = OnCallService(OnCallRepository(self.db), boundaries.repo, self.clock)
+        self.services.oncall = service
+
+        async def open_items(guild_id: int, now: datetime) -> list[str]:
+            # The seam: what other features have open, for the handoff note.
+            lines = []
+            office_hours, feedback = self.services.office_hours, self.services.feedback
+            if office_hours is not None:
+                waiting = await office_hours.waiting_longer_than(guild_id, timedelta(days=1))
+                if waiting:
+                    lines.append(f"{plural(waiting, 'office-hours question')} waiting over a day")
+            if feedback is not None:
+                fresh = await feedback.new_longer_than(guild_id, timedelta(days=2))
+                if fresh:
+                    lines.append(f"{plural(fresh, 'feedback item')} still `new` after 2 days")
+            return lines
+
+        service.open_items = open_items
+        # Urgent notices for an advocate who is off go to whoever is on call.
+        self.inbox.cover = service.current
+        jobs = OnCallJobs(self, service)
+        await self.add_cog(OnCallCog(service, jobs))
+        await jobs.rebuild()
 
     async def wire_office_hours(self) -> None:
         service = OfficeHoursService(

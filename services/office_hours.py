@@ -763,5 +763,9 @@ class OfficeHoursService:
     ) -> None:
         await self.repo.record_reminder_message(guild_id, session_id, offset_minutes, message_id)
 
+    async def waiting_longer_than(self, guild_id: int, age: timedelta) -> int:
+        """Questions that have waited longer than ``age`` (the on-call handoff note)."""
+        return await self.repo.questions.count_waiting_before(guild_id, self._clock.now() - age)
+
     async def waiting_askers(self, guild_id: int, session_id: int) -> list[int]:
         return [q.user_id for q in await self.repo.questions.waiting(guild_id, session_id)]

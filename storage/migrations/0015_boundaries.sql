@@ -50,3 +50,50 @@ CREATE TABLE advocate_notices (
     delivery_id INTEGER REFERENCES advocate_deliveries (id) ON DELETE SET NULL
 );
 CREATE INDEX advocate_notices_member ON advocate_notices (guild_id, user_id, delivery_id);
+
+-- The on-call rotation for community triage: one per guild.
+CREATE TABLE oncall_config (
+    guild_id INTEGER PRIMARY KEY,
+    role_id INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    shift TEXT NOT NULL CHECK (shift IN ('daily', 'weekly')),
+    -- Weekly shifts hand off on this weekday (Monday = 0); daily ones every day.
+    handoff_weekday INTEGER NOT NULL CHECK (handoff_weekday BETWEEN 0 AND 6),
+    handoff_minute INTEGER NOT NULL CHECK (handoff_minute BETWEEN 0 AND 1439),
+    zone TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE oncall_members (
+    guild_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    joined_at TEXT NOT NULL,
+    PRIMARY KEY (guild_id, user_id)
+);
+
+-- One row per shift, inserted when its handoff claims it (so each handoff happens once).
+-- user_id NULL: nobody could take it. done_at is set once the role moved and the note
+-- was posted.
+CREATE TABLE oncall_shifts (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    user_id INTEGER,
+    note TEXT,
+    claimed_at TEXT NOT NULL,
+    done_at TEXT,
+    UNIQUE (guild_id, starts_at)
+);
+
+-- A cover: member holds on-call from starts_at to ends_at, whatever the rotation says.
+CREATE TABLE oncall_overrides (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    author_id INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX oncall_overrides_time ON oncall_overrides (guild_id, ends_at);

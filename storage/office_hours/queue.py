@@ -174,6 +174,17 @@ class QuestionRepository:
         )
         return None if row is None else _question(row)
 
+    async def count_waiting_before(self, guild_id: int, before: datetime) -> int:
+        """Questions asked before ``before`` still waiting in a scheduled or live session."""
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM oh_questions q JOIN oh_sessions s ON s.id = q.session_id "
+                "WHERE q.guild_id = ? AND q.outcome IS NULL AND q.taken_at IS NULL "
+                "AND q.asked_at < ? AND s.status IN ('scheduled', 'live')",
+                (guild_id, to_db(before)),
+            )
+        )
+
     async def add_question(
         self,
         guild_id: int,
