@@ -71,6 +71,10 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("advocate_away", "user_id"): "deleted",
     ("advocate_notices", "user_id"): "deleted",
     ("advocate_deliveries", "user_id"): "deleted",
+    ("oncall_members", "user_id"): "deleted",
+    ("oncall_shifts", "user_id"): "set to 0, their handoff note cleared",
+    ("oncall_overrides", "user_id"): "deleted",
+    ("oncall_overrides", "author_id"): "set to 0",
 }
 
 
@@ -105,6 +109,9 @@ class UserData:
     advocate_time_off: list[dict[str, Any]] = field(default_factory=list)
     advocate_held_notices: list[dict[str, Any]] = field(default_factory=list)
     advocate_deliveries: list[dict[str, Any]] = field(default_factory=list)
+    oncall_rotation: list[dict[str, Any]] = field(default_factory=list)
+    oncall_shifts: list[dict[str, Any]] = field(default_factory=list)
+    oncall_covers: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -314,6 +321,19 @@ class PrivacyRepository:
             "WHERE guild_id = ? AND user_id = ? ORDER BY id",
             (g, u),
         )
+        data.oncall_rotation = await self._rows(
+            "SELECT joined_at FROM oncall_members WHERE guild_id = ? AND user_id = ?", (g, u)
+        )
+        data.oncall_shifts = await self._rows(
+            "SELECT starts_at, ends_at, note FROM oncall_shifts "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at",
+            (g, u),
+        )
+        data.oncall_covers = await self._rows(
+            "SELECT starts_at, ends_at, created_at FROM oncall_overrides "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at",
+            (g, u),
+        )
         return data
 
     # ------------------------------------------------------------------ forget
@@ -455,6 +475,22 @@ class PrivacyRepository:
             )
             deleted["advocate_time_off"] = await ex(
                 "DELETE FROM advocate_away WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            # -- on-call: the shifts stay (the rotation's fairness counts them) as id 0.
+            deleted["oncall_rotation"] = await ex(
+                "DELETE FROM oncall_members WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["oncall_shifts"] = await ex(
+                "UPDATE oncall_shifts SET user_id = ?, note = NULL WHERE guild_id = ? "
+                "AND user_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
+            deleted["oncall_covers"] = await ex(
+                "DELETE FROM oncall_overrides WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["oncall_covers_made"] = await ex(
+                "UPDATE oncall_overrides SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
             )
             deleted["index_terms"] = await self._forget_terms(g, u)
             scrubbed = await self._scrub_text(g, u)

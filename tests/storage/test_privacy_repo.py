@@ -16,6 +16,7 @@ from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
 from storage.hallway import HallwayRepository, NewGroup
 from storage.members import MemberSettingsRepository
+from storage.oncall import OnCallRepository
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import (
@@ -203,6 +204,14 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
     sent = await bounds.hold(guild_id, ME, "triage", "1 feedback item needs triage", T0)
     await bounds.claim(guild_id, ME, [sent], "While you were off: 1 feedback item", T0)
     await bounds.hold(guild_id, ME, "host", f"you host Thursday's call, ask <@{ME}>", T0)
+    # On call: I rotate, held a shift with a note, and cover for YOU (who set it up).
+    oncall = OnCallRepository(db)
+    await oncall.join(guild_id, ME, T0)
+    shift = await oncall.claim_shift(guild_id, T0, T0 + timedelta(days=1), ME, T0)
+    assert shift is not None
+    await oncall.set_note(guild_id, shift.id, f"ask <@{ME}> later")
+    await oncall.add_override(guild_id, ME, T0, T0 + timedelta(hours=2), YOU, T0)
+    await oncall.add_override(guild_id, YOU, T0, T0 + timedelta(hours=2), ME, T0)
     return {
         "reported": reported,
         "captured": captured,
