@@ -16,9 +16,9 @@ from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
 from storage.hallway import HallwayRepository, NewGroup
 from storage.members import MemberSettingsRepository
-from storage.oncall import OnCallRepository
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
+from storage.oncall import OnCallRepository
 from storage.privacy import (
     FORGOTTEN_ID,
     FORMER_MEMBER,
