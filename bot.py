@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.boundaries.commands import AdvocateCog
 from cogs.boundaries.inbox import AdvocateInbox
-from cogs.boundaries.oncall import OnCallCog, OnCallJobs
+from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line
 from cogs.calls import CallsCog
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
@@ -215,8 +216,15 @@ class HallwayBot(commands.Bot):
     async def wire_oncall(self) -> None:
         boundaries = self.services.boundaries
         assert boundaries is not None
-        service = OnCallService(OnCallRepository(self.db), boundaries.repo, self.clock)
+        service = OnCallService(
+            OnCallRepository(self.db), boundaries.repo, self.clock, back_at=boundaries.back_at
+        )
         self.services.oncall = service
+
+        # The office-hours board names the on-call advocate (embeds never ping).
+        office_hours_cog = self.get_cog(OFFICE_HOURS_COG)
+        assert isinstance(office_hours_cog, OfficeHoursCog)
+        office_hours_cog.lifecycle.who_to_ask = functools.partial(board_line, service)
 
         async def open_items(guild_id: int, now: datetime) -> list[str]:
             # The seam: what other features have open, for the handoff note.

@@ -141,6 +141,16 @@ class OnCallJobs:
             log.warning("Handoff note for %s not posted: %r", guild.id, failed.error)
 
 
+async def board_line(service: OnCallService, guild_id: int) -> str | None:
+    """The office-hours board's "Who to ask": on call now, and when the others are back."""
+    on_call, off = await service.who_to_ask(guild_id)
+    if on_call is None and not off:
+        return None
+    parts = [f"<@{on_call}> is on call" if on_call else "Nobody is on call right now"]
+    parts += [f"<@{u}> is back {discord_timestamp(t, 'R')}" for u, t in off]
+    return " · ".join(parts)
+
+
 def handoff_text(handoff: Handoff, problem: str | None) -> str:
     shift = handoff.shift
     assert shift is not None

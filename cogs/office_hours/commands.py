@@ -91,7 +91,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             message = channel.get_partial_message(session.board_message_id)  # type: ignore[attr-defined]
             try:
                 await message.edit(
-                    embed=render_board(view),
+                    embed=render_board(view, await self.lifecycle.board_who(guild_id)),
                     view=board_view(session_id) if session.status == "live" else None,
                 )
             except SEND_ERRORS as exc:

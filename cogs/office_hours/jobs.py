@@ -117,10 +117,16 @@ class SessionLifecycle:
         self.bot = bot
         self.service = service
         self._refresh_board = refresh_board
+        # Set by bot.py when the on-call rotation is wired: guild_id -> the board's
+        # "Who to ask" line (the on-call advocate, and when the others are back), or None.
+        self.who_to_ask: Callable[[int], Awaitable[str | None]] | None = None
         self._reminder_jobs: dict[int, set[str]] = {}
 
     def _guild(self, guild_id: int) -> discord.Guild | None:
         return self.bot.get_guild(guild_id)
+
+    async def board_who(self, guild_id: int) -> str | None:
+        return await self.who_to_ask(guild_id) if self.who_to_ask is not None else None
 
     async def create_event(
         self, session_like: Session | NewSession, guild: discord.Guild
@@ -390,12 +396,13 @@ class SessionLifecycle:
         channel = await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:
             view = await self.service.queue_view(guild_id, session.id)
+            who = await self.board_who(guild_id)
             board_id = f"hallway:oh:join:{session.id}"
             since = _seconds_ago(self.bot)
             try:
                 board = await send_reliably(
                     lambda: channel.send(
-                        embed=render_board(view),
+                        embed=render_board(view, who),
                         view=board_view(session.id),
                         allowed_mentions=NO_PINGS,
                     ),

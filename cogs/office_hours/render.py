@@ -72,7 +72,7 @@ def feedback_missing(service: object) -> bool:
     return service is None or not hasattr(service, "capture_from_office_hours")
 
 
-def render_board(view: QueueView) -> discord.Embed:
+def render_board(view: QueueView, who_to_ask: str | None = None) -> discord.Embed:
     session = view.session
     embed = discord.Embed(
         title=embed_label(f"🙋 Office hours: {session.title}"),
@@ -100,6 +100,9 @@ def render_board(view: QueueView) -> discord.Embed:
     embed.add_field(name="Ends", value=discord_timestamp(session.ends_at, "R"), inline=True)
     if session.location_channel_id:
         embed.add_field(name="Voice", value=f"<#{session.location_channel_id}>", inline=True)
+    if who_to_ask:
+        # Mentions in an embed never ping: it names the on-call advocate quietly.
+        embed.add_field(name="Who to ask", value=who_to_ask[:1024], inline=False)
     embed.set_footer(text="Press Join queue or use /officehours ask to ask a question.")
     return embed
 

@@ -120,10 +120,18 @@ def describe_config(c: OnCallConfig) -> str:
 
 
 class OnCallService:
-    def __init__(self, repo: OnCallRepository, bounds: BoundariesRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: OnCallRepository,
+        bounds: BoundariesRepository,
+        clock: Clock,
+        back_at: Callable[[int, int], Awaitable[datetime]] | None = None,
+    ) -> None:
         self.repo = repo
         self.bounds = bounds
         self.clock = clock
+        # When an advocate is next in their hours and not away (BoundariesService.back_at).
+        self._back_at = back_at
         # Set by bot.py: what other features have open, for the handoff note.
         self.open_items: OpenItems | None = None
 
@@ -214,6 +222,22 @@ class OnCallService:
             return override.user_id
         shift = await self.repo.shift_at(guild_id, now)
         return None if shift is None else shift.user_id
+
+    async def who_to_ask(self, guild_id: int) -> tuple[int | None, list[tuple[int, datetime]]]:
+        """The on-call advocate now, and the rotation's others who are off, with their return."""
+        if await self.repo.config(guild_id) is None:
+            return None, []
+        now = self.clock.now()
+        on_call = await self.current(guild_id)
+        off: list[tuple[int, datetime]] = []
+        if self._back_at is not None:
+            for member in await self.repo.members(guild_id):
+                if member == on_call:
+                    continue
+                back = await self._back_at(guild_id, member)
+                if back > now:
+                    off.append((member, back))
+        return on_call, off
 
     async def who(self, guild_id: int) -> tuple[OnCallConfig, int | None, list[Slot]]:
         config = await self.config(guild_id)

@@ -280,3 +280,27 @@ async def test_bad_input_is_explained(world) -> None:
     assert "already in the on-call rotation" in r.response.content
     rows = await world.env.bot.db.fetchval("SELECT count(*) FROM oncall_overrides")
     assert rows == 0
+
+
+async def test_the_office_hours_board_names_on_call_without_pinging(world) -> None:
+    from tests.cogs.test_office_hours import board_message, board_text, schedule, setup_office
+
+    _, _, dave, erin = await rotation(world)
+    # dave works mon-fri 09-17 UTC: at Thursday 00:00 he is off until 09:00.
+    await dave.slash(
+        world.general, "advocate hours", days="mon-fri", start="09:00", end="17:00", timezone="UTC"
+    )
+    office = await setup_office(world)
+    await schedule(world, start="2026-01-02 17:00")
+    r = await world.alice.slash(world.general, "officehours start")
+    assert "is live" in r.response.content, r.response.content
+    [session] = await world.env.bot.services.office_hours.repo.sessions_with_status(
+        world.guild.id, ("live",)
+    )
+    board = board_message(office, session.id)
+    text = board_text(board)
+    back = int(datetime(2026, 1, 1, 9, 0, tzinfo=UTC).timestamp())
+    assert f"Who to ask: <@{world.alice.id}> is on call" in text, text
+    assert f"<@{dave.id}> is back <t:{back}:R>" in text
+    assert f"<@{erin.id}>" not in text  # erin has no hours set: she is not off
+    assert board.mentions == [] and not board.role_mentions
