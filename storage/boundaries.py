@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from storage.database import Database
 from storage.timeutil import from_db, maybe_from_db, to_db
@@ -221,3 +221,58 @@ class BoundariesRepository:
             (guild_id, to_db(since)),
         )
         return {r[0]: r[1] for r in rows}
+
+    # ------------------------------------------------------------------ the load view
+
+    async def load_events(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> dict[str, list[tuple[int, datetime]]]:
+        """(user_id, when) of each piece of advocate work between start and end.
+
+        Reads other features' tables, read-only, as storage/metrics.py does: sessions
+        hosted, feedback status changes, questions answered, on-call shifts, held notices.
+        """
+        g, s, e = guild_id, to_db(start), to_db(end)
+        queries = {
+            "sessions": (
+                "SELECT host_id, COALESCE(started_at, starts_at) FROM oh_sessions "
+                "WHERE guild_id = ? AND status = 'ended' AND COALESCE(started_at, starts_at) >= ? "
+                "AND COALESCE(started_at, starts_at) < ?"
+            ),
+            "status_changes": (
+                "SELECT actor_id, created_at FROM feedback_history WHERE guild_id = ? "
+                "AND status != 'new' AND created_at >= ? AND created_at < ?"
+            ),
+            "answered": (
+                "SELECT host_id, finished_at FROM oh_questions WHERE guild_id = ? "
+                "AND outcome = 'answered' AND host_id IS NOT NULL AND finished_at >= ? "
+                "AND finished_at < ?"
+            ),
+            "shifts": (
+                "SELECT user_id, starts_at FROM oncall_shifts WHERE guild_id = ? "
+                "AND user_id IS NOT NULL AND starts_at >= ? AND starts_at < ?"
+            ),
+            "held": (
+                "SELECT user_id, created_at FROM advocate_notices WHERE guild_id = ? "
+                "AND created_at >= ? AND created_at < ?"
+            ),
+        }
+        found: dict[str, list[tuple[int, datetime]]] = {}
+        for kind, sql in queries.items():
+            rows = await self.db.fetchall(sql, (g, s, e))
+            found[kind] = [(r[0], from_db(r[1])) for r in rows]
+        return found
+
+    async def active_days(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> dict[int, set[date]]:
+        """Days each member wrote messages (the activity recorder's per-day counts, UTC)."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, day FROM activity_member_day WHERE guild_id = ? AND messages > 0 "
+            "AND day >= ? AND day < ?",
+            (guild_id, start.date().isoformat(), end.date().isoformat()),
+        )
+        days: dict[int, set[date]] = {}
+        for user_id, day in rows:
+            days.setdefault(user_id, set()).add(date.fromisoformat(day))
+        return days

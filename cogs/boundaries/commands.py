@@ -6,9 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import advocate_only, send_ephemeral
+from cogs._common import advocate_only, hallway, send_ephemeral
 from cogs.boundaries.inbox import AdvocateInbox
 from services.boundaries.hours import minute_text
+from services.boundaries.load import Load
 from services.boundaries.service import Boundaries, BoundariesService, hours_text
 from services.plural import plural
 from services.time.timefmt import both, discord_timestamp
@@ -36,6 +37,24 @@ def boundaries_text(b: Boundaries) -> str:
         )
     if b.held:
         lines.append(f"Held for you: {plural(b.held, 'notice')}.")
+    return "\n".join(lines)
+
+
+def load_text(loads: list[Load], weeks: int) -> str:
+    lines = [f"⚖️ **Load over the last {plural(weeks, 'week')}** (shown to advocates only)"]
+    if not loads:
+        lines.append("No advocates found: set the advocate role with `/setup advocate-role`.")
+    for load in loads:
+        c = load.counts
+        lines.append(
+            f"<@{load.user_id}>: {plural(c['sessions'], 'session')} hosted · "
+            f"{plural(c['status_changes'], 'feedback status change')} · "
+            f"{plural(c['answered'], 'question')} answered · "
+            f"{plural(c['shifts'], 'on-call shift')} · {plural(c['held'], 'notice')} held · "
+            f"{load.outside_hours} outside their hours · longest run "
+            f"{plural(load.longest_streak, 'day')}"
+        )
+        lines += [f"  ⚠️ {flag}" for flag in load.flags]
     return "\n".join(lines)
 
 
@@ -128,3 +147,18 @@ class AdvocateCog(commands.Cog, name="Advocate"):
         assert interaction.guild_id is not None
         found = await self.service.boundaries(interaction.guild_id, interaction.user.id)
         await send_ephemeral(interaction, boundaries_text(found))
+
+    @advocate.command(name="load")
+    @app_commands.describe(weeks="How many weeks back, 1 to 12 (4 by default)")
+    @advocate_only()
+    async def load(
+        self, interaction: discord.Interaction, weeks: app_commands.Range[int, 1, 12] = 4
+    ) -> None:
+        """Who carries what: each advocate's work over the last weeks (advocates only)."""
+        guild = interaction.guild
+        assert guild is not None
+        config = await hallway(interaction).services.guild_settings.config(guild.id)
+        role = guild.get_role(config.advocate_role_id) if config.advocate_role_id else None
+        advocates = sorted(m.id for m in role.members) if role is not None else []
+        loads = await self.service.load(guild.id, weeks, advocates)
+        await send_ephemeral(interaction, load_text(loads, weeks))

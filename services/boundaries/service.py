@@ -25,6 +25,7 @@ from services.boundaries.hours import (
     parse_days,
     parse_minute,
 )
+from services.boundaries.load import Load, compute
 from services.errors import InvalidInput, NotFound
 from services.plural import plural
 from services.text import strip_invisible
@@ -35,6 +36,7 @@ from services.time.timezones import resolve_zone
 from storage.boundaries import AwayRow, BoundariesRepository, DeliveryRow, HoursRow
 
 MAX_NOTE = 200
+MAX_LOAD_WEEKS = 12
 MAX_AWAY = timedelta(days=366)
 # A notice about something starting within this long can't wait for working hours.
 URGENT_WITHIN = timedelta(hours=1)
@@ -233,3 +235,17 @@ class BoundariesService:
         if b.held:
             lines.append(f"{plural(b.held, 'notice')} held for your next working hours")
         return lines
+
+    # ------------------------------------------------------------------ the load view
+
+    async def load(self, guild_id: int, weeks: int, advocates: list[int]) -> list[Load]:
+        if not 1 <= weeks <= MAX_LOAD_WEEKS:
+            raise InvalidInput(f"`weeks` is from 1 to {MAX_LOAD_WEEKS}.")
+        end = self._clock.now()
+        start = end - timedelta(weeks=weeks)
+        events = await self.repo.load_events(guild_id, start, end)
+        hours = {
+            h.user_id: hour for h in await self.repo.all_hours(guild_id) if (hour := _hours(h))
+        }
+        days = await self.repo.active_days(guild_id, start, end + timedelta(days=1))
+        return compute(advocates, events, hours, days)

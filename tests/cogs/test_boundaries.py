@@ -383,3 +383,64 @@ async def test_a_missed_announcements_notice_to_its_author_waits_for_their_hours
     await advance_to(env, datetime(2026, 1, 1, 13, 1, tzinfo=UTC))
     [told] = [d for d in dms(world.alice) if "I was offline" in d]
     assert told.startswith(HEADER)
+
+
+# ------------------------------------------------------------------ /advocate load
+
+
+async def test_load_view_figures_on_a_known_week(world, bots) -> None:
+    from storage.feedback.items import FeedbackRepository
+    from storage.oncall import OnCallRepository
+    from storage.timeutil import to_db
+    from tests.storage.test_privacy_repo import item, session
+
+    await make_advocates(world)
+    env = world.env
+    dave = world.guild.add_member(env.create_user("dave"), roles=[world.advocates])
+    erin = world.guild.add_member(env.create_user("erin"), roles=[world.advocates])
+    await env.settle()
+    # alice works 09-17 UTC on weekdays; dave and erin set no hours.
+    await office_hours(world)
+    await env.advance_time(14 * DAY)  # Thursday 15 January, 00:00 UTC
+    db = bots.current.db
+    now = env.now()
+    from storage.office_hours.sessions import OfficeHoursRepository
+
+    oh = OfficeHoursRepository(db)
+    g = world.guild.id
+    # alice hosted two sessions (one at 20:00, outside her hours) and answered 3 questions.
+    for hour in (10, 20):
+        s = await oh.insert_session(session(g, world.alice.id), now)
+        at = now - timedelta(days=2) + timedelta(hours=hour)
+        await oh.mark_live(g, s.id, at)
+        await db.execute(
+            "UPDATE oh_sessions SET started_at = ?, status = 'ended' WHERE id = ?",
+            (to_db(at), s.id),
+        )
+        for n in range(2 if hour == 10 else 1):
+            q = await oh.questions.add_question(g, s.id, world.bob.id, f"q{n}", at)
+            await oh.questions.finish(g, q.id, "answered", at, host_id=world.alice.id)
+    fb = FeedbackRepository(db)
+    item_id = await fb.create_item(item(g, world.bob.id, world.bob.id, "SDK bug"), [], {})
+    for status in ("triaged", "planned"):
+        await fb.set_status(g, item_id, status, dave.id, "", now - timedelta(days=1))
+    oncall = OnCallRepository(db)
+    for d in range(3):
+        start = now - timedelta(days=3 - d)
+        await oncall.claim_shift(g, start, start + timedelta(days=1), erin.id, start)
+
+    r = await world.bob.slash(world.general, "advocate load", weeks=1)
+    assert r.ephemeral and r.response.content == ADVOCATE_NEEDED
+    r = await world.alice.slash(world.general, "advocate load", weeks=1)
+    assert r.ephemeral, r
+    lines = r.response.content.splitlines()
+    [alice] = [line for line in lines if line.startswith(f"<@{world.alice.id}>")]
+    assert "2 sessions hosted" in alice and "3 questions answered" in alice
+    assert "2 outside their hours" in alice  # the 20:00 session and its question
+    [dave_line] = [line for line in lines if line.startswith(f"<@{dave.id}>")]
+    assert "2 feedback status changes" in dave_line
+    [erin_line] = [line for line in lines if line.startswith(f"<@{erin.id}>")]
+    assert "3 on-call shifts" in erin_line
+    text = r.response.content
+    assert "on-call shifts above twice the team's median (0)" in text
+    assert "questions answered above twice the team's median (0)" in text
