@@ -220,6 +220,13 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     survey = await services.surveys.draft(guild, 2)
     assert survey.survey.status == "open" and survey.responses == 3
     assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
+    # Boundaries: your hours are set and you hold the on-call shift (and its role).
+    hours = await services.boundaries.hours(guild, world.you.id)
+    assert hours is not None and hours.zone.key == "Europe/Berlin"
+    assert await services.oncall.current(guild) == world.you.id
+    assert world.on_call is not None
+    member = running.bot.get_guild(guild).get_member(world.you.id)
+    assert world.on_call.id in [r.id for r in member.roles]
 
 
 async def test_the_preview_listens_on_loopback_only(running: Sandbox, http) -> None:
