@@ -334,9 +334,10 @@ def coming_up_section(
 ) -> Section | None:
     entries: list[tuple[datetime, str]] = []
     for call in calls:
-        # A regional call: (series title, slot name, starts_at).
-        title, slot, at = call
-        entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}"))
+        # A regional call: (series title, slot name, starts_at[, host id]).
+        title, slot, at, *rest = call
+        host = f", hosted by <@{rest[0]}>" if rest and rest[0] else ""
+        entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}{host}"))
     for item in sessions:
         title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")
         entries.append((at, f"🎙️ Office hours: **{clean(title, 80)}**"))

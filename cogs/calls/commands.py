@@ -169,7 +169,7 @@ class CallsCog(commands.Cog, name="Calls"):
     async def slot_remove(self, interaction: discord.Interaction, series: str, name: str) -> None:
         """Remove a slot from a series."""
         assert interaction.guild_id is not None
-        slot = await self.service.remove_slot(interaction.guild_id, series, name)
+        slot, _ahead = await self.service.remove_slot(interaction.guild_id, series, name)
         await send_ephemeral(interaction, f"Removed the slot {slot_line(slot)}.")
 
     @calls.command(name="suggest")
