@@ -50,6 +50,7 @@ from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
 from services.calls import CallsService
+from services.chart_process import ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
@@ -110,7 +111,7 @@ class Services:
 
 
 class HallwayBot(commands.Bot):
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, **client_options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -118,11 +119,15 @@ class HallwayBot(commands.Bot):
             tree_cls=HallwayTree,
             # Nothing the bot posts pings anyone unless a feature opts in.
             allowed_mentions=discord.AllowedMentions.none(),
+            **client_options,
         )
         self.settings = settings
         self.clock = clock
         self.db = Database(settings.database)
         self.alarm = Alarm(clock, on_error=self._job_failed)
+        # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
+        # never imports matplotlib (about 47 MiB it would keep for good).
+        self.charts = ChartProcess()
         self.unexpected_errors: list[BaseException] = []
         self._services: Services | None = None
         self.synced_commands = False
@@ -314,6 +319,7 @@ class HallwayBot(commands.Bot):
             surveys=self.services.surveys,
             calls=self.services.calls,
             before_build=recorder.flush,
+            charts=self.charts,
         )
         # The last few seconds of counters are written on a clean shutdown.
         self.before_db_close.append(recorder.flush)
@@ -379,6 +385,7 @@ class HallwayBot(commands.Bot):
 
     async def close(self) -> None:
         await self.alarm.stop()
+        await self.charts.close()
         if self.github_client is not None:
             await self.github_client.close()
         if self.db.is_open:
@@ -422,9 +429,20 @@ def build_github_service(
     )
 
 
+class ShardedHallwayBot(HallwayBot, commands.AutoShardedBot):
+    """Hallway over several gateway connections (shards) in this one process.
+
+    Everything above the gateway is the same bot: commands, buttons, alarms and the digest
+    run per guild whatever shard the guild is on. ARCHITECTURE.md says how this extends to
+    several processes."""
+
+
 def create_bot(settings: Settings, *, clock: Clock | None = None) -> HallwayBot:
-    """Build the bot without opening any connection."""
-    return HallwayBot(settings, clock or SystemClock())
+    """Build the bot without opening any connection (sharded when HALLWAY_SHARDS is set)."""
+    if settings.shards is None:
+        return HallwayBot(settings, clock or SystemClock())
+    count = None if settings.shards == "auto" else settings.shards
+    return ShardedHallwayBot(settings, clock or SystemClock(), shard_count=count)
 
 
 async def check(settings: Settings) -> list[str]:

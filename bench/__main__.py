@@ -28,6 +28,7 @@ BENCHMARKS = {
     "ask_growth": "bench.ask_growth",
     "memory": "bench.memory",
     "hallway": "bench.hallway",
+    "scale": "bench.scale",
 }
 
 
@@ -43,10 +44,13 @@ def table(results: list[Result]) -> str:
     header = ("Benchmark", "Hallway", "Baseline", "Ratio", "Target", "Met")
     rows: list[tuple[str, ...]] = []
     for r in results:
+        spread = ""
+        if "value_min" in r.details:
+            spread = f" ({_fmt(r.details['value_min'])}-{_fmt(r.details['value_max'])})"
         rows.append(
             (
                 r.name,
-                f"{_fmt(r.value)} {r.unit}",
+                f"{_fmt(r.value)} {r.unit}{spread}",
                 f"{_fmt(r.baseline)} {r.unit}" if r.baseline is not None else "-",
                 f"{_fmt(r.ratio)} ({r.ratio_name})" if r.ratio is not None else "-",
                 r.target,
@@ -72,6 +76,11 @@ def _median_run(runs: list[Result]) -> Result:
         chosen.details["repeats"] = [
             {"value": r.value, "baseline": r.baseline, "ratio": r.ratio, "met": r.met} for r in runs
         ]
+        values = [r.value for r in runs if r.value is not None]
+        ratios = [r.ratio for r in runs if r.ratio is not None]
+        chosen.details["value_min"], chosen.details["value_max"] = min(values), max(values)
+        if ratios:
+            chosen.details["ratio_min"], chosen.details["ratio_max"] = min(ratios), max(ratios)
     return chosen
 
 
@@ -88,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=1,
         metavar="N",
-        help="run each benchmark N times and keep the median run",
+        help="run each benchmark N times: the median run, with min-max",
     )
     parser.add_argument(
         "--output", type=Path, default=ROOT / "bench" / "results.json", help="JSON results file"

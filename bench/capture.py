@@ -155,7 +155,7 @@ async def _paired_run(service_path: Path, base_path: Path, texts: list[str]) -> 
 async def _run(quick: bool) -> Result:
     prefill = 20_000 if quick else 100_000
     count = 200 if quick else 2_000
-    rounds = 1 if quick else 2
+    rounds = 1 if quick else 3
     template = await asyncio.to_thread(feedback_db, prefill, now=NOW)
     texts = messages(WARMUP + count, seed=123)
     service_db, base_db = CACHE / "capture-service.db", CACHE / "capture-plain.db"
@@ -168,9 +168,13 @@ async def _run(quick: bool) -> Result:
     finally:
         remove_db(service_db)
         remove_db(base_db)
-    best = min(runs, key=lambda r: r["service_s"] / r["base_s"])
+    # The median round by ratio, never the best: a figure must be one a rerun is as likely
+    # to beat as to miss.
+    ordered = sorted(runs, key=lambda r: r["service_s"] / r["base_s"])
+    best = ordered[(len(ordered) - 1) // 2]
     rate = count / best["service_s"]
     base = count / best["base_s"]
+    ratios = [r["base_s"] / r["service_s"] for r in runs]
     return Result(
         key="capture",
         name="Capture throughput (100k items in DB)" if not quick else "Capture throughput",
@@ -185,7 +189,10 @@ async def _run(quick: bool) -> Result:
         details={
             "items_in_db": prefill,
             "captures_timed": count,
-            "rounds_best_of": rounds,
+            "rounds": rounds,
+            "round_ratios": [round(x, 3) for x in ratios],
+            "ratio_min": round(min(ratios), 3),
+            "ratio_max": round(max(ratios), 3),
             "service_ms_per_item": round(best["service_s"] * 1000 / count, 3),
             "baseline_ms_per_item": round(best["base_s"] * 1000 / count, 3),
             "mean_terms_per_item": round(best["terms"] / count, 1),

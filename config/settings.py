@@ -35,6 +35,9 @@ class Settings:
     github_token: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
     github_poll_minutes: int = 10
+    # None: one gateway connection (discord.py's Bot). "auto": AutoShardedBot with Discord's
+    # recommended count. A number: AutoShardedBot with that many shards, all in this process.
+    shards: int | str | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -45,7 +48,7 @@ class Settings:
             f"dev_guild_id={self.dev_guild_id}, log_level={self.log_level!r}, "
             f"timezone={self.timezone!r}, github_token={github}, "
             f"github_api_url={self.github_api_url!r}, "
-            f"github_poll_minutes={self.github_poll_minutes})"
+            f"github_poll_minutes={self.github_poll_minutes}, shards={self.shards!r})"
         )
 
     __str__ = __repr__
@@ -132,6 +135,19 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                 f"got {raw_poll!r}"
             )
 
+    shards: int | str | None = None
+    raw_shards = _clean(environ, "HALLWAY_SHARDS")
+    if raw_shards is not None:
+        if raw_shards.lower() == "auto":
+            shards = "auto"
+        elif raw_shards.isdigit() and 1 <= int(raw_shards) <= 1000:
+            shards = int(raw_shards)
+        else:
+            problems.append(
+                "HALLWAY_SHARDS must be `auto` or a number of shards from 1 to 1000, "
+                f"got {raw_shards!r}"
+            )
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -143,6 +159,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         github_token=github_token,
         github_api_url=github_api_url,
         github_poll_minutes=github_poll_minutes,
+        shards=shards,
     )
 
 

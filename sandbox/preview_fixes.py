@@ -137,6 +137,9 @@ def fall_back_to_general(preview: Preview, general: ChannelHandle) -> None:
             preview.env, page.channel_id, page.viewer, history=True
         ):
             point_page(preview, page, general.id)
+            # SimCord 3.2.1 runs a page's commands in the preview's one channel, not the
+            # page's: left on #advocates, the developer's commands would fail there.
+            preview.channel = general
         publish(page, **kwargs)
 
     preview._publish = publish_somewhere_visible  # type: ignore[method-assign]

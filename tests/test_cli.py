@@ -160,6 +160,48 @@ async def test_export_writes_a_guilds_feedback_as_csv(tmp_path: Path) -> None:
     assert "isn't a date" in bad.stderr
 
 
+async def test_export_json_to_standard_output_with_a_since_window(tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from services.feedback.capture import FeedbackService
+    from services.feedback.tags import FeedbackTags
+    from services.time.clock import FixedClock
+    from storage.database import Database
+    from storage.feedback.items import FeedbackRepository
+    from storage.feedback.tags import FeedbackTagRepository
+
+    now = datetime.now(UTC)
+    async with Database(tmp_path / "h.db") as db:
+        await db.migrate()
+        items = FeedbackRepository(db)
+        for age, summary in [(40, "Old: webhooks docs"), (2, "New: SDK 401 on refresh")]:
+            clock = FixedClock(now - timedelta(days=age))
+            tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
+            service = FeedbackService(items, clock, tags=tags)
+            await service.capture(
+                guild_id=1,
+                source="command",
+                reporter_id=42,
+                reporter_name="dev42",
+                captured_by_id=42,
+                summary=summary,
+            )
+    everything = run_cli("export", "--guild", "1", "--format", "json", tmp_path=tmp_path)
+    assert everything.returncode == 0, everything.stderr
+    assert [r["summary"] for r in json.loads(everything.stdout)] == [
+        "Old: webhooks docs",
+        "New: SDK 401 on refresh",
+    ]
+    recent = run_cli(
+        "export", "--guild", "1", "--format", "json", "--since", "30d", tmp_path=tmp_path
+    )
+    assert recent.returncode == 0, recent.stderr
+    assert [r["summary"] for r in json.loads(recent.stdout)] == ["New: SDK 401 on refresh"]
+    other = run_cli("export", "--guild", "2", "--format", "json", tmp_path=tmp_path)
+    assert other.returncode == 0 and json.loads(other.stdout) == []
+
+
 async def test_sigterm_flushes_buffered_counters_and_closes_the_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

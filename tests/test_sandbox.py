@@ -381,6 +381,14 @@ async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
     assert page.state["channelId"] == str(world.general.id)
     assert page.state["status"] != "access_denied"
     assert any("Welcome to the Hallway sandbox" in c for c in page.contents())
+    # The page's commands now run in #general too: a developer's command on the page
+    # they landed on is not run against #advocates, which they can't see.
+    receipt = await page.run("me timezone", zone="Europe/Berlin")
+    assert [d["code"] for d in receipt["diagnostics"]] == [], receipt["diagnostics"]
+    assert (
+        await running.bot.services.members.zone_of(world.guild.id, world.developers[0].id)
+        == "Europe/Berlin"
+    )
 
 
 async def _live_question_thread(running: Sandbox) -> Any:

@@ -6,6 +6,10 @@ before its thread is made and the thread's id is recorded as soon as it exists; 
 restart that finds a group still "creating" looks for the bot's thread of that name
 made since, and only makes one if there is none. The intro and the follow-up are
 looked for in the thread the same way before being sent again.
+
+Network faults and server errors are retried through cogs/_send.py (5 s, then 30 s),
+each lost reply looked for before a resend; what still fails leaves the group
+"creating" (or the follow-up claimed) and the job tries again RETRY_AFTER later.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from cogs._send import NETWORK_ERRORS, SEND_ERRORS, SendFailed, dm_reliably, send_reliably
 from cogs.hallway.render import (
     FOLLOWUP_TEXT,
     followup_text,
@@ -131,18 +136,19 @@ class HallwayJobs:
                 continue
             try:
                 await self.deliver_group(guild, channel, group)
-            except discord.HTTPException as error:
+            except (SendFailed, *SEND_ERRORS) as error:
                 # A server error or timeout: the group stays "creating" and the next try
                 # looks for its thread before making one.
                 log.warning("Hallway group %s failed (%s); retrying later", group.id, error)
                 self.deliver_soon(round_id, RETRY_AFTER)
                 return
         for sitout in await self.service.sitouts(round_id):
-            member = guild.get_member(sitout.user_id)
-            if member is not None:
-                try:
-                    await member.send(sitout_dm(sitout.reason, guild.name))
-                except discord.HTTPException:
+            if guild.get_member(sitout.user_id) is not None:
+                # Retried through faults, and looked for after a lost reply: told once.
+                sent = await dm_reliably(
+                    self.bot, sitout.user_id, sitout_dm(sitout.reason, guild.name)
+                )
+                if not sent:
                     log.info("Could not DM %s that they sit out", sitout.user_id)
             await self.service.sitout_told(round_id, sitout.user_id)
         await self.service.finish_round(round_id)
@@ -157,30 +163,48 @@ class HallwayJobs:
             thread = await self._find_thread(guild, group, name)
         else:
             await self.service.begin_group(group)
+            # creating_at, which bounds the search for a thread a lost reply made.
+            group = await self.service.group(guild.id, group.id) or group
         if not isinstance(channel, discord.TextChannel):
             await self._refused(guild, group, "the hallway channel is gone or isn't a text channel")
             return
         if thread is None:
-            try:
-                thread = await channel.create_thread(
+
+            async def create() -> discord.Thread:
+                return await channel.create_thread(
                     name=name,
                     type=discord.ChannelType.private_thread,
                     invitable=False,
                     auto_archive_duration=THREAD_ARCHIVE_MINUTES,
                 )
-            except discord.Forbidden as error:
-                await self._refused(
-                    guild, group, f"Discord said: {error.text or 'Missing Permissions'}"
+
+            try:
+                thread = await send_reliably(
+                    create,
+                    find_sent=lambda: self._find_thread(guild, group, name),
+                    what=f"hallway thread for group {group.id}",
                 )
+            except SendFailed as failed:
+                if not isinstance(failed.error, discord.Forbidden):
+                    raise
+                text = failed.error.text or "Missing Permissions"
+                await self._refused(guild, group, f"Discord said: {text}")
                 return
             await self.service.thread_made(group, thread.id)
         for member in members:
             if member is not None:
-                await thread.add_user(member)
+                # Adding someone twice is harmless, so a lost reply is simply retried.
+                await send_reliably(
+                    lambda member=member: thread.add_user(member),
+                    what=f"adding {member.id} to a hallway thread",
+                )
         profiles = await self.service.group_members(guild.id, group)
         if not (resuming and await self._bot_posted(thread, None)):
-            await thread.send(
-                intro_text(group, profiles, guild.name), allowed_mentions=pinged(group.members)
+            intro = intro_text(group, profiles, guild.name)
+            await send_reliably(
+                lambda: thread.send(intro, allowed_mentions=pinged(group.members)),
+                find_sent=lambda: self._intro_in(thread),
+                what=f"hallway intro for group {group.id}",
             )
         followup_at = await self.service.group_created(group, thread.id)
         self.schedule_followup(group.id, guild.id, followup_at)
@@ -220,6 +244,15 @@ class HallwayJobs:
             ):
                 await self.service.thread_made(group, thread.id)
                 return thread
+        return None
+
+    async def _intro_in(self, thread: discord.Thread) -> discord.Message | None:
+        """The bot's intro, if a lost reply had posted it (nothing else of ours is there yet)."""
+        me = self.bot.user.id if self.bot.user else None
+        with contextlib.suppress(*SEND_ERRORS):
+            async for message in thread.history(limit=HISTORY_LIMIT):
+                if message.author.id == me and message.type is discord.MessageType.default:
+                    return message
         return None
 
     async def _bot_posted(self, thread: discord.Thread, marker: str | None) -> bool:
@@ -277,24 +310,30 @@ class HallwayJobs:
             if not await self.service.claim_followup(group):
                 found = await self._find_followup(thread, group.id)
                 if found is not None:
-                    await self.service.record_followup(group, found)
+                    await self.service.record_followup(group, found.id)
                     return
-            message = await thread.send(
-                followup_text(group),
-                view=met_view(group.id),
-                allowed_mentions=pinged(group.members),
+            in_thread = thread
+            message = await send_reliably(
+                lambda: in_thread.send(
+                    followup_text(group),
+                    view=met_view(group.id),
+                    allowed_mentions=pinged(group.members),
+                ),
+                find_sent=lambda: self._find_followup(in_thread, group.id),
+                what=f"hallway follow-up for group {group.id}",
             )
-        except (discord.Forbidden, discord.NotFound):
-            log.info("Hallway follow-up %s can't be sent: thread gone or no access", group.id)
-            await self.service.record_followup(group, 0)
-            return
-        except discord.HTTPException as error:
+        except (SendFailed, discord.HTTPException, *NETWORK_ERRORS) as error:
+            cause = error.error if isinstance(error, SendFailed) else error
+            if isinstance(cause, discord.Forbidden | discord.NotFound):
+                log.info("Hallway follow-up %s can't be sent: thread gone or no access", group.id)
+                await self.service.record_followup(group, 0)
+                return
             log.warning("Hallway follow-up %s failed (%s); retrying later", group.id, error)
             self.schedule_followup(group.id, guild_id, self.bot.clock.now() + RETRY_AFTER)
             return
         await self.service.record_followup(group, message.id)
 
-    async def _find_followup(self, thread: discord.Thread, group_id: int) -> int | None:
+    async def _find_followup(self, thread: discord.Thread, group_id: int) -> discord.Message | None:
         me = self.bot.user.id if self.bot.user else None
         wanted = f"hallway:hallway:met:{group_id}:yes"
         async for message in thread.history(limit=HISTORY_LIMIT):
@@ -303,5 +342,5 @@ class HallwayJobs:
             for row in message.components:
                 for child in getattr(row, "children", []):
                     if getattr(child, "custom_id", None) == wanted:
-                        return message.id
+                        return message
         return None

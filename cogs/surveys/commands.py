@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from typing import TYPE_CHECKING, Literal
@@ -16,7 +15,10 @@ from cogs._send import ONCE, dm_reliably
 from cogs.surveys.jobs import SurveyJobs
 from cogs.surveys.render import card_embed, preview_text, results_embeds, sheet_text
 from cogs.surveys.views import COG_NAME, TextAnswerModal, capture_view, card_view, sheet_view
+from services.chart_process import ChartError
 from services.errors import InvalidInput, NotFound
+from services.files import size_text
+from services.plural import plural
 from services.surveys.chart import has_data, render_survey_chart
 from services.surveys.service import Draft, SurveyService
 from storage.surveys import Response
@@ -279,9 +281,13 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         if report.poll and not report.hidden:
             charts = [(report.survey.title, report.poll)]
         if has_data(charts):
-            png = await asyncio.to_thread(render_survey_chart, charts)
-            files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
-            embeds[0].set_image(url=f"attachment://{CHART_FILE}")
+            try:
+                png = await self.bot.charts.draw(render_survey_chart, charts)
+            except ChartError:
+                log.exception("A survey chart could not be drawn")
+            else:
+                files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))
+                embeds[0].set_image(url=f"attachment://{CHART_FILE}")
         view = capture_view(survey, numbered)
         kwargs = {"view": view} if view is not None else {}
         await interaction.followup.send(
@@ -332,12 +338,29 @@ class SurveysCog(commands.Cog, name=COG_NAME):
         self, interaction: discord.Interaction, survey: int, format: Literal["csv", "json"]
     ) -> None:
         """Download a survey's responses (anonymous ones hold no member ids)."""
-        assert interaction.guild_id is not None
-        name, text, count = await self.service.export(interaction.guild_id, survey, format)
+        assert interaction.guild_id is not None and interaction.guild is not None
+        # A survey with many responses takes a moment to build: acknowledge within 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        upload, count = await self.service.export_file(interaction.guild_id, survey, format)
+        text = f"📎 {plural(count, 'response')} from survey #{survey}"
+        if upload.zipped:
+            text += (
+                f" ({size_text(upload.size)} of {format.upper()}, "
+                f"zipped to {size_text(len(upload.data))})"
+            )
+        limit = interaction.guild.filesize_limit
+        if not upload.fits(limit):
+            await send_ephemeral(
+                interaction,
+                f"{text}: over this server's upload limit of {size_text(limit)}, so no file "
+                "is attached. Ask whoever runs the bot for a copy of the database, or close "
+                "the survey and start a new round with `/survey repeat`.",
+            )
+            return
         await send_ephemeral(
             interaction,
-            f"📎 {count} response{'s' if count != 1 else ''} from survey #{survey}.",
-            file=discord.File(io.BytesIO(text.encode()), filename=name),
+            text + ".",
+            file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
         )
 
     @survey.command(name="remind")

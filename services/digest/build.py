@@ -10,7 +10,6 @@ figures into sections and embeds is services/digest/render.py.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
+from services.chart_process import ChartDrawer, ChartError, InThread
 from services.digest.period import WEEK, Period, Span, Window, week_before
 from services.digest.render import (
     Digest,
@@ -162,6 +162,7 @@ class DigestService:
         surveys: SurveysProvider | None = None,
         calls: CallsProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
+        charts: ChartDrawer | None = None,
     ) -> None:
         self._repo = repo
         self._activity = activity
@@ -176,6 +177,9 @@ class DigestService:
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
+        # The bot draws in a worker process (services/chart_process.py), so it never holds
+        # matplotlib; built on its own (tests, tools) the service draws in a thread.
+        self.charts = charts or InThread()
 
     # ----------------------------------------------------------------- settings
 
@@ -335,7 +339,11 @@ class DigestService:
             upcoming=(now, now + timedelta(days=WEEK)),
         )
         if chart and digest.chart.has_data:
-            digest.chart_png = await asyncio.to_thread(render_chart, digest.chart)
+            try:
+                digest.chart_png = await self.charts.draw(render_chart, digest.chart)
+            except ChartError:
+                # The digest goes out without its picture rather than not at all.
+                log.exception("The digest chart of guild %s could not be drawn", guild_id)
         return digest
 
     async def build_window(self, guild_id: int, days: int) -> Digest:

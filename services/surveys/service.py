@@ -6,6 +6,7 @@ member's keyed hash (services/surveys/anonymity.py), and the close destroys the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from services.files import Upload, zipped_if_large
 from services.guild_settings import GuildSettingsService
 from services.surveys import results as calc
 from services.surveys.anonymity import member_hash, new_secret
@@ -461,8 +463,22 @@ class SurveyService:
             survey_title=survey.title,
         )
 
+    async def export_file(self, guild_id: int, survey_id: int, fmt: str) -> tuple[Upload, int]:
+        """/survey export's file and its count of responses. A survey with tens of thousands
+        of responses takes a while to render: that runs in a worker thread, zipped when large."""
+        name, records, count = await self._export_parts(guild_id, survey_id, fmt)
+
+        def build() -> Upload:
+            return zipped_if_large(export_text(*records, fmt).encode("utf-8"), name)
+
+        return await asyncio.to_thread(build), count
+
     async def export(self, guild_id: int, survey_id: int, fmt: str) -> tuple[str, str, int]:
         """(file name, text, responses) of the survey's responses as csv or json."""
+        name, records, count = await self._export_parts(guild_id, survey_id, fmt)
+        return name, export_text(*records, fmt), count
+
+    async def _export_parts(self, guild_id: int, survey_id: int, fmt: str) -> tuple:
         if fmt not in ("csv", "json"):
             raise InvalidInput("Pick a format: `csv` or `json`.")
         survey = await self.get(guild_id, survey_id)
@@ -477,8 +493,7 @@ class SurveyService:
                 f"{calc.MIN_BREAKDOWN} responses, so no one's answers can be picked out."
             )
         questions = await self.repo.questions(guild_id, survey_id)
-        text = export_text(survey, questions, responses, fmt)
-        return f"survey-{survey.id}.{fmt}", text, len(responses)
+        return f"survey-{survey.id}.{fmt}", (survey, questions, responses), len(responses)
 
     # ------------------------------------------------------------------ rounds
 

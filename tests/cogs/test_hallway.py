@@ -499,3 +499,23 @@ async def test_preview_matches_the_run_and_forget_leaves_a_former_member(world, 
     ]
     r = await partner.slash(world.general, "hallway status")
     assert "round 1: a former member" in r.response.content
+
+
+async def test_newcomers_are_paired_with_long_standing_members(world, bots) -> None:
+    """Joined under 30 days ago meets someone of over 180 days: in the preview and the round."""
+    await world.env.advance_time(200 * DAY)  # bob and carol joined on 1 January
+    hall = await setup_hallway(world)
+    dave, erin = await more_members(world, "dave", "erin")  # joined today
+    # Each cohort shares an interest the other lacks: only the bonus mixes them.
+    await everyone_joins(world, [world.bob, world.carol], interests="rust")
+    await everyone_joins(world, [dave, erin], interests="go")
+    preview = await world.alice.slash(world.general, "hallway preview")
+    text = preview.response.content
+    assert text.count("a newcomer meets a long-standing member") == 2, text
+    await run_round(world, bots)
+    old, new = {world.bob.id, world.carol.id}, {dave.id, erin.id}
+    me = bots.current.user.id
+    pairs = [set(t._channel.thread_members) - {me} for t in hall.threads]
+    assert len(pairs) == 2
+    for pair in pairs:
+        assert len(pair & old) == 1 and len(pair & new) == 1, pairs

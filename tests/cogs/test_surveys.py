@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+import discord
+
 from cogs.surveys.views import capture_view
 from tests.conftest import make_advocates
 from tests.storage.test_privacy_repo import find_id
@@ -492,3 +494,32 @@ async def test_attributed_answers_are_in_privacy_export_and_forget(world, bots) 
     assert await find_id(bots.current.db, world.bob.id) == []
     # The anonymous response stays: it was never linked to him.
     assert await bots.current.services.surveys.repo.submitted_count(world.guild.id, anonymous) == 1
+
+
+async def test_a_large_export_is_zipped_and_past_the_upload_limit_nothing_is_attached(
+    world, bots, monkeypatch
+) -> None:
+    import zipfile
+
+    import services.files
+
+    await make_advocates(world)
+    survey = await build_survey(world, anonymous=False)
+    card = await open_survey(world, survey)
+    await answer_all(world.bob, card, survey, 8, 4, 5, [1, 2], "ok " * 100)
+    monkeypatch.setattr(services.files, "ZIP_OVER", 100)
+    r = await world.alice.slash(world.general, "survey export", survey=survey, format="json")
+    assert r.ephemeral
+    assert "1 response from survey" in r.response.content and "zipped to" in r.response.content
+    [attachment] = r.response.attachments
+    assert attachment.filename == f"survey-{survey}.json.zip"
+    with zipfile.ZipFile(io.BytesIO(await attachment.read())) as z:
+        doc = json.loads(z.read(f"survey-{survey}.json"))
+    assert doc["responses"][0]["member_id"] == str(world.bob.id)
+
+    monkeypatch.setattr(discord.Guild, "filesize_limit", property(lambda self: 100))
+    r = await world.alice.slash(world.general, "survey export", survey=survey, format="csv")
+    assert r.ephemeral and r.response.attachments == []
+    assert "over this server's upload limit of 1 KiB, so no file is attached" in (
+        r.response.content
+    )

@@ -127,3 +127,17 @@ def test_github_settings_defaults_and_errors() -> None:
     assert problems[0].startswith("GITHUB_API_URL") and problems[1].startswith(
         "HALLWAY_GITHUB_POLL_MINUTES"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(None, None), ("auto", "auto"), ("AUTO", "auto"), ("4", 4)]
+)
+def test_hallway_shards(raw: str | None, expected: object) -> None:
+    environ = {} if raw is None else {"HALLWAY_SHARDS": raw}
+    assert load_settings(environ).shards == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1001"])
+def test_a_bad_shard_count_says_what_is_allowed(raw: str) -> None:
+    with pytest.raises(SettingsError, match="HALLWAY_SHARDS must be `auto` or a number"):
+        load_settings({"HALLWAY_SHARDS": raw})

@@ -1,0 +1,170 @@
+"""Charts drawn in a worker process, so the bot itself never imports matplotlib.
+
+matplotlib and its fonts add about 47 MiB to a process that has drawn one chart, and that
+memory is never given back. Drawing in a separate process keeps the bot's own size that of
+a bot that never drew a chart; the worker exits after a minute with nothing to draw.
+
+Any chart can use it: ``await charts.draw(fn, *args)`` runs ``fn(*args)`` in the worker and
+returns its PNG bytes. ``fn`` must be a module-level function (it is pickled by name) and the
+arguments picklable: plain data such as dataclasses, lists and dates.
+
+The worker is ``python -m services.chart_process`` reading length-prefixed pickles on its
+standard input and answering on its standard output, one request at a time. It is not a
+``multiprocessing`` pool on purpose: those re-import the parent's ``__main__`` in the child,
+which for ``python bot.py`` is the whole bot and discord.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+IDLE_SECONDS = 60.0
+# A long-running worker is replaced now and then, so nothing it accumulates can grow forever.
+MAX_CHARTS_PER_WORKER = 500
+_HEAD = 4
+
+
+class ChartError(RuntimeError):
+    """The worker failed to draw (the chart is left out; the caller decides what to say)."""
+
+
+class ChartProcess:
+    """One worker process, started on the first chart and stopped when idle or on close()."""
+
+    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+        self._idle: asyncio.TimerHandle | None = None
+        self._drawn = 0
+        self.started = 0  # workers started so far (for tests and the benchmark)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes:
+        request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        async with self._lock:
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
+            proc = await self._worker()
+            try:
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(len(request).to_bytes(_HEAD, "big") + request)
+                await proc.stdin.drain()
+                size = int.from_bytes(await proc.stdout.readexactly(_HEAD), "big")
+                status, value = pickle.loads(await proc.stdout.readexactly(size))
+            except BaseException as exc:
+                # A dead worker, or a cancelled caller mid-answer: the stream is out of step.
+                await self._stop(kill=True)
+                if isinstance(exc, OSError | asyncio.IncompleteReadError | EOFError):
+                    raise ChartError(f"the chart worker stopped: {exc!r}") from exc
+                raise
+            self._drawn += 1
+            if self._drawn >= MAX_CHARTS_PER_WORKER:
+                await self._stop()
+            else:
+                loop = asyncio.get_running_loop()
+                self._idle = loop.call_later(self.idle_seconds, self._retire_when_idle)
+        if status != "ok":
+            raise ChartError(value)
+        return value
+
+    async def close(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        async with self._lock:
+            await self._stop()
+
+    async def _worker(self) -> asyncio.subprocess.Process:
+        if self._proc is not None and self._proc.returncode is None:
+            return self._proc
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env.setdefault("MPLBACKEND", "Agg")
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "services.chart_process",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
+        self._drawn = 0
+        self.started += 1
+        return self._proc
+
+    def _retire_when_idle(self) -> None:
+        self._idle = None
+        if not self._lock.locked():
+            task = asyncio.get_running_loop().create_task(self.close())
+            # Keep a reference until it finishes (the loop holds tasks only weakly).
+            _retiring.add(task)
+            task.add_done_callback(_retiring.discard)
+
+    async def _stop(self, kill: bool = False) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.returncode is not None:
+            return
+        if kill:
+            proc.kill()
+        elif proc.stdin is not None:
+            proc.stdin.close()  # the worker exits at the end of its input
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=5)
+        except TimeoutError:
+            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                await proc.wait()
+
+
+_retiring: set[asyncio.Task[None]] = set()
+
+
+class ChartDrawer(Protocol):
+    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes: ...
+
+
+class InThread:
+    """Draws in a thread of this process: for services built outside the bot (tests, tools).
+    The bot wires a ChartProcess."""
+
+    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes:
+        return await asyncio.to_thread(fn, *args)
+
+
+def serve(stdin: Any, stdout: Any) -> None:
+    """The worker's loop: a request per length-prefixed pickle, until the input ends."""
+    while True:
+        head = stdin.read(_HEAD)
+        if len(head) < _HEAD:
+            return
+        fn, args = pickle.loads(stdin.read(int.from_bytes(head, "big")))
+        try:
+            answer: tuple[str, Any] = ("ok", fn(*args))
+        except Exception as exc:  # reported to the bot, which leaves the chart out
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        out = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.write(len(out).to_bytes(_HEAD, "big") + out)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    channel = sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything a chart prints must not corrupt the answers
+    serve(sys.stdin.buffer, channel)
