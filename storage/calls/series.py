@@ -133,14 +133,14 @@ class CallsRepository:
 
     async def host_role(self, guild_id: int) -> int | None:
         value = await self.db.fetchval(
-            "SELECT host_role_id FROM call_settings WHERE guild_id = ?", (guild_id,)
+            "SELECT signup_role_id FROM call_settings WHERE guild_id = ?", (guild_id,)
         )
         return None if value is None else int(value)
 
     async def set_host_role(self, guild_id: int, role_id: int | None, now: datetime) -> None:
         await self.db.execute(
-            "INSERT INTO call_settings (guild_id, host_role_id, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(guild_id) DO UPDATE SET host_role_id = excluded.host_role_id, "
+            "INSERT INTO call_settings (guild_id, signup_role_id, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET signup_role_id = excluded.signup_role_id, "
             "updated_at = excluded.updated_at",
             (guild_id, role_id, to_db(now)),
         )

@@ -10,7 +10,8 @@ ALTER TABLE call_series ADD COLUMN thread_id INTEGER;
 
 CREATE TABLE call_settings (
     guild_id INTEGER PRIMARY KEY,
-    host_role_id INTEGER,
+    -- Members with this role may sign up to host (advocates always may).
+    signup_role_id INTEGER,
     updated_at TEXT NOT NULL
 );
 

@@ -118,6 +118,9 @@ def survey(guild_id: int, author: int, title: str) -> NewSurvey:
     )
 
 
+from storage.calls import CallsRepository, OccurrenceRepository  # noqa: E402
+
+
 async def seed(db: Database, guild_id: int) -> dict[str, int]:
     """ME in every role a member can have, YOU and HOST beside them."""
     oh = OfficeHoursRepository(db)
@@ -194,6 +197,34 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         )
         await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
     await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
+    # A call series ME signed up to host, hosted one call of, and added an agenda item to.
+    series = await CallsRepository(db).create_series(
+        guild_id,
+        title="Community call",
+        cadence="weekly",
+        mode="parallel",
+        duration_minutes=60,
+        channel_id=None,
+        location="https://example.com/call",
+        anchor=T0.date(),
+        now=T0,
+    )
+    slot = await CallsRepository(db).add_slot(
+        guild_id, series.id, name="APAC", weekday=2, local_time="10:00", zone="Asia/Tokyo", now=T0
+    )
+    calls = OccurrenceRepository(db)
+    await calls.add_host(guild_id, series.id, slot.id, ME, T0)
+    await calls.claim(
+        guild_id,
+        series.id,
+        slot_id=slot.id,
+        slot_name="APAC",
+        cycle=0,
+        starts_at=T0,
+        host_id=ME,
+        now=T0,
+    )
+    await calls.add_item(guild_id, series.id, ME, "Release notes", T0)
     return {
         "reported": reported,
         "captured": captured,
