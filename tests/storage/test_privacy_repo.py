@@ -10,6 +10,7 @@ import pytest
 from services.tagging.similarity import terms
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
+from storage.calls import CallsRepository, OccurrenceRepository
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
@@ -116,9 +117,6 @@ def survey(guild_id: int, author: int, title: str) -> NewSurvey:
         author_id=author,
         created_at=T0,
     )
-
-
-from storage.calls import CallsRepository, OccurrenceRepository  # noqa: E402
 
 
 async def seed(db: Database, guild_id: int) -> dict[str, int]:
