@@ -37,6 +37,7 @@ from cogs.github import tell_advocates
 from cogs.hallway.commands import HallwayCog
 from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
 from cogs.me import MeCog
+from cogs.metrics import MetricsCog
 from cogs.office_hours.commands import OfficeHoursCog
 from cogs.office_hours.views import COG_NAME as OFFICE_HOURS_COG
 from cogs.office_hours.views import BoardButton, CardButton
@@ -60,6 +61,7 @@ from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
 from services.hallway.service import HallwayService
 from services.members import MembersService
+from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
 from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
@@ -76,6 +78,7 @@ from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
+from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
 from storage.privacy import PrivacyRepository
 from storage.surveys import SurveyRepository
@@ -108,6 +111,7 @@ class Services:
     github: GitHubService | None = None
     surveys: SurveyService | None = None
     calls: CallsService | None = None
+    metrics: MetricsService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -305,6 +309,11 @@ class HallwayBot(commands.Bot):
         activity = ActivityRepository(self.db)
         recorder = ActivityRecorder(activity, self.clock)
         self.activity_recorder = recorder
+        # Metrics read the counters (and other features' tables) through storage only.
+        metrics = MetricsService(
+            MetricsRepository(self.db), self.clock, before_read=recorder.flush, charts=self.charts
+        )
+        self.services.metrics = metrics
         self.services.digest = DigestService(
             DigestRepository(self.db),
             activity,
@@ -318,6 +327,7 @@ class HallwayBot(commands.Bot):
             hallway=self.services.hallway,
             surveys=self.services.surveys,
             calls=self.services.calls,
+            metrics=metrics,
             before_build=recorder.flush,
             charts=self.charts,
         )
@@ -327,6 +337,8 @@ class HallwayBot(commands.Bot):
         digest_cog = DigestCog(self, self.services.digest)
         await self.add_cog(digest_cog)
         await digest_cog.rebuild_schedule()
+        # /stats holds the digest's summary beside metrics' own figures.
+        await self.add_cog(MetricsCog(metrics, digest_cog.summary_reply))
 
     async def wire_privacy(self) -> None:
         feedback = self.services.feedback

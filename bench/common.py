@@ -266,3 +266,34 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "executable": sys.executable,
     }
+
+
+def status_kib(field: str, status: str = "/proc/self/status") -> int:
+    """A figure from /proc/self/status: VmRSS (now) or VmHWM (the peak), in KiB."""
+    try:
+        for line in Path(status).read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    if field != "VmHWM" or status != "/proc/self/status":
+        return 0
+    import resource  # off Linux the peak is still known, in KiB on Linux-like systems
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def spawn_child(module: str, *args: object, timeout: float) -> dict[str, Any]:
+    """Run ``python -m module args...`` in a fresh interpreter (so its memory is its own) and
+    return the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} child {args[0]} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

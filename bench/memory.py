@@ -12,30 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import GUILD_ID, ROOT, Result, SimClock, settings_for
+from bench.common import GUILD_ID, Result, SimClock, settings_for, spawn_child, status_kib
 
 TARGET_RATIO = 1.3
-
-
-def _status_kib(field: str, status: str = "/proc/self/status") -> int:
-    """A figure from /proc/self/status: VmRSS (now) or VmHWM (the peak), in KiB."""
-    try:
-        for line in Path(status).read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    if field != "VmHWM" or status != "/proc/self/status":
-        return 0
-    import resource  # off Linux the peak is still known, in KiB on Linux-like systems
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
@@ -46,7 +30,7 @@ async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
     Env = simcord.Env
 
     logging.disable(logging.WARNING)
-    before_bot = _status_kib("VmRSS")
+    before_bot = status_kib("VmRSS")
     with tempfile.TemporaryDirectory() as tmp:
         if kind != "bare":
             from bot import create_bot
@@ -93,8 +77,8 @@ async def _child(kind: str, members: int, channels: int) -> dict[str, Any]:
             result = {
                 **chart,
                 "kind": kind,
-                "peak_kib": _status_kib("VmHWM"),
-                "rss_kib": _status_kib("VmRSS"),
+                "peak_kib": status_kib("VmHWM"),
+                "rss_kib": status_kib("VmRSS"),
                 "rss_before_bot_kib": before_bot,
                 "members_cached": cached,
                 "channels": len(seen.channels) if seen is not None else 0,
@@ -129,7 +113,7 @@ async def _digest_with_chart(bot: Any, kind: str) -> dict[str, Any]:
     worker_kib = 0
     pid = getattr(bot.charts, "pid", None)
     if pid is not None:
-        worker_kib = _status_kib("VmHWM", f"/proc/{pid}/status")
+        worker_kib = status_kib("VmHWM", f"/proc/{pid}/status")
     return {
         "chart_bytes": len(digest.chart_png),
         "matplotlib_in_bot": "matplotlib" in sys.modules,
@@ -138,17 +122,7 @@ async def _digest_with_chart(bot: Any, kind: str) -> dict[str, Any]:
 
 
 def _spawn(kind: str, members: int, channels: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.memory", kind, str(members), str(channels)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"memory child {kind} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return spawn_child("bench.memory", kind, members, channels, timeout=900)
 
 
 def run(quick: bool) -> Result:

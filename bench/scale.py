@@ -22,7 +22,6 @@ import asyncio
 import json
 import logging
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,8 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Result, SimClock, settings_for
-from bench.memory import _status_kib
+from bench.common import Result, SimClock, settings_for, spawn_child, status_kib
 
 TARGET_START_S = 5.0
 TARGET_KIB_PER_GUILD = 20.0
@@ -126,8 +124,8 @@ async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
                 "members_per_guild": members,
                 "world_build_s": round(world_s, 2),
                 "start_to_ready_s": round(ready_s, 3),
-                "peak_kib": _status_kib("VmHWM"),
-                "rss_kib": _status_kib("VmRSS"),
+                "peak_kib": status_kib("VmHWM"),
+                "rss_kib": status_kib("VmRSS"),
                 "loop_lag_during_start": probe.summary(),
             }
         finally:
@@ -137,17 +135,7 @@ async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
 
 
 def _spawn(kind: str, guilds: int, members: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scale", kind, str(guilds), str(members)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"scale child {kind} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return spawn_child("bench.scale", kind, guilds, members, timeout=1800)
 
 
 def run(quick: bool) -> Result:

@@ -84,7 +84,7 @@ class ActivityCog(commands.Cog):
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         if not member.bot:
-            self.recorder.member_joined(member.guild.id)
+            self.recorder.member_joined(member.guild.id, member.id)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

@@ -1,4 +1,4 @@
-"""/digest and /stats summary: the weekly community digest, its schedule and its posting."""
+"""/digest and /stats summary's reply: the weekly community digest, its schedule and its posting."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 import io
 import logging
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -110,11 +110,6 @@ def require_can_post(channel: discord.TextChannel) -> None:
 class DigestCog(commands.Cog):
     digest = app_commands.Group(
         name="digest", description="The weekly community digest", guild_only=True
-    )
-
-    # Discord can't run a group by its name alone: each figure is a subcommand.
-    stats = app_commands.Group(
-        name="stats", description="Community figures, only to you", guild_only=True
     )
 
     def __init__(self, bot: HallwayBot, service: DigestService) -> None:
@@ -375,18 +370,8 @@ class DigestCog(commands.Cog):
             interaction, f"✅ Posted the digest in {channel.mention}: {message.jump_url}"
         )
 
-    @stats.command(name="summary")
-    @app_commands.describe(days="How many days to cover, counting today (1-90, default 7)")
-    @advocate_only()
-    async def stats_summary(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] = 7
-    ) -> None:
-        """Show community figures for the last few days, only to you."""
-        assert interaction.guild_id is not None
-        digest = await self.service.build_window(interaction.guild_id, days)
-        await interaction.response.send_message(
-            content=digest.header(),
-            embeds=render_embeds(digest, with_chart=False),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+    async def summary_reply(self, guild_id: int, days: int) -> dict[str, Any]:
+        """``/stats summary``'s reply (the command lives with the other figures, in
+        cogs/metrics.py): the last ``days`` days against the days before."""
+        digest = await self.service.build_window(guild_id, days)
+        return {"content": digest.header(), "embeds": render_embeds(digest, with_chart=False)}

@@ -41,6 +41,10 @@ class ActivityRecorder:
         self._leaves: Counter[tuple[int, str]] = Counter()
         # (guild_id, day, user_id) of members active without writing a message.
         self._active: set[tuple[int, str, int]] = set()
+        # Milestones (first join, first message) by (guild_id, user_id): the earliest time
+        # this window; written with the counters, and only where none is stored yet.
+        self._joined_at: dict[tuple[int, int], datetime] = {}
+        self._first_message: dict[tuple[int, int], datetime] = {}
 
     @property
     def pending(self) -> int:
@@ -54,9 +58,11 @@ class ActivityRecorder:
         )
 
     def message(self, guild_id: int, channel_id: int, user_id: int) -> None:
-        day = utc_day(self._clock.now())
+        now = self._clock.now()
+        day = utc_day(now)
         self._channels[(guild_id, day, channel_id)] += 1
         self._members[(guild_id, day, user_id)] += 1
+        self._first_message.setdefault((guild_id, user_id), now)
         self._request_flush()
 
     def interaction(self, guild_id: int, user_id: int) -> None:
@@ -81,9 +87,14 @@ class ActivityRecorder:
         for key in [k for k in self._members if k[0] == guild_id and k[2] == user_id]:
             del self._members[key]
         self._active = {k for k in self._active if not (k[0] == guild_id and k[2] == user_id)}
+        self._joined_at.pop((guild_id, user_id), None)
+        self._first_message.pop((guild_id, user_id), None)
 
-    def member_joined(self, guild_id: int) -> None:
-        self._joins[(guild_id, utc_day(self._clock.now()))] += 1
+    def member_joined(self, guild_id: int, user_id: int | None = None) -> None:
+        now = self._clock.now()
+        self._joins[(guild_id, utc_day(now))] += 1
+        if user_id is not None:
+            self._joined_at.setdefault((guild_id, user_id), now)
         self._request_flush()
 
     def member_left(self, guild_id: int) -> None:
@@ -101,6 +112,8 @@ class ActivityRecorder:
         joins, self._joins = self._joins, Counter()
         leaves, self._leaves = self._leaves, Counter()
         active, self._active = self._active, set()
+        joined_at, self._joined_at = self._joined_at, {}
+        first_message, self._first_message = self._first_message, {}
         guild_days = set(joins) | set(leaves)
         written = len(channels) + len(members) + len(guild_days) + len(active)
         if not written:
@@ -115,6 +128,7 @@ class ActivityRecorder:
                 [(g, d, u, n) for (g, d, u), n in members.items()],
                 [(g, d, joins[(g, d)], leaves[(g, d)]) for (g, d) in sorted(guild_days)],
                 sorted(active),
+                milestones=_milestones(joined_at, first_message),
             )
         except Exception:
             # Keep the counts for the next attempt rather than dropping a window.
@@ -124,6 +138,17 @@ class ActivityRecorder:
             self._joins.update(joins)
             self._leaves.update(leaves)
             self._active.update(active)
+            for key, at in joined_at.items():
+                self._joined_at.setdefault(key, at)
+            for key, at in first_message.items():
+                self._first_message.setdefault(key, at)
             self._request_flush()
             return 0
         return written
+
+
+def _milestones(
+    joined_at: dict[tuple[int, int], datetime], first_message: dict[tuple[int, int], datetime]
+) -> list[tuple[int, int, datetime | None, datetime | None]]:
+    keys = sorted(set(joined_at) | set(first_message))
+    return [(g, u, joined_at.get((g, u)), first_message.get((g, u))) for g, u in keys]

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from storage.database import Database
+from storage.timeutil import maybe_to_db
 
 ChannelCount = tuple[int, str, int, int]  # guild_id, day, channel_id, messages
 MemberCount = tuple[int, str, int, int]  # guild_id, day, user_id, messages
 ActiveMember = tuple[int, str, int]  # guild_id, day, user_id: active without a message
 GuildCount = tuple[int, str, int, int]  # guild_id, day, joins, leaves
+# guild_id, user_id, joined at, first message at (either may be None: not this batch)
+Milestone = tuple[int, int, datetime | None, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class ActivityRepository:
         members: Sequence[MemberCount],
         guilds: Sequence[GuildCount],
         active: Sequence[ActiveMember] = (),
+        *,
+        milestones: Sequence[Milestone] = (),
     ) -> None:
         """Add one batch of counters (one executemany per table, one transaction).
 
@@ -78,6 +83,18 @@ class ActivityRepository:
                     "INSERT INTO activity_member_day (guild_id, day, user_id, messages) "
                     "VALUES (?, ?, ?, 0) ON CONFLICT(guild_id, day, user_id) DO NOTHING",
                     active,
+                )
+            if milestones:
+                # Only the first of each is kept: a stored time is never moved, and a
+                # member already known costs no write (the WHERE skips the update).
+                await self._db.executemany(
+                    "INSERT INTO member_milestones (guild_id, user_id, joined_at, "
+                    "first_message_at) VALUES (?, ?, ?, ?) ON CONFLICT(guild_id, user_id) "
+                    "DO UPDATE SET joined_at = COALESCE(joined_at, excluded.joined_at), "
+                    "first_message_at = COALESCE(first_message_at, excluded.first_message_at) "
+                    "WHERE (joined_at IS NULL AND excluded.joined_at IS NOT NULL) "
+                    "OR (first_message_at IS NULL AND excluded.first_message_at IS NOT NULL)",
+                    [(g, u, maybe_to_db(j), maybe_to_db(f)) for g, u, j, f in milestones],
                 )
             if guilds:
                 await self._db.executemany(

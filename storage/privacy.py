@@ -54,6 +54,7 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("announcements", "author_id"): "set to 0",
     ("announcement_drafts", "author_id"): "deleted",
     ("activity_member_day", "user_id"): "deleted",
+    ("member_milestones", "user_id"): "deleted",
     ("member_settings", "user_id"): "deleted",
     ("hallway_members", "user_id"): "deleted",
     ("hallway_never", "user_id"): "deleted",
@@ -90,6 +91,7 @@ class UserData:
     announcements_authored: list[dict[str, Any]] = field(default_factory=list)
     announcement_drafts: list[dict[str, Any]] = field(default_factory=list)
     activity_days: list[dict[str, Any]] = field(default_factory=list)
+    activity_milestones: list[dict[str, Any]] = field(default_factory=list)
     member_settings: list[dict[str, Any]] = field(default_factory=list)
     hallway_profile: list[dict[str, Any]] = field(default_factory=list)
     hallway_never_list: list[dict[str, Any]] = field(default_factory=list)
@@ -232,6 +234,11 @@ class PrivacyRepository:
         data.activity_days = await self._rows(
             "SELECT day, messages FROM activity_member_day WHERE guild_id = ? AND user_id = ? "
             "ORDER BY day",
+            (g, u),
+        )
+        data.activity_milestones = await self._rows(
+            "SELECT joined_at, first_message_at FROM member_milestones "
+            "WHERE guild_id = ? AND user_id = ?",
             (g, u),
         )
         data.member_settings = await self._rows(
@@ -382,6 +389,9 @@ class PrivacyRepository:
             # -- activity: their per-day rows go (channel totals never held ids).
             deleted["activity_days"] = await ex(
                 "DELETE FROM activity_member_day WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["activity_milestones"] = await ex(
+                "DELETE FROM member_milestones WHERE guild_id = ? AND user_id = ?", (g, u)
             )
             # -- members' own settings and the hallway track: their answers, lists and
             # sit-outs go; the groups stay for their partners, with the id set to 0 and

@@ -14,6 +14,7 @@ from services.feedback.capture import (
     Trends,
 )
 from services.feedback.export import ExportFile
+from services.files import size_text
 from services.github.follow import LinkResult
 from services.people import user_ref
 from services.plural import plural
@@ -220,19 +221,17 @@ class ExportReply:
     fits: bool  # whether the file goes with it
 
 
-def _size(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{max(1, round(n / 1024))} KiB"
-
-
 def render_export(export: ExportFile, fmt: str, limit: int, guild_id: int) -> ExportReply:
     """The export's reply, or how to get it when even zipped it is over the upload limit."""
     head = f"📦 {plural(export.count, 'feedback item')}"
     if export.zipped:
-        head += f" ({_size(export.size)} of {fmt.upper()}, zipped to {_size(len(export.data))})"
+        head += (
+            f" ({size_text(export.size)} of {fmt.upper()}, zipped to {size_text(len(export.data))})"
+        )
     if len(export.data) <= limit:
         return ExportReply(head + ".", fits=True)
     return ExportReply(
-        f"{head}: over this server's upload limit of {_size(limit)}, so no file is attached. "
+        f"{head}: over this server's upload limit of {size_text(limit)}, so no file is attached. "
         "Export a shorter window with `since:` (e.g. `since:90d` or `since:2026-01-01`), or get "
         "everything on the bot's machine with "
         f"`python bot.py export --guild {guild_id} --format {fmt} --output feedback.{fmt}`.",

@@ -30,6 +30,7 @@ from services.digest.render import (
     content_section,
     hallway_section,
     health_section,
+    metrics_section,
     office_hours_section,
     pain_section,
     shipped_section,
@@ -43,6 +44,7 @@ from services.time.recurrence import next_after, parse_repeat
 from services.time.timezones import resolve_zone
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
+from storage.timeutil import STORED_TIME_STEP
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,10 @@ class AnnouncementsProvider(Protocol):
 
 
 class SurveysProvider(Protocol):
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
+
+
+class MetricsProvider(Protocol):
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
@@ -161,6 +167,7 @@ class DigestService:
         hallway: HallwayProvider | None = None,
         surveys: SurveysProvider | None = None,
         calls: CallsProvider | None = None,
+        metrics: MetricsProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
         charts: ChartDrawer | None = None,
     ) -> None:
@@ -174,6 +181,7 @@ class DigestService:
         self.hallway = hallway
         self.surveys = surveys
         self.calls = calls
+        self.metrics = metrics
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
@@ -321,7 +329,10 @@ class DigestService:
     async def current_window(self, guild_id: int) -> Window:
         """The last 7×24 hours up to now: a digest built by hand (preview, post)."""
         settings = await self.settings(guild_id)
-        return Window(self._clock.now(), ZoneInfo(settings.zone_name))
+        # "Up to now" includes now: the window's end is exclusive, and something stamped at
+        # this very instant (a virtual clock that stands still, as the sandbox's does) must
+        # count. One microsecond is the smallest step of a stored time (storage/timeutil).
+        return Window(self._clock.now() + STORED_TIME_STEP, ZoneInfo(settings.zone_name))
 
     async def build_week(
         self, guild_id: int, period: Span | None = None, *, chart: bool = True
@@ -418,6 +429,7 @@ class DigestService:
             ("announcements", self.announcements, content_section),
             ("hallway", self.hallway, hallway_section),
             ("surveys", self.surveys, surveys_section),
+            ("metrics", self.metrics, metrics_section),
         ):
             figures = await self._call(
                 name, provider, "digest_figures", guild_id, period.start_utc, period.end_utc

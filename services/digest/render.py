@@ -329,6 +329,37 @@ def hallway_section(f: Any) -> Section | None:
     return Section("hallway", "☕ Hallway track", [Block(None, lines)])
 
 
+def metrics_section(f: Any) -> Section | None:
+    """Newcomers answered, the cohort from 4 weeks ago, and how fast questions were answered."""
+    if not f.any_at_all:
+        return None
+    lines = [
+        f"🌱 Newcomers who got a first answer: **{f.newcomers_answered}** "
+        f"(joined in the last 4 weeks; {f.newcomers} joined in this one)"
+    ]
+    cohort = f.cohort
+    if cohort is not None and cohort.size:
+        shown = [s for s in cohort.shares if s is not None]
+        weeks = ", ".join(f"W{k + 1} {round(s * 100)}%" for k, s in enumerate(shown))
+        lines.append(
+            f"🔁 Joined the week of {cohort.cohort:%d %b} ({cohort.size}): "
+            f"{weeks or 'no whole week after yet'}"
+        )
+    r = f.responsiveness
+    if r.asked:
+        answered = (
+            f"median **{duration(r.median.total_seconds())}**, "
+            f"90th percentile **{duration(r.p90.total_seconds())}**"
+            if r.median is not None and r.p90 is not None
+            else "none answered yet"
+        )
+        lines.append(f"⏱️ Time to a first answer ({plural(r.asked, 'question')} asked): {answered}")
+        if r.due:
+            lines.append(f"⌛ Unanswered after 24 hours: **{r.unanswered_after_24h}** of {r.due}")
+    # Standing figures: on their own they don't make a quiet week worth posting.
+    return Section("metrics", "📈 Activation and responsiveness", [Block(None, lines)], news=False)
+
+
 def coming_up_section(
     sessions: Sequence[Any], posts: Sequence[Any], calls: Sequence[Any] = ()
 ) -> Section | None:

@@ -6,11 +6,11 @@ import asyncio
 import csv
 import io
 import json
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services import files
 from services.errors import InvalidInput
 from storage.database import Database
 from storage.feedback.items import FeedbackItem, FeedbackRepository, Reporter
@@ -45,9 +45,9 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
-# A file past this size is sent zipped: feedback text compresses about tenfold, and Discord's
-# upload limit (10 MiB on most servers) is soon reached by a big guild's history.
-ZIP_OVER = 1 << 20
+# Past this size the file is sent zipped (services/files.py); a module name of its own so a
+# test can lower it for feedback alone.
+ZIP_OVER = files.ZIP_OVER
 # Spreadsheets run cells starting with these as formulas; feedback text is user-written.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -145,13 +145,8 @@ class ExportFile:
 def package(records: list[dict[str, Any]], fmt: str, stem: str) -> ExportFile:
     """The records as one file, zipped when large. CPU-bound: run it off the event loop."""
     raw = render(records, fmt).encode("utf-8")
-    name = f"{stem}.{fmt}"
-    if len(raw) <= ZIP_OVER:
-        return ExportFile(len(records), name, raw, len(raw), zipped=False)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        z.writestr(name, raw)
-    return ExportFile(len(records), f"{name}.zip", out.getvalue(), len(raw), zipped=True)
+    upload = files.zipped_if_large(raw, f"{stem}.{fmt}", over=ZIP_OVER)
+    return ExportFile(len(records), upload.filename, upload.data, upload.size, upload.zipped)
 
 
 async def export_file(

@@ -228,6 +228,14 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             f"[A first news]({news_a[0].jump_url}) — 0 reactions\n"
             f"[A second news]({news_a[1].jump_url}) — 0 reactions"
         ),
+        # bob taken 2 min after asking, carol 3 min; admin's carried over, never answered.
+        "📈 Activation and responsiveness": (
+            "🌱 Newcomers who got a first answer: **2** (joined in the last 4 weeks; "
+            "4 joined in this one)\n"
+            "⏱️ Time to a first answer (3 questions asked): median **2 min**, "
+            "90th percentile **3 min**\n"
+            "⌛ Unanswered after 24 hours: **1** of 3"
+        ),
     }
     for_b = {
         "Community health": _health(active=2, new=3, messages=2, versus=versus),
@@ -242,6 +250,14 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
         "📣 Content": (
             "Announcements sent: **1**\n**Best by reactions:**\n"
             f"[B only news]({news_b[0].jump_url}) — 0 reactions"
+        ),
+        # boss, dave and erin joined B; dave's question was taken 2 min after he asked.
+        "📈 Activation and responsiveness": (
+            "🌱 Newcomers who got a first answer: **1** (joined in the last 4 weeks; "
+            "3 joined in this one)\n"
+            "⏱️ Time to a first answer (1 question asked): median **2 min**, "
+            "90th percentile **2 min**\n"
+            "⌛ Unanswered after 24 hours: **0** of 1"
         ),
     }
     return for_a, for_b

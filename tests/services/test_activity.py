@@ -61,10 +61,10 @@ async def test_a_failed_flush_keeps_the_counts_for_the_next_one(tmp_path) -> Non
     class Flaky(ActivityRepository):
         fail = True
 
-        async def add_counts(self, *args):
+        async def add_counts(self, *args, **kwargs):
             if self.fail:
                 raise OSError("disk full")
-            await super().add_counts(*args)
+            await super().add_counts(*args, **kwargs)
 
     async with Database(tmp_path / "h.db") as db:
         await db.migrate()
@@ -77,6 +77,10 @@ async def test_a_failed_flush_keeps_the_counts_for_the_next_one(tmp_path) -> Non
         repo.fail = False
         assert await recorder.flush() == 2
         assert await _rows(db, "activity_channel_day") == {(G, "2026-01-05", 7, 2)}
+        # The first-message time was kept through the failure too.
+        assert await _rows(db, "member_milestones") == {
+            (G, 100, None, "2026-01-05T00:00:00.000000Z")
+        }
 
 
 async def test_flush_after_close_loses_only_the_window(tmp_path) -> None:

@@ -156,6 +156,7 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         [(guild_id, "2026-03-01", 700, 5)],
         [(guild_id, "2026-03-01", ME, 3), (guild_id, "2026-03-01", YOU, 2)],
         [(guild_id, "2026-03-01", 1, 0)],
+        milestones=[(guild_id, ME, T0, T0), (guild_id, YOU, T0, None)],
     )
     # Hallway: a zone, answers, never lists both ways, a group with YOU and a sit-out.
     await MemberSettingsRepository(db).set_timezone(guild_id, ME, "Europe/Berlin", T0)

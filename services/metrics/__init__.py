@@ -1,0 +1,1 @@
+"""DevRel metrics: the funnel, retention, responsiveness, loop closure and levels."""

@@ -1,0 +1,152 @@
+"""The metrics service: reads ids and times through MetricsRepository, returns figures.
+
+Time comes from the injected clock; ``before_read`` writes the activity counters
+still in memory first, so a figure includes the last few seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from services.chart_process import ChartDrawer, InThread
+from services.errors import InvalidInput
+from services.metrics.chart import render_retention, retention_csv
+from services.metrics.figures import (
+    RETENTION_WEEKS,
+    WEEK,
+    Funnel,
+    LoopClosure,
+    Responsiveness,
+    RetentionRow,
+    funnel,
+    last_weeks,
+    loop_closure,
+    monday_of,
+    responsiveness,
+    retention,
+    start_of,
+)
+from services.time.clock import Clock
+from storage.metrics import MetricsRepository
+
+MAX_WEEKS = 26
+MAX_DAYS = 90
+# The digest's retention line: the join week that is this many weeks back.
+DIGEST_COHORT_WEEKS_AGO = 4
+
+
+def check_weeks(weeks: int) -> None:
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidInput(f"`weeks` must be between 1 and {MAX_WEEKS}; you gave {weeks}.")
+
+
+def check_days(days: int) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(f"`days` must be between 1 and {MAX_DAYS}; you gave {days}.")
+
+
+@dataclass(frozen=True)
+class MetricsDigest:
+    """The weekly digest's metrics lines for one window."""
+
+    newcomers: int  # joined in the window
+    newcomers_answered: int  # of the members who joined in the last 4 weeks, first answer now
+    cohort: RetentionRow | None  # the join week 4 weeks back, its first weeks
+    responsiveness: Responsiveness
+
+    @property
+    def any_at_all(self) -> bool:
+        return bool(
+            self.newcomers
+            or self.newcomers_answered
+            or (self.cohort is not None and self.cohort.size)
+            or self.responsiveness.asked
+        )
+
+
+def _through(now: datetime) -> datetime:
+    """The exclusive end of a window "up to now" that still holds what happened now."""
+    return now + timedelta(microseconds=1)
+
+
+class MetricsService:
+    def __init__(
+        self,
+        repo: MetricsRepository,
+        clock: Clock,
+        *,
+        before_read: Callable[[], Awaitable[object]] | None = None,
+        charts: ChartDrawer | None = None,
+    ) -> None:
+        self._repo = repo
+        # The heat-map is drawn where the digest's chart is (a worker process in the bot).
+        self._charts = charts or InThread()
+        self._clock = clock
+        self._before_read = before_read
+
+    async def _fresh(self) -> datetime:
+        if self._before_read is not None:
+            await self._before_read()
+        return self._clock.now().astimezone(UTC)
+
+    async def funnel(self, guild_id: int, weeks: int) -> Funnel:
+        check_weeks(weeks)
+        now = await self._fresh()
+        mondays = last_weeks(now.date(), weeks)
+        joiners = await self._repo.joiners(
+            guild_id, start_of(mondays[0]), start_of(mondays[-1] + WEEK)
+        )
+        return funnel(joiners, mondays, now.date())
+
+    async def responsiveness(self, guild_id: int, days: int) -> Responsiveness:
+        """Office-hours questions first asked in the last ``days`` × 24 hours."""
+        check_days(days)
+        now = await self._fresh()
+        questions = await self._repo.questions(guild_id, now - timedelta(days=days), _through(now))
+        return responsiveness(questions, now)
+
+    async def retention(self, guild_id: int, weeks: int) -> list[RetentionRow]:
+        """The last ``weeks`` join weeks, oldest first, and their 8 weeks after."""
+        check_weeks(weeks)
+        now = await self._fresh()
+        # The newest cohort is last week's: this week's has no week after it yet.
+        mondays = last_weeks(monday_of(now.date()) - WEEK, weeks)
+        return await self._retention_rows(guild_id, mondays, now)
+
+    async def _retention_rows(
+        self, guild_id: int, mondays: list, now: datetime
+    ) -> list[RetentionRow]:
+        start, end = start_of(mondays[0]), start_of(mondays[-1] + WEEK)
+        sizes = await self._repo.cohort_sizes(guild_id, start, end)
+        cells = await self._repo.retention(guild_id, start, end, RETENTION_WEEKS)
+        return retention(mondays, sizes, cells, now.date())
+
+    async def retention_png(self, rows: list[RetentionRow]) -> bytes:
+        return await self._charts.draw(render_retention, rows)
+
+    @staticmethod
+    def retention_csv(rows: list[RetentionRow]) -> bytes:
+        return retention_csv(rows)
+
+    async def loop_closure(self, guild_id: int, days: int) -> LoopClosure:
+        check_days(days)
+        now = await self._fresh()
+        shipped = await self._repo.shipped(guild_id, now - timedelta(days=days), _through(now))
+        return loop_closure(shipped)
+
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> MetricsDigest:
+        """For the digest's window [start, end): newcomers, who of them got a first
+        answer in it, the join week 4 weeks back, and how fast questions were answered."""
+        if self._before_read is not None:
+            await self._before_read()
+        recent = await self._repo.joiners(guild_id, start - 4 * WEEK, end)
+        newcomers = sum(1 for j in recent if start <= j.joined_at < end)
+        answered = sum(
+            1 for j in recent if j.first_answer_at is not None and start <= j.first_answer_at < end
+        )
+        cohort_week = monday_of(end.astimezone(UTC).date()) - DIGEST_COHORT_WEEKS_AGO * WEEK
+        [cohort] = await self._retention_rows(guild_id, [cohort_week], end)
+        questions = await self._repo.questions(guild_id, start, end)
+        return MetricsDigest(newcomers, answered, cohort, responsiveness(questions, end))

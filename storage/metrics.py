@@ -1,0 +1,201 @@
+"""Metrics' reads: join cohorts, first steps, answers and shipped items, as ids and times.
+
+The milestones table (0014) holds when each member joined and first wrote; the
+rest is read from what other features already store (office-hours questions,
+feedback items and votes, the per-day activity rows), so no figure needs text.
+Every query is bounded by the join dates or the window asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from storage.database import Database
+from storage.timeutil import maybe_from_db, to_db
+
+
+@dataclass(frozen=True)
+class Joiner:
+    user_id: int
+    joined_at: datetime
+    first_message_at: datetime | None
+    first_ask_at: datetime | None  # the first office-hours question or feedback item
+    first_answer_at: datetime | None  # a host took up one of their questions and answered it
+    active_second_week: bool  # any activity on days 7-13 after the join day
+
+
+@dataclass(frozen=True)
+class RetentionCell:
+    cohort: date  # the Monday of the join week (UTC)
+    week: int  # 1..8: weeks after the join week
+    active: int
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    asked_at: datetime
+    answered_at: datetime | None  # None: not answered (yet)
+
+
+@dataclass(frozen=True)
+class ShippedItem:
+    item_id: int
+    captured_at: datetime
+    shipped_at: datetime
+    tags: tuple[str, ...]
+    people: int  # reporters and voters, each once
+
+
+@dataclass(frozen=True)
+class LevelSettings:
+    weights: dict[str, float] | None
+    thresholds: list[float] | None
+
+
+# The Monday of a stored time's UTC week, as SQLite date text.
+_WEEK_OF = "date({0}, '-6 days', 'weekday 1')"
+_FIRST_ASK = (
+    "(SELECT MIN(t) FROM ("
+    "SELECT MIN(q.asked_at) AS t FROM oh_questions q "
+    "WHERE q.guild_id = m.guild_id AND q.user_id = m.user_id "
+    "UNION ALL SELECT MIN(i.created_at) FROM feedback_reporters r "
+    "JOIN feedback_items i ON i.id = r.item_id "
+    "WHERE r.guild_id = m.guild_id AND r.user_id = m.user_id))"
+)
+# Answered at: when the host took the question up (it then ended answered).
+_FIRST_ANSWER = (
+    "(SELECT MIN(COALESCE(q.taken_at, q.finished_at)) FROM oh_questions q "
+    "WHERE q.guild_id = m.guild_id AND q.user_id = m.user_id AND q.outcome = 'answered')"
+)
+_SECOND_WEEK = (
+    "EXISTS (SELECT 1 FROM activity_member_day a WHERE a.guild_id = m.guild_id "
+    "AND a.user_id = m.user_id "
+    "AND a.day BETWEEN date(m.joined_at, '+7 days') AND date(m.joined_at, '+13 days'))"
+)
+
+
+class MetricsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def joiners(self, guild_id: int, start: datetime, end: datetime) -> list[Joiner]:
+        """Members whose first join Hallway saw is in [start, end), with their first steps."""
+        rows = await self._db.fetchall(
+            f"SELECT m.user_id, m.joined_at, m.first_message_at, {_FIRST_ASK}, "
+            f"{_FIRST_ANSWER}, {_SECOND_WEEK} FROM member_milestones m "
+            "WHERE m.guild_id = ? AND m.joined_at >= ? AND m.joined_at < ? "
+            "ORDER BY m.joined_at, m.user_id",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return [
+            Joiner(
+                int(r[0]),
+                maybe_from_db(r[1]),  # type: ignore[arg-type]
+                maybe_from_db(r[2]),
+                maybe_from_db(r[3]),
+                maybe_from_db(r[4]),
+                bool(r[5]),
+            )
+            for r in rows
+        ]
+
+    async def cohort_sizes(self, guild_id: int, start: datetime, end: datetime) -> dict[date, int]:
+        week = _WEEK_OF.format("joined_at")
+        rows = await self._db.fetchall(
+            f"SELECT {week}, COUNT(*) FROM member_milestones "
+            "WHERE guild_id = ? AND joined_at >= ? AND joined_at < ? GROUP BY 1",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return {date.fromisoformat(r[0]): int(r[1]) for r in rows}
+
+    async def retention(
+        self, guild_id: int, start: datetime, end: datetime, weeks_after: int
+    ) -> list[RetentionCell]:
+        """Per join week in [start, end) and week after it (1..weeks_after), how many of
+        that week's joiners were active (any activity row) in it."""
+        week = _WEEK_OF.format("m.joined_at")
+        rows = await self._db.fetchall(
+            "SELECT c.cohort, CAST((julianday(a.day) - julianday(c.cohort)) / 7 AS INTEGER) "
+            "AS k, COUNT(DISTINCT c.user_id) FROM "
+            f"(SELECT m.guild_id, m.user_id, {week} AS cohort FROM member_milestones m "
+            "WHERE m.guild_id = ? AND m.joined_at >= ? AND m.joined_at < ?) c "
+            "JOIN activity_member_day a ON a.guild_id = c.guild_id AND a.user_id = c.user_id "
+            "AND a.day BETWEEN date(c.cohort, '+7 days') AND date(c.cohort, ?) "
+            "GROUP BY c.cohort, k",
+            (guild_id, to_db(start), to_db(end), f"+{7 * weeks_after + 6} days"),
+        )
+        return [RetentionCell(date.fromisoformat(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    async def questions(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[AnsweredQuestion]:
+        """Office-hours questions first asked in [start, end) (a question carried to the
+        next session is the same question), with when a host took one up and answered it."""
+        rows = await self._db.fetchall(
+            "WITH RECURSIVE chain(root, id) AS ("
+            "SELECT id, id FROM oh_questions WHERE guild_id = ? AND carried_from IS NULL "
+            "AND asked_at >= ? AND asked_at < ? "
+            "UNION ALL SELECT c.root, q.id FROM oh_questions q JOIN chain c "
+            "ON q.carried_from = c.id WHERE q.guild_id = ?) "
+            "SELECT r.asked_at, MIN(CASE WHEN q.outcome = 'answered' "
+            "THEN COALESCE(q.taken_at, q.finished_at) END) "
+            "FROM chain JOIN oh_questions q ON q.id = chain.id "
+            "JOIN oh_questions r ON r.id = chain.root GROUP BY chain.root ORDER BY r.asked_at",
+            (guild_id, to_db(start), to_db(end), guild_id),
+        )
+        return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
+
+    async def shipped(self, guild_id: int, start: datetime, end: datetime) -> list[ShippedItem]:
+        """Items whose first move to shipped is in [start, end), with their tags and people."""
+        rows = await self._db.fetchall(
+            "SELECT i.id, i.created_at, h.shipped_at, "
+            "(SELECT group_concat(t.tag, char(31)) FROM feedback_tags t WHERE t.item_id = i.id), "
+            "(SELECT COUNT(*) FROM (SELECT user_id FROM feedback_reporters "
+            "WHERE item_id = i.id UNION SELECT user_id FROM feedback_votes "
+            "WHERE item_id = i.id)) "
+            "FROM (SELECT item_id, MIN(created_at) AS shipped_at FROM feedback_history "
+            "WHERE guild_id = ? AND status = 'shipped' GROUP BY item_id) h "
+            "JOIN feedback_items i ON i.id = h.item_id AND i.guild_id = ? "
+            "WHERE h.shipped_at >= ? AND h.shipped_at < ? ORDER BY h.shipped_at, i.id",
+            (guild_id, guild_id, to_db(start), to_db(end)),
+        )
+        return [
+            ShippedItem(
+                int(r[0]),
+                maybe_from_db(r[1]),  # type: ignore[arg-type]
+                maybe_from_db(r[2]),  # type: ignore[arg-type]
+                tuple(sorted(r[3].split("\x1f"))) if r[3] else (),
+                int(r[4]),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ levels
+
+    async def level_settings(self, guild_id: int) -> LevelSettings:
+        row = await self._db.fetchone(
+            "SELECT weights, thresholds FROM metrics_settings WHERE guild_id = ?", (guild_id,)
+        )
+        if row is None:
+            return LevelSettings(None, None)
+        return LevelSettings(
+            json.loads(row[0]) if row[0] else None, json.loads(row[1]) if row[1] else None
+        )
+
+    async def set_level_settings(
+        self, guild_id: int, settings: LevelSettings, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO metrics_settings (guild_id, weights, thresholds, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
+            "weights = excluded.weights, thresholds = excluded.thresholds, "
+            "updated_at = excluded.updated_at",
+            (
+                guild_id,
+                json.dumps(settings.weights) if settings.weights is not None else None,
+                json.dumps(settings.thresholds) if settings.thresholds is not None else None,
+                to_db(now),
+            ),
+        )
