@@ -13,17 +13,20 @@ COG_NAME = "Calls"
 class NotesModal(HallwayModal):
     summary: discord.ui.TextInput[NotesModal] = discord.ui.TextInput(
         label="What the call discussed",
+        custom_id="summary",
         style=discord.TextStyle.paragraph,
         max_length=MAX_SUMMARY,
     )
     decisions: discord.ui.TextInput[NotesModal] = discord.ui.TextInput(
         label="Decisions, one per line",
+        custom_id="decisions",
         style=discord.TextStyle.paragraph,
         required=False,
         max_length=2000,
     )
     covered: discord.ui.TextInput[NotesModal] = discord.ui.TextInput(
         label="Agenda items covered (e.g. 3, 5 or all)",
+        custom_id="covered",
         required=False,
         max_length=200,
     )
