@@ -239,3 +239,43 @@ async def test_notes_before_the_call_are_refused(world, bots) -> None:
     r = await world.alice.slash(world.general, "calls notes", occurrence=1)
     assert r.modal is None and "hasn't happened yet" in r.response.content
     assert datetime(2026, 1, 1, tzinfo=UTC) <= world.env.now()
+
+
+async def test_rotation_over_12_calls_with_three_hosts_one_away_for_two(world, bots) -> None:
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    dave = world.guild.add_member(world.env.create_user("dave"), roles=[world.advocates])
+    erin = world.guild.add_member(world.env.create_user("erin"), roles=[world.advocates])
+    await world.env.settle()
+    for who in (world.alice, dave, erin):
+        await who.slash(world.general, "calls host", series="Community call", slot="EMEA")
+    # The first call is Wednesday 7 January 14:00 UTC; step to just after each call starts.
+    await world.env.advance_time(6 * DAY + 14 * HOUR + 60)
+    away: list[int] = []
+    for week in range(1, 12):
+        if week == 4:
+            r = await erin.slash(
+                world.general, "calls unhost", series="Community call", slot="EMEA"
+            )
+            assert "You no longer host" in r.response.content
+            away = [c.id for c in await calls_of(bots, world) if c.starts_at > world.env.now()]
+        if week == 6:
+            await erin.slash(world.general, "calls host", series="Community call", slot="EMEA")
+        await world.env.advance_time(7 * DAY)
+    calls = [c for c in await calls_of(bots, world) if c.starts_at < world.env.now()]
+    assert len(calls) == 12
+    hosts = [c.host_id for c in calls]
+    # Away for two calls: the call ahead when she left, and the next one.
+    away_calls = [c for c in calls if c.id in away or c.id == max(away) + 1]
+    assert len(away_calls) == 2 and erin.id not in [c.host_id for c in away_calls]
+    counts = Counter(hosts)
+    assert set(counts) == {world.alice.id, dave.id, erin.id}
+    # Fair: everyone hosts 4 of 12.
+    assert counts == {world.alice.id: 4, dave.id: 4, erin.id: 4}, hosts
+    # Worked by hand from the rule (fewest in the last 8, ties to longest ago, then sign-up
+    # order): back from being away, Erin hosts twice running to catch up.
+    names = {world.alice.id: "alice", dave.id: "dave", erin.id: "erin"}
+    assert [names[h] for h in hosts] == (
+        ["alice", "dave", "erin", "alice", "dave", "alice"]
+        + ["dave", "erin", "erin", "alice", "dave", "erin"]
+    )
