@@ -12,6 +12,7 @@ from itertools import pairwise
 
 from cogs._common import ADVOCATE_NEEDED
 from tests.cogs.test_calls import add_slot, create_series
+from tests.conftest import bot_posts
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -277,3 +278,14 @@ async def test_rotation_over_12_calls_with_three_hosts_one_away_for_two(world, b
     names = {world.alice.id: "alice", dave.id: "dave", erin.id: "erin"}
     first, second = ["alice", "dave", "erin", "alice", "dave", "alice"], ["dave", "erin"]
     assert [names[h] for h in hosts] == [*first, *second, "erin", "alice", "dave", "erin"]
+
+
+async def test_a_call_gets_office_hours_reminders_in_its_home_channel(world, bots) -> None:
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    # Wednesday 7 January 14:00 UTC; reminders come before it, in the series' channel.
+    await world.env.advance_time(6 * DAY + 14 * HOUR + 60)
+    reminders = [m.content for m in bot_posts(world.general) if m.content.startswith("⏰")]
+    assert reminders, "no reminder was posted"
+    assert all("**Community call · EMEA** starts" in r for r in reminders)
+    assert all("`/calls agenda`" in r for r in reminders)
