@@ -289,3 +289,36 @@ async def test_a_call_gets_office_hours_reminders_in_its_home_channel(world, bot
     assert reminders, "no reminder was posted"
     assert all("**Community call · EMEA** starts" in r for r in reminders)
     assert all("`/calls agenda`" in r for r in reminders)
+
+
+async def test_parallel_calls_follow_new_yorks_dst_change_but_not_singapores(world, bots) -> None:
+    await create_series(world)
+    await add_slot(world, "APAC", "wednesday", "10:00", "Asia/Singapore")
+    await add_slot(world, "Americas", "wednesday", "12:00", "America/New_York")
+    await world.env.advance_time(12 * 7 * DAY)  # to 26 March, past 8 March
+    calls = await calls_of(bots, world)
+    apac = [c.starts_at for c in calls if c.slot_name == "APAC"]
+    americas = [c.starts_at for c in calls if c.slot_name == "Americas"]
+    assert len(apac) == len(americas) == 13  # 12 held, and the next one planned
+    assert {t.hour for t in apac} == {2}
+    change = datetime(2026, 3, 8, 7, tzinfo=UTC)
+    assert [t.hour for t in americas if t < change] == [17] * 9  # EST, 7 Jan to 4 March
+    assert [t.hour for t in americas if t > change] == [16] * 4  # EDT: still 12:00 local
+    assert {t.weekday() for t in apac + americas} == {2}
+    assert len(events(world)) == 26
+
+
+async def test_rotating_calls_alternate_and_follow_berlins_dst_change(world, bots) -> None:
+    await create_series(world, mode="rotating")
+    await add_slot(world, "APAC", "wednesday", "10:00", "Asia/Singapore")
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    await world.env.advance_time(16 * 7 * DAY)  # to 23 April, past 29 March
+    calls = await calls_of(bots, world)
+    slots = [c.slot_name for c in calls]
+    assert len(calls) == 17  # one a week
+    assert all(a != b for a, b in pairwise(slots))
+    emea = [c.starts_at for c in calls if c.slot_name == "EMEA"]
+    assert {t.hour for t in emea if t.month < 3} == {14}  # CET
+    assert {t.hour for t in emea if t.month == 4} == {13}  # CEST
+    assert {c.starts_at.hour for c in calls if c.slot_name == "APAC"} == {2}
+    assert all((b.starts_at - a.starts_at).days in (6, 7) for a, b in pairwise(calls))
