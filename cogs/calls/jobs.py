@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cogs._send import dm_reliably
+from cogs._send import SEND_ERRORS, dm_reliably
 from services.calls import CallPlanner
 from services.calls.plan import HostNotice
 from services.errors import HallwayError
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 SessionSeam = Callable[[int, int], Awaitable[None]]
 # Planned again just after a call starts, so the next one is always on the calendar.
 REPLAN_AFTER = timedelta(seconds=1)
+# Who is in the call's voice or stage channel, sampled this often while it runs.
+SAMPLE_EVERY = timedelta(minutes=5)
 
 
 def notice_text(notice: HostNotice, guild_id: int) -> str:
@@ -77,6 +79,9 @@ class CallJobs:
     async def rebuild(self) -> None:
         for series in await self.planner.series_to_plan():
             await self.plan_series(series.guild_id, series.id)
+            # A call under way when the bot restarted is sampled again from now on.
+            for call in await self.planner.in_progress(series.guild_id, series.id):
+                self.schedule_sample(call.guild_id, call.id, self.planner.now())
 
     async def plan_series(self, guild_id: int, series_id: int) -> list[PlannedCall]:
         """Plan what isn't planned yet, give every call ahead its event and jobs, and
@@ -99,7 +104,40 @@ class CallJobs:
         return made
 
     async def _replan(self, guild_id: int, series_id: int) -> None:
+        for call in await self.planner.in_progress(guild_id, series_id):
+            self.schedule_sample(guild_id, call.id, self.planner.now())
         await self.plan_series(guild_id, series_id)
+
+    def schedule_sample(self, guild_id: int, call_id: int, due: datetime) -> None:
+        self.bot.alarm.schedule(
+            f"calls-sample:{call_id}", due, self._job(lambda: self.sample(guild_id, call_id))
+        )
+
+    async def sample(self, guild_id: int, call_id: int) -> None:
+        """Count the members in the call's channel (from the gateway's voice states) and
+        read the event's interested count; again every few minutes until the call ends."""
+        call = await self.planner.call(guild_id, call_id)
+        series = await self.planner.series_of(call)
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return
+        channel = guild.get_channel(series.channel_id) if series.channel_id else None
+        members = getattr(channel, "members", [])
+        present = sum(1 for m in members if not m.bot)
+        interested = None
+        event_id = await self.planner.event_of(call)
+        if event_id is not None:
+            try:
+                event = await guild.fetch_scheduled_event(event_id, with_counts=True)
+                interested = event.user_count
+            except SEND_ERRORS as exc:
+                log.info("Could not read event %s's interested count: %r", event_id, exc)
+        await self.planner.record_attendance(
+            guild_id, call_id, present=present, interested=interested
+        )
+        nxt = self.planner.now() + SAMPLE_EVERY
+        if nxt < call.starts_at + timedelta(minutes=series.duration_minutes):
+            self.schedule_sample(guild_id, call_id, nxt)
 
     def schedule_notice(self, call: PlannedCall) -> None:
         name = f"calls-notice:{call.id}"

@@ -335,3 +335,43 @@ class CallPlanner:
         decisions = [i for i in items if i.for_slot_id == call.slot_id]
         general = [i for i in items if i.for_slot_id is None]
         return decisions + general
+
+    # -- attendance ---------------------------------------------------------
+
+    async def in_progress(self, guild_id: int, series_id: int) -> list[PlannedCall]:
+        """The series' calls under way now (started, not yet past their planned end)."""
+        series = await self.repo.series_by_id(guild_id, series_id)
+        if series is None:
+            return []
+        now = self.now()
+        length = timedelta(minutes=series.duration_minutes)
+        recent = await self.calls.recent(guild_id, series_id, now + timedelta(microseconds=1), 4)
+        return [c for c in recent if c.starts_at <= now < c.starts_at + length]
+
+    async def event_of(self, call: PlannedCall) -> int | None:
+        if call.session_id is None:
+            return None
+        session = await self.sessions.session(call.guild_id, call.session_id)
+        return session.event_id if session is not None else None
+
+    async def record_attendance(
+        self, guild_id: int, call_id: int, *, present: int, interested: int | None
+    ) -> None:
+        """One sample: the peak presence only ever rises; the interested count is the
+        latest the event reported."""
+        async with self.repo.db.transaction():
+            await self.calls.raise_peak(guild_id, call_id, present)
+            if interested is not None:
+                await self.calls.set_interested(guild_id, call_id, interested)
+
+    async def attendance_since(
+        self, guild_id: int, since: datetime, until: datetime
+    ) -> list[tuple[str, str, int | None, int | None]]:
+        """(series title, slot name, interested, peak present) of the calls held in
+        [since, until), for the digest."""
+        found = []
+        titles = {s.id: s.title for s in await self.repo.all_series(guild_id)}
+        for c in await self.calls.between(guild_id, since, until):
+            if c.series_id in titles:
+                found.append((titles[c.series_id], c.slot_name, c.interested, c.present_peak))
+        return found

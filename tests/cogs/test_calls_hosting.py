@@ -322,3 +322,20 @@ async def test_rotating_calls_alternate_and_follow_berlins_dst_change(world, bot
     assert {t.hour for t in emea if t.month == 4} == {13}  # CEST
     assert {c.starts_at.hour for c in calls if c.slot_name == "APAC"} == {2}
     assert all((b.starts_at - a.starts_at).days in (6, 7) for a, b in pairwise(calls))
+
+
+async def test_attendance_counts_interested_members_and_peak_presence(world, bots, restart) -> None:
+    voice = await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    (event,) = events(world).values()
+    event.user_ids.update({world.bob.id, world.carol.id})
+    # Wednesday 7 January 14:00 UTC: Bob and Carol join, Carol leaves, Bob stays.
+    await world.env.advance_time(6 * DAY + 14 * HOUR)
+    await world.bob.join_voice(voice)
+    await world.carol.join_voice(voice)
+    await world.env.advance_time(6 * 60)
+    await world.carol.leave_voice()
+    await restart()  # mid-call: sampling resumes
+    await world.env.advance_time(30 * 60)
+    call = (await calls_of(bots, world))[0]
+    assert (call.interested, call.present_peak) == (2, 2)
