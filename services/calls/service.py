@@ -21,6 +21,7 @@ from services.calls.schedule import (
     MODES,
     Occurrence,
     Suggestion,
+    awake,
     clean,
     first_gap,
     monday_of,
@@ -254,3 +255,58 @@ class CallsService:
             if offset is not None:
                 offsets.append(int(offset.total_seconds() // 60))
         return view, suggest_slots(offsets, count, view.series.duration_minutes)
+
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> CallsFigures:
+        """The calls held in [start, end) with their attendance, and each series' coverage:
+        the share of members who set a zone for whom one of its slots falls in waking hours."""
+        series_list = await self.repo.all_series(guild_id)
+        titles = {s.id: s.title for s in series_list}
+        held = [
+            HeldCall(titles[c.series_id], c.slot_name, c.starts_at, c.interested, c.present_peak)
+            for c in await self.calls.between(guild_id, start, end)
+            if c.series_id in titles
+        ]
+        zones = list((await self._zones(guild_id)).values())
+        coverage: list[Coverage] = []
+        for series in series_list:
+            slots = await self.repo.slots(guild_id, series.id)
+            if not slots or not zones:
+                continue
+            minutes = []
+            for o in occurrences(series, slots, end, len(slots) * 2):
+                at = o.starts_at
+                minutes.append(at.hour * 60 + at.minute)
+            covered = 0
+            for zone in zones:
+                offset = ZoneInfo(zone).utcoffset(end)
+                off = int(offset.total_seconds() // 60) if offset is not None else 0
+                if any(awake(m, off, series.duration_minutes) for m in set(minutes)):
+                    covered += 1
+            coverage.append(Coverage(series.title, covered, len(zones)))
+        return CallsFigures(held, coverage)
+
+
+@dataclass(frozen=True)
+class HeldCall:
+    series: str
+    slot: str
+    starts_at: datetime
+    interested: int | None
+    present_peak: int | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    series: str
+    covered: int
+    members: int  # members who set a zone
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.members if self.members else 0.0
+
+
+@dataclass(frozen=True)
+class CallsFigures:
+    held: list[HeldCall]
+    coverage: list[Coverage]

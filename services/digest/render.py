@@ -408,6 +408,29 @@ def surveys_section(f: Any) -> Section | None:
     return Section("surveys", "📋 Surveys", blocks, news=bool(closed))
 
 
+def calls_section(f: Any) -> Section | None:
+    """Last week's calls with their attendance per region, and each series' coverage."""
+    blocks = []
+    held = [
+        f"📞 **{clean(c.series, 60)}** · {clean(c.slot, 40)}: "
+        f"{'–' if c.present_peak is None else c.present_peak} in the call, "
+        f"{'–' if c.interested is None else c.interested} interested"
+        for c in f.held
+    ]
+    if held:
+        blocks.append(Block("Attendance", held))
+    covered = [
+        f"**{clean(c.series, 60)}**: slots in waking hours for **{round(c.share * 100)}%** "
+        f"of the {c.members} members who set a zone"
+        for c in f.coverage
+    ]
+    if covered:
+        blocks.append(Block("Coverage", covered))
+    if not blocks:
+        return None
+    return Section("calls", "📞 Community calls", blocks, news=bool(held))
+
+
 def is_spike(current: int, previous: int) -> bool:
     return current >= SPIKE_MIN and current >= SPIKE_FACTOR * previous
 

@@ -339,3 +339,26 @@ async def test_attendance_counts_interested_members_and_peak_presence(world, bot
     await world.env.advance_time(30 * 60)
     call = (await calls_of(bots, world))[0]
     assert (call.interested, call.present_peak) == (2, 2)
+
+
+async def test_the_digest_shows_last_weeks_attendance_and_coverage(world, bots) -> None:
+    voice = await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    # Four members set a zone: 15:00 Berlin (14:00 UTC) is waking time in Berlin, London
+    # and New York (09:00), not in Tokyo (23:00): 3 of 4, 75%.
+    for who, zone in (
+        (world.alice, "Europe/Berlin"),
+        (world.bob, "Europe/London"),
+        (world.carol, "America/New_York"),
+        (world.admin, "Asia/Tokyo"),
+    ):
+        r = await who.slash(world.general, "me timezone", zone=zone)
+        assert r.ephemeral
+    await world.env.advance_time(6 * DAY + 14 * HOUR)
+    await world.bob.join_voice(voice)
+    await world.env.advance_time(HOUR)
+    r = await world.alice.slash(world.general, "digest preview")
+    embeds = {e.title: e.description for e in r.response.embeds}
+    calls = embeds["📞 Community calls"]
+    assert "**Community call** · EMEA: 1 in the call, 0 interested" in calls
+    assert "waking hours for **75%** of the 4 members who set a zone" in calls
