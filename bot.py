@@ -383,12 +383,23 @@ class HallwayBot(commands.Bot):
         assert isinstance(oh_cog, OfficeHoursCog)
         # Each call is an office-hours session: its Discord event, reminders, start and
         # end come from that engine, through these seams.
-        planner = CallPlanner(service, sessions=office_hours)
+        boundaries = self.services.boundaries
+        assert boundaries is not None
+        inbox = self.inbox
+
+        async def tell_host(guild_id: int, host_id: int, text: str, starts_at: datetime) -> bool:
+            outcome = await inbox.tell(guild_id, host_id, text, kind="call", starts_at=starts_at)
+            return outcome != "failed"
+
+        # Hosts are rotated among those free for the call (working hours, time off), and
+        # their 24-hour notice respects their quiet hours: both from advocates' boundaries.
+        planner = CallPlanner(service, sessions=office_hours, available=boundaries.free_for)
         jobs = CallJobs(
             self,
             planner,
             announce=oh_cog.lifecycle.announce,
             cancel_session=oh_cog.lifecycle.cancel_session,
+            tell_host=tell_host,
         )
         await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
         await jobs.rebuild()

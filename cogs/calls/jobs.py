@@ -52,6 +52,10 @@ def notice_text(notice: HostNotice, guild_id: int) -> str:
     return "\n".join(lines)
 
 
+# (guild_id, host_id, text, the call's start) -> whether it was sent, held or handed on.
+TellHost = Callable[[int, int, str, datetime], Awaitable[bool]]
+
+
 class CallJobs:
     def __init__(
         self,
@@ -60,11 +64,15 @@ class CallJobs:
         *,
         announce: SessionSeam,
         cancel_session: SessionSeam,
+        tell_host: TellHost | None = None,
     ) -> None:
         self.bot = bot
         self.planner = planner
         self.announce = announce
         self.cancel_session = cancel_session
+        # The advocate inbox (wired in bot.py) holds a host's notice outside their working
+        # hours; without it the notice is a DM at once.
+        self.tell_host = tell_host
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -154,7 +162,12 @@ class CallJobs:
         notice = await self.planner.claim_notice(guild_id, call_id)
         if notice is None:
             return
-        if await dm_reliably(self.bot, notice.host_id, notice_text(notice, guild_id)):
+        text = notice_text(notice, guild_id)
+        if self.tell_host is not None:
+            sent = await self.tell_host(guild_id, notice.host_id, text, notice.call.starts_at)
+        else:
+            sent = await dm_reliably(self.bot, notice.host_id, text)
+        if sent:
             await self.planner.record_notice(guild_id, call_id)
 
     async def cancel_sessions(self, guild_id: int, session_ids: list[int]) -> None:

@@ -175,6 +175,15 @@ class BoundariesService:
             return False
         return in_hours(await self.hours(guild_id, user_id), at)
 
+    async def free_for(self, guild_id: int, user_id: int, start: datetime, end: datetime) -> bool:
+        """Whether an advocate can take something from ``start`` to ``end`` (a call to host):
+        inside their working hours at both ends, and not away at any moment of it."""
+        away = _spans(await self.repo.away(guild_id, user_id, start))
+        if any(a.starts_at < end and start < a.ends_at for a in away):
+            return False
+        hours = await self.hours(guild_id, user_id)
+        return in_hours(hours, start) and in_hours(hours, end - timedelta(microseconds=1))
+
     async def back_at(self, guild_id: int, user_id: int) -> datetime:
         now = self._clock.now()
         away = await self.repo.away(guild_id, user_id, now)

@@ -362,3 +362,57 @@ async def test_the_digest_shows_last_weeks_attendance_and_coverage(world, bots) 
     calls = embeds["📞 Community calls"]
     assert "**Community call** · EMEA: 1 in the call, 0 interested" in calls
     assert "waking hours for **75%** of the 4 members who set a zone" in calls
+
+
+async def test_a_host_away_for_a_call_is_skipped_and_notices_wait_for_working_hours(
+    world, bots
+) -> None:
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    dave = world.guild.add_member(world.env.create_user("dave"), roles=[world.advocates])
+    await world.env.settle()
+    for who in (world.alice, dave):
+        await who.slash(world.general, "calls host", series="Community call", slot="EMEA")
+    # Alice works Monday to Friday 09:00-17:00 Berlin; Dave is away over the second call
+    # (Wednesday 14 January, 14:00 UTC) and works any time.
+    await world.alice.slash(
+        world.general,
+        "advocate hours",
+        days="mon-fri",
+        start="09:00",
+        end="17:00",
+        timezone="Europe/Berlin",
+    )
+    r = await dave.slash(
+        world.general, "advocate away", **{"from": "2026-01-13 00:00"}, until="2026-01-15 00:00"
+    )
+    assert "Time off recorded" in r.response.content, r.response.content
+    await world.env.advance_time(3 * 7 * DAY)
+    calls = [c for c in await calls_of(bots, world) if c.starts_at < world.env.now()]
+    by_day = {c.starts_at.date().isoformat(): c.host_id for c in calls}
+    assert by_day["2026-01-14"] == world.alice.id  # Dave is away: Alice takes it
+    # Each notice was due 24 hours before, at 15:00 Berlin on a Tuesday: inside Alice's
+    # hours, so she had hers at once, one per call she hosts.
+    hosted = sum(1 for h in by_day.values() if h == world.alice.id)
+    assert len([m for m in dms(world.alice) if "You host" in m]) == hosted
+
+
+async def test_a_hosts_notice_outside_their_hours_waits_for_their_next_morning(world, bots) -> None:
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    await world.alice.slash(world.general, "calls host", series="Community call", slot="EMEA")
+    await world.alice.slash(
+        world.general,
+        "advocate hours",
+        days="mon-fri",
+        start="09:00",
+        end="12:00",
+        timezone="Europe/Berlin",
+    )
+    # The call is Wednesday 7 January 14:00 UTC; its notice falls due Tuesday 14:00 UTC
+    # (15:00 Berlin), after Alice's hours: it is held, not sent.
+    await world.env.advance_time(5 * DAY + 15 * HOUR)
+    assert not any("You host" in m for m in dms(world.alice))
+    # Wednesday 09:00 Berlin (08:00 UTC), her hours start and the notice arrives, once.
+    await world.env.advance_time(17 * HOUR + 5 * 60)
+    assert len([m for m in dms(world.alice) if "You host" in m]) == 1
