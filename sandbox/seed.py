@@ -413,7 +413,7 @@ developer instead.
 feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
 first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
 answers, a quick poll that has ended, and a weekly community call in three regions. \
-The advocate's commands that did it are in {staff}. \
+The advocate's commands that did it are in **#advocates**, which only advocates see. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
@@ -451,7 +451,6 @@ async def post_guide(world: World, services: Any = None, now: datetime | None = 
             office_hours=when(session_at, "tomorrow at 17:00 (Berlin)"),
             announcement=when(announcement_at, "for tomorrow 09:00"),
             now=discord_timestamp(now, "F") if now is not None else "1 January 2026, 00:00 UTC",
-            staff=world.staff.mention,
             announcements=world.announcements.mention,
             digest=world.digest.mention,
             hallway=world.hallway.mention,

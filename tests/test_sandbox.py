@@ -367,6 +367,9 @@ async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox
     stamp = int(upcoming.session.starts_at.timestamp())
     assert f"<t:{stamp}:F> (<t:{stamp}:R>)" in guide.content
     assert "tomorrow" not in guide.content
+    # Developers read the welcome too: a mention of #advocates, which they can't see,
+    # would show them a raw channel id, so the welcome names it in plain text.
+    assert world.staff.mention not in guide.content and "**#advocates**" in guide.content
 
 
 async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
@@ -462,3 +465,20 @@ async def test_mentions_in_embed_values_render_as_names(running: Sandbox, http) 
     text = repr(board)
     assert "@priya" in text
     assert "'type': 'mention'" in text
+
+
+async def test_the_digest_preview_right_after_the_seed_shows_the_seeded_week(
+    running: Sandbox, http
+) -> None:
+    # The seeded questions, feedback and votes are stamped at the sandbox's "now": a
+    # preview built at that same instant must count them, not call the week empty.
+    page = PreviewPage(http, running.url)
+    await page.open(running.world.you.id)
+    await page.run("digest preview")
+    [reply] = [c for c in page.contents() if "Weekly digest" in c]
+    assert "Nothing new this week" not in reply
+    page_of_items = await running.bot.services.feedback.list_page(
+        running.world.guild.id, tag=None, status=None, sort="recent", page=0
+    )
+    seeded = page_of_items.total
+    assert seeded > 0 and f"New feedback items: **{seeded}**" in reply

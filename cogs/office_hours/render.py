@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import discord
 
-from cogs._common import embed_label
+from cogs._common import embed_label, fit_lines
 from services.office_hours import (
     QueueView,
     Recap,
@@ -40,19 +40,6 @@ def where_text(session: Session) -> str:
     if session.location_channel_id:
         return f"<#{session.location_channel_id}>"
     return f"<#{session.text_channel_id}>"
-
-
-def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
-    """Join whole lines within Discord's length limit, saying how many were left out."""
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        rest = len(lines) - i - 1
-        tail = [f"…and {rest} more"] if rest else []
-        if len("\n".join([*out, line, *tail])) > limit:
-            out.append(f"…and {len(lines) - i} more")
-            break
-        out.append(line)
-    return "\n".join(out) or empty
 
 
 def escape_md(text: str) -> str:

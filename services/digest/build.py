@@ -44,6 +44,7 @@ from services.time.recurrence import next_after, parse_repeat
 from services.time.timezones import resolve_zone
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
+from storage.timeutil import STORED_TIME_STEP
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +329,10 @@ class DigestService:
     async def current_window(self, guild_id: int) -> Window:
         """The last 7×24 hours up to now: a digest built by hand (preview, post)."""
         settings = await self.settings(guild_id)
-        return Window(self._clock.now(), ZoneInfo(settings.zone_name))
+        # "Up to now" includes now: the window's end is exclusive, and something stamped at
+        # this very instant (a virtual clock that stands still, as the sandbox's does) must
+        # count. One microsecond is the smallest step of a stored time (storage/timeutil).
+        return Window(self._clock.now() + STORED_TIME_STEP, ZoneInfo(settings.zone_name))
 
     async def build_week(
         self, guild_id: int, period: Span | None = None, *, chart: bool = True
