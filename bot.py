@@ -27,6 +27,7 @@ from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.calls import CallsCog
+from cogs.calls.jobs import CallJobs
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
@@ -50,7 +51,7 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
-from services.calls import CallsService
+from services.calls import AgendaService, CallPlanner, CallsService
 from services.chart_process import ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
@@ -303,7 +304,21 @@ class HallwayBot(commands.Bot):
         # Suggested slots read the zones members set with /me timezone.
         service = CallsService(CallsRepository(self.db), self.clock, zones=members.zones)
         self.services.calls = service
-        await self.add_cog(CallsCog(service))
+        office_hours = self.services.office_hours
+        assert office_hours is not None
+        oh_cog = self.get_cog(OFFICE_HOURS_COG)
+        assert isinstance(oh_cog, OfficeHoursCog)
+        # Each call is an office-hours session: its Discord event, reminders, start and
+        # end come from that engine, through these seams.
+        planner = CallPlanner(service, sessions=office_hours)
+        jobs = CallJobs(
+            self,
+            planner,
+            announce=oh_cog.lifecycle.announce,
+            cancel_session=oh_cog.lifecycle.cancel_session,
+        )
+        await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
+        await jobs.rebuild()
 
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)

@@ -398,6 +398,21 @@ async def seed_week(env: Env, world: World) -> list[str]:
                 timezone=z,
             ),
         )
+    # You host the EMEA slot (its next call gets you), and the agenda has two items.
+    await step(
+        "/calls host",
+        lambda: you.slash(staff, "calls host", series="Community call", slot="EMEA"),
+    )
+    for author, item in (
+        (priya, "Feedback on the new webhooks API"),
+        (marco, "Should the SDK drop Python 3.9?"),
+    ):
+        await step(
+            "/calls agenda",
+            lambda a=author, i=item: a.slash(
+                general, "calls agenda", series="Community call", item=i
+            ),
+        )
     await env.settle()
     return failures
 
@@ -412,12 +427,14 @@ developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
 feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
 first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
-answers, a quick poll that has ended, and a weekly community call in three regions. \
+answers, a quick poll that has ended, and a weekly community call in three regions (you \
+host EMEA; its agenda has two items). \
 The advocate's commands that did it are in **#advocates**, which only advocates see. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming` or \
+`/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming`, \
+`/calls agenda-list series:Community call` or \
 `/survey results survey:2` (the poll is #1).
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
 announcements and the digest fire. It is now {now}.

@@ -67,6 +67,9 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     # the secret and the hash are destroyed when the survey closes.
     ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
     ("survey_reminders", "member_id"): "deleted",
+    ("call_hosts", "user_id"): "deleted (no longer signed up to host)",
+    ("call_occurrences", "host_id"): "set to NULL (the call has no host)",
+    ("call_agenda", "author_id"): "set to 0",
 }
 
 
@@ -97,6 +100,9 @@ class UserData:
     survey_answers: list[dict[str, Any]] = field(default_factory=list)
     surveys_created: list[dict[str, Any]] = field(default_factory=list)
     survey_reminders: list[dict[str, Any]] = field(default_factory=list)
+    call_hosting: list[dict[str, Any]] = field(default_factory=list)
+    calls_hosted: list[dict[str, Any]] = field(default_factory=list)
+    call_agenda_items: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -280,6 +286,22 @@ class PrivacyRepository:
             "WHERE guild_id = ? AND author_id = ? ORDER BY id",
             (g, u),
         )
+        data.call_hosting = await self._rows(
+            "SELECT h.series_id, s.title AS series_title, h.slot_id, h.signed_up_at "
+            "FROM call_hosts h JOIN call_series s ON s.id = h.series_id "
+            "WHERE h.guild_id = ? AND h.user_id = ? ORDER BY h.signed_up_at",
+            (g, u),
+        )
+        data.calls_hosted = await self._rows(
+            "SELECT id, series_id, slot_name, starts_at FROM call_occurrences "
+            "WHERE guild_id = ? AND host_id = ? ORDER BY starts_at",
+            (g, u),
+        )
+        data.call_agenda_items = await self._rows(
+            "SELECT id, series_id, text, added_at, covered_in FROM call_agenda "
+            "WHERE guild_id = ? AND author_id = ? ORDER BY id",
+            (g, u),
+        )
         data.survey_reminders = await self._rows(
             "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
             "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
@@ -410,6 +432,17 @@ class PrivacyRepository:
             )
             deleted["survey_reminders"] = await ex(
                 "DELETE FROM survey_reminders WHERE guild_id = ? AND member_id = ?", (g, u)
+            )
+            deleted["call_hosts"] = await ex(
+                "DELETE FROM call_hosts WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["calls_hosted"] = await ex(
+                "UPDATE call_occurrences SET host_id = NULL WHERE guild_id = ? AND host_id = ?",
+                (g, u),
+            )
+            anonymised["call_agenda_items"] = await ex(
+                "UPDATE call_agenda SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
             )
             anonymised["surveys_created"] = await ex(
                 "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",

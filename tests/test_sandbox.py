@@ -213,6 +213,15 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     assert [s.name for s in calls.slots] == ["APAC", "EMEA", "Americas"]
     upcoming = await services.calls.upcoming(guild, 3)
     assert sorted(o.slot.name for o in upcoming) == ["APAC", "Americas", "EMEA"]
+    # Each slot's next call is a Discord event; you host EMEA's; the agenda has two items.
+    emea = next(o for o in upcoming if o.slot.name == "EMEA")
+    assert emea.host_id == world.you.id and emea.planned_id is not None
+    assert sum(o.host_id is None for o in upcoming) == 2
+    agenda = await services.calls.calls.open_items(guild, calls.series.id)
+    assert [i.text for i in agenda] == [
+        "Feedback on the new webhooks API",
+        "Should the SDK drop Python 3.9?",
+    ]
     # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
     poll = await services.surveys.get(guild, 1)
     assert (poll.kind, poll.status) == ("poll", "closed")

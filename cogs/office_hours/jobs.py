@@ -221,6 +221,24 @@ class SessionLifecycle:
                     )
         await self.schedule_jobs(session)
 
+    async def announce(self, guild_id: int, session_id: int) -> None:
+        """Give a session another feature made (a call's occurrence) its Discord event, if
+        it has none yet, and its jobs. Safe to repeat: an event already made is found."""
+        session = await self.service.session(guild_id, session_id)
+        if session is None or session.status not in ("scheduled", "live"):
+            return
+        if session.event_id is None:
+            await self._new_occurrence_event(session, by_alarm=True)
+        else:
+            await self.schedule_jobs(session)
+
+    async def cancel_session(self, guild_id: int, session_id: int) -> None:
+        """Cancel a scheduled session another feature made, and its Discord event."""
+        session = await self.service.session(guild_id, session_id)
+        if session is None or session.status != "scheduled":
+            return
+        await self.apply_cancel(await self.service.cancel(guild_id, session_id, "this"))
+
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             # A job due at start-up must wait for the guild cache.
@@ -342,7 +360,10 @@ class SessionLifecycle:
             mentions = " ".join(f"<@{u}>" for u in askers)
             extra = f" and {len(waiting) - len(askers)} more" if len(waiting) > len(askers) else ""
             lines.append(f"Questions waiting ({len(waiting)}): {mentions}{extra}")
-        lines.append("Got a question? Queue it now with `/officehours ask`.")
+        if session.origin == "call":
+            lines.append("Something to discuss? Add it with `/calls agenda`.")
+        else:
+            lines.append("Got a question? Queue it now with `/officehours ask`.")
         role_id = settings.reminder_role_id
         if role_id is not None:
             lines.insert(0, f"<@&{role_id}>")
@@ -387,7 +408,9 @@ class SessionLifecycle:
         policy = _policy(by_alarm)
         session = await self.service.start(guild_id, session_id)
         await self._set_event(session, "active", policy)
-        channel = await find_channel(self.bot, session.text_channel_id, policy)
+        # A call has no question queue: the calls feature runs its agenda and notes.
+        is_call = session.origin == "call"
+        channel = None if is_call else await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:
             view = await self.service.queue_view(guild_id, session.id)
             board_id = f"hallway:oh:join:{session.id}"
@@ -431,6 +454,9 @@ class SessionLifecycle:
         session = recap.session
         self.cancel_jobs(session.id)
         await self._set_event(session, "completed", policy)
+        if session.origin == "call":
+            # The calls feature posts the recap (`/calls notes`) and plans the next call.
+            return recap
         await self._refresh_board(guild_id, session.id)
         channel = await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:

@@ -25,6 +25,7 @@ from services.digest.render import (
     Digest,
     Health,
     Section,
+    calls_section,
     clean,
     coming_up_section,
     content_section,
@@ -95,6 +96,8 @@ class CallsProvider(Protocol):
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
+
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 # --------------------------------------------------------------------------- input
@@ -429,6 +432,7 @@ class DigestService:
             ("announcements", self.announcements, content_section),
             ("hallway", self.hallway, hallway_section),
             ("surveys", self.surveys, surveys_section),
+            ("calls", self.calls, calls_section),
             ("metrics", self.metrics, metrics_section),
         ):
             figures = await self._call(

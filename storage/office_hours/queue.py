@@ -31,7 +31,7 @@ _QUEUE_ORDER = "priority, queue_key, id"
 # reading every session the guild ever had.
 _ASK_TARGET = (
     "s.status IN ('live', 'scheduled') AND (s.status = 'live' OR s.starts_at > ?) "
-    "ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
+    "AND s.origin = 'office_hours' ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
 )
 _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
 

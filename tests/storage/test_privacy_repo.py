@@ -10,6 +10,7 @@ import pytest
 from services.tagging.similarity import terms
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
+from storage.calls import CallsRepository, OccurrenceRepository
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
@@ -195,6 +196,34 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         )
         await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
     await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
+    # A call series ME signed up to host, hosted one call of, and added an agenda item to.
+    series = await CallsRepository(db).create_series(
+        guild_id,
+        title="Community call",
+        cadence="weekly",
+        mode="parallel",
+        duration_minutes=60,
+        channel_id=None,
+        location="https://example.com/call",
+        anchor=T0.date(),
+        now=T0,
+    )
+    slot = await CallsRepository(db).add_slot(
+        guild_id, series.id, name="APAC", weekday=2, local_time="10:00", zone="Asia/Tokyo", now=T0
+    )
+    calls = OccurrenceRepository(db)
+    await calls.add_host(guild_id, series.id, slot.id, ME, T0)
+    await calls.claim(
+        guild_id,
+        series.id,
+        slot_id=slot.id,
+        slot_name="APAC",
+        cycle=0,
+        starts_at=T0,
+        host_id=ME,
+        now=T0,
+    )
+    await calls.add_item(guild_id, series.id, ME, "Release notes", T0)
     return {
         "reported": reported,
         "captured": captured,
