@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from services.errors import HallwayError, NotAllowed
 
@@ -54,6 +55,23 @@ def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
             break
         out.append(line)
     return "\n".join(out) or empty
+
+
+def ready_job(
+    bot: commands.Bot, fn: Callable[[], Awaitable[None]], log: logging.Logger, what: str
+) -> Callable[[], Awaitable[None]]:
+    """An alarm job that first waits for the guild cache (a job due at start-up runs
+    before it is filled) and logs a HallwayError instead of raising it: what the job was
+    planned for moved on since (an advocate ended the session, a call was cancelled)."""
+
+    async def run() -> None:
+        await bot.wait_until_ready()
+        try:
+            await fn()
+        except HallwayError as exc:
+            log.info("%s job skipped: %s", what, exc)
+
+    return run
 
 
 def hallway(interaction: discord.Interaction) -> HallwayBot:

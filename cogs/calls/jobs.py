@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from cogs._common import ready_job
 from cogs._send import SEND_ERRORS, dm_reliably
 from services.calls import CallPlanner
 from services.calls.plan import HostNotice
-from services.errors import HallwayError
 from services.time.timefmt import discord_timestamp
 from storage.calls import PlannedCall
 
@@ -75,14 +75,7 @@ class CallJobs:
         self.tell_host = tell_host
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            await self.bot.wait_until_ready()
-            try:
-                await fn()
-            except HallwayError as exc:
-                log.info("Calls job skipped: %s", exc)
-
-        return run
+        return ready_job(self.bot, fn, log, "Calls")
 
     async def rebuild(self) -> None:
         for series in await self.planner.series_to_plan():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from cogs._common import NO_PINGS
+from cogs._common import NO_PINGS, ready_job
 from cogs._send import (
     DEFAULT_POLICY,
     ONCE,
@@ -36,7 +36,6 @@ from cogs._send import (
 )
 from cogs.office_hours.render import escape_md, render_board, render_recap, where_text
 from cogs.office_hours.views import board_view
-from services.errors import HallwayError
 from services.office_hours import CancelResult, OfficeHoursService, Recap, format_offset
 from services.time.timefmt import both
 from storage.office_hours.rows import NewSession, OfficeHoursSettings, Question, Session
@@ -246,17 +245,9 @@ class SessionLifecycle:
         await self.apply_cancel(await self.service.cancel(guild_id, session_id, "this"))
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            # A job due at start-up must wait for the guild cache.
-            await self.bot.wait_until_ready()
-            try:
-                await fn()
-            except HallwayError as exc:
-                # The session moved on since the job was planned (e.g. an advocate ended
-                # it, or the start and end jobs of a missed session raced at start-up).
-                log.info("Office-hours job skipped: %s", exc)
-
-        return run
+        # HallwayError here: the session moved on (an advocate ended it, or the start and
+        # end jobs of a missed session raced at start-up).
+        return ready_job(self.bot, fn, log, "Office-hours")
 
     def cancel_jobs(self, session_id: int) -> None:
         self.bot.alarm.cancel(f"oh-start:{session_id}")
