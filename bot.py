@@ -23,6 +23,7 @@ import discord
 from discord.ext import commands
 
 from cogs._common import HallwayTree
+from cogs._send import tell_advocates as send_tell_advocates
 from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
@@ -36,6 +37,7 @@ from cogs.feedback.views import capture_view
 from cogs.github import tell_advocates
 from cogs.hallway.commands import HallwayCog
 from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
+from cogs.help_channels import HelpChannelsCog
 from cogs.me import MeCog
 from cogs.metrics import MetricsCog
 from cogs.office_hours.commands import OfficeHoursCog
@@ -60,6 +62,7 @@ from services.github.client import GitHubClient
 from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
 from services.hallway.service import HallwayService
+from services.help_channels import HelpChannelsService
 from services.members import MembersService
 from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
@@ -77,6 +80,7 @@ from storage.feedback.tags import FeedbackTagRepository
 from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.hallway import HallwayRepository
+from storage.help_channels import HelpChannelsRepository
 from storage.members import MemberSettingsRepository
 from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
@@ -112,6 +116,7 @@ class Services:
     surveys: SurveyService | None = None
     calls: CallsService | None = None
     metrics: MetricsService | None = None
+    help_channels: HelpChannelsService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -171,6 +176,7 @@ class HallwayBot(commands.Bot):
         await self.wire_surveys()
         await self.wire_calls()
         await self.wire_digest()
+        await self.wire_help_channels()
         await self.wire_privacy()
         self.alarm.start()
         await self.sync_commands_if_changed()
@@ -339,6 +345,22 @@ class HallwayBot(commands.Bot):
         await digest_cog.rebuild_schedule()
         # /stats holds the digest's summary beside metrics' own figures.
         await self.add_cog(MetricsCog(metrics, digest_cog.summary_reply))
+
+    async def wire_help_channels(self) -> None:
+        async def tell_channel(guild_id: int, text: str) -> bool:
+            return await send_tell_advocates(self, guild_id, text)
+
+        # on_call and tell_advocate stay None until the on-call rotation and the advocate
+        # inbox are wired: the first nudge then goes to the advocates' channel too.
+        service = HelpChannelsService(
+            HelpChannelsRepository(self.db), self.clock, tell_channel=tell_channel
+        )
+        self.services.help_channels = service
+        setup = self.get_cog("SetupCog")
+        if isinstance(setup, SetupCog):
+            setup.help_channels = service
+        await self.add_cog(HelpChannelsCog(service))
+        await service.start(self.alarm)
 
     async def wire_privacy(self) -> None:
         feedback = self.services.feedback
