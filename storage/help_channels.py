@@ -66,12 +66,14 @@ class HelpChannelsRepository:
 
     async def mark(self, guild_id: int, channel_id: int, now: datetime) -> bool:
         """False if it was marked already."""
-        return bool(
-            await self._db.execute(
+        # RETURNING, not lastrowid: a WITHOUT ROWID table has no rowid to tell by.
+        return (
+            await self._db.fetchval(
                 "INSERT INTO help_channels (guild_id, channel_id, marked_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
+                "ON CONFLICT DO NOTHING RETURNING 1",
                 (guild_id, channel_id, to_db(now)),
             )
+            is not None
         )
 
     async def unmark(self, guild_id: int, channel_id: int) -> bool:
@@ -138,11 +140,11 @@ class HelpChannelsRepository:
         escalate_due_at: datetime,
     ) -> bool:
         """False if the post was tracked already (a forum post seen twice)."""
-        return bool(
-            await self._db.execute(
+        return (
+            await self._db.fetchval(
                 "INSERT INTO help_posts (guild_id, message_id, channel_id, thread_id, author_id, "
                 "posted_at, nudge_due_at, escalate_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
+                "ON CONFLICT DO NOTHING RETURNING 1",
                 (
                     guild_id,
                     message_id,
@@ -154,6 +156,7 @@ class HelpChannelsRepository:
                     to_db(escalate_due_at),
                 ),
             )
+            is not None
         )
 
     async def get(self, guild_id: int, message_id: int) -> HelpPost | None:
