@@ -415,3 +415,48 @@ async def test_a_help_reply_is_a_first_answer_in_the_funnel(world, bots) -> None
         "SELECT author_id, answered_at IS NOT NULL FROM help_posts ORDER BY posted_at"
     )
     assert [tuple(r) for r in row] == [(fay.id, 1), (gus.id, 0)]
+
+
+async def test_a_reply_after_the_nudge_stops_the_escalation(world, bots) -> None:
+    env = world.env
+    log, help_ch = await help_setup(world)
+    question = await world.bob.send(help_ch, "Is v2 stable?")
+    await env.advance_time(30 * HOUR)
+    await settle_jobs(bots)
+    assert len(notices(log)) == 1
+    await world.alice.send(help_ch, "Yes, since March", reply_to=question)
+    await env.advance_time(3 * 24 * HOUR)
+    await settle_jobs(bots)
+    assert len(notices(log)) == 1
+
+
+async def test_a_deleted_post_is_not_nudged(world, bots) -> None:
+    env = world.env
+    log, help_ch = await help_setup(world)
+    question = await world.bob.send(help_ch, "Oops, wrong channel")
+    await world.bob.delete(question)
+    await env.advance_time(3 * 24 * HOUR)
+    await settle_jobs(bots)
+    assert notices(log) == []
+    assert await bots.current.db.fetchval("SELECT COUNT(*) FROM help_posts") == 0
+
+
+async def test_a_nudge_survives_a_server_error_and_is_posted_once(world, bots) -> None:
+    env = world.env
+    log, help_ch = await help_setup(world)
+    await world.bob.send(help_ch, "Flaky CI?")
+    await env.advance_time(24 * HOUR - 10)
+    env.inject_error("POST", f"/channels/{log.id}/messages", status=500, times=1)
+    await env.advance_time(10)
+    await env.advance_time(60)  # the retry policy's waits
+    await settle_jobs(bots)
+    assert len(notices(log)) == 1
+    posts = [
+        r
+        for r in env.http_requests
+        if r.method == "POST" and r.path.endswith(f"/channels/{log.id}/messages")
+    ]
+    assert len(posts) == 2  # the failed try and the retry
+    await env.advance_time(HOUR)
+    await settle_jobs(bots)
+    assert len(notices(log)) == 1
