@@ -172,6 +172,10 @@ class HelpChannelsService:
     async def deleted(self, guild_id: int, message_id: int) -> None:
         await self._repo.forget_post(guild_id, message_id)
 
+    async def waiting_longer_than(self, guild_id: int, wait: timedelta) -> int:
+        """Posts with no reply by someone else that have waited longer than ``wait``."""
+        return await self._repo.count_waiting(guild_id, self._clock.now() - wait)
+
     # ------------------------------------------------------------------ nudges
 
     def _schedule(self, guild_id: int, due: datetime) -> None:

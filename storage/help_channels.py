@@ -241,6 +241,15 @@ class HelpChannelsRepository:
             )
         )
 
+    async def count_waiting(self, guild_id: int, posted_before: datetime) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM help_posts WHERE guild_id = ? AND answered_at IS NULL "
+                "AND posted_at < ?",
+                (guild_id, to_db(posted_before)),
+            )
+        )
+
     async def waiting_guilds(self) -> list[int]:
         """Guilds with posts still to nudge, for rebuilding the alarm at start-up."""
         rows = await self._db.fetchall(

@@ -460,3 +460,31 @@ async def test_a_nudge_survives_a_server_error_and_is_posted_once(world, bots) -
     await env.advance_time(HOUR)
     await settle_jobs(bots)
     assert len(notices(log)) == 1
+
+
+async def test_with_a_rotation_the_nudge_dms_whoever_is_on_call_and_the_handoff_lists_it(
+    world, bots
+) -> None:
+    """A daily rotation from Thu 1 Jan 00:00 (alice until 09:00, then dave until Fri 09:00);
+    bob asks at 00:00 Thursday. At Friday 00:00 dave, on call and with no hours set (always
+    in), gets the nudge by DM; the Friday 09:00 handoff note lists the waiting post."""
+    from tests.cogs.test_oncall import notes, rotation
+
+    env = world.env
+    _, advocates_channel, dave, _ = await rotation(world)
+    log = world.guild.create_text_channel("log")
+    help_ch = world.guild.create_text_channel("help")
+    await env.settle()
+    await world.alice.slash(world.general, "setup channel", kind="log", channel=log)
+    await world.alice.slash(world.general, "setup channel", kind="help", channel=help_ch)
+    question = await world.bob.send(help_ch, "Where do I report a security bug?")
+    await advance_to(env, datetime(2026, 1, 2, 0, 0, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    dm = dave.user.dm_channel.last_message
+    assert dm is not None
+    assert dm.content.startswith(f"🔔 A question in <#{help_ch.id}> has waited 24 hours")
+    assert dm.content.endswith(f"/{help_ch.id}/{question.id}")
+    assert notices(log) == []  # not the whole team
+    await advance_to(env, datetime(2026, 1, 2, 9, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    assert "1 help post without a reply for over a day" in notes(advocates_channel)[-1]
