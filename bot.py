@@ -25,6 +25,7 @@ import discord
 from discord.ext import commands
 
 from cogs._common import HallwayTree
+from cogs._send import tell_advocates as send_tell_advocates
 from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
@@ -42,6 +43,7 @@ from cogs.feedback.views import capture_view
 from cogs.github import tell_advocates
 from cogs.hallway.commands import HallwayCog
 from cogs.hallway.views import DYNAMIC_ITEMS as HALLWAY_ITEMS
+from cogs.help_channels import HelpChannelsCog
 from cogs.me import MeCog
 from cogs.metrics import MetricsCog
 from cogs.office_hours.commands import OfficeHoursCog
@@ -68,6 +70,7 @@ from services.github.client import GitHubClient
 from services.github.follow import GitHubService
 from services.guild_settings import GuildSettingsService
 from services.hallway.service import HallwayService
+from services.help_channels import HelpChannelsService
 from services.members import MembersService
 from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
@@ -87,6 +90,7 @@ from storage.feedback.tags import FeedbackTagRepository
 from storage.github import GitHubRepository
 from storage.guild_settings import COMMAND_HASH_KEY, GuildSettingsRepository, MetaRepository
 from storage.hallway import HallwayRepository
+from storage.help_channels import HelpChannelsRepository
 from storage.members import MemberSettingsRepository
 from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
@@ -123,6 +127,7 @@ class Services:
     surveys: SurveyService | None = None
     calls: CallsService | None = None
     metrics: MetricsService | None = None
+    help_channels: HelpChannelsService | None = None
     boundaries: BoundariesService | None = None
     oncall: OnCallService | None = None
 
@@ -195,6 +200,7 @@ class HallwayBot(commands.Bot):
         await self.wire_calls()
         await self.wire_oncall()
         await self.wire_digest()
+        await self.wire_help_channels()
         await self.wire_privacy()
         self.alarm.start()
         await self.sync_commands_if_changed()
@@ -239,6 +245,11 @@ class HallwayBot(commands.Bot):
                 fresh = await feedback.new_longer_than(guild_id, timedelta(days=2))
                 if fresh:
                     lines.append(f"{plural(fresh, 'feedback item')} still `new` after 2 days")
+            help_channels = self.services.help_channels
+            if help_channels is not None:
+                waiting = await help_channels.waiting_longer_than(guild_id, timedelta(days=1))
+                if waiting:
+                    lines.append(f"{plural(waiting, 'help post')} without a reply for over a day")
             return lines
 
         service.open_items = open_items
@@ -438,6 +449,31 @@ class HallwayBot(commands.Bot):
         await digest_cog.rebuild_schedule()
         # /stats holds the digest's summary beside metrics' own figures.
         await self.add_cog(MetricsCog(metrics, digest_cog.summary_reply))
+
+    async def wire_help_channels(self) -> None:
+        async def tell_channel(guild_id: int, text: str) -> bool:
+            return await send_tell_advocates(self, guild_id, text)
+
+        async def tell_advocate(guild_id: int, user_id: int, text: str) -> None:
+            # Through the inbox: held while the on-call advocate is off, delivered with the
+            # rest when their hours start.
+            await self.inbox.tell(guild_id, user_id, text, kind="help")
+
+        oncall = self.services.oncall
+        # With no rotation (or nobody on call) the first nudge goes to the advocates' channel.
+        service = HelpChannelsService(
+            HelpChannelsRepository(self.db),
+            self.clock,
+            tell_channel=tell_channel,
+            on_call=oncall.current if oncall is not None else None,
+            tell_advocate=tell_advocate,
+        )
+        self.services.help_channels = service
+        setup = self.get_cog("SetupCog")
+        if isinstance(setup, SetupCog):
+            setup.help_channels = service
+        await self.add_cog(HelpChannelsCog(service))
+        await service.start(self.alarm)
 
     async def wire_privacy(self) -> None:
         feedback = self.services.feedback

@@ -28,9 +28,8 @@ from services.plural import plural
 COLOUR = discord.Colour(0x5B8DEF)
 RETENTION_PNG = "retention.png"
 RETENTION_CSV = "retention.csv"
-HELP_CHANNELS_NOTE = (
-    "-# Office-hours questions only: help-channel replies are not measured yet "
-    "(this server has no help-channel setting)."
+NO_HELP_POSTS = (
+    "-# No help-channel posts in this window (mark help channels with `/setup channel kind:help`)."
 )
 # The digest's /stats summary reply: (guild_id, days) -> send_message keyword arguments.
 Summary = Callable[[int, int], Awaitable[dict[str, Any]]]
@@ -70,6 +69,24 @@ def funnel_embed(result: Funnel, weeks: int) -> discord.Embed:
     )
 
 
+def _unanswered(result: Responsiveness, what: str) -> str:
+    if not result.due:
+        return f"— (no {what} is 24 hours old yet)"
+    return f"**{result.unanswered_after_24h}** of {result.due} ({percent(result.unanswered_share)})"
+
+
+def help_lines(result: Responsiveness | None) -> list[str]:
+    if result is None or not result.asked:
+        return [NO_HELP_POSTS]
+    return [
+        f"💬 Help-channel posts: **{result.asked}**, replied to by someone else: "
+        f"**{result.answered}**",
+        f"⏱️ Time to a first reply: median **{duration(result.median)}**, "
+        f"90th percentile **{duration(result.p90)}**",
+        f"⌛ Without a reply after 24 hours: {_unanswered(result, 'post')}",
+    ]
+
+
 def responsiveness_embed(result: Responsiveness, days: int) -> discord.Embed:
     unanswered = (
         f"**{result.unanswered_after_24h}** of {result.due} ({percent(result.unanswered_share)})"
@@ -82,7 +99,7 @@ def responsiveness_embed(result: Responsiveness, days: int) -> discord.Embed:
             f"⏱️ Time to a first answer: median **{duration(result.median)}**, "
             f"90th percentile **{duration(result.p90)}**",
             f"⌛ Unanswered after 24 hours: {unanswered}",
-            HELP_CHANNELS_NOTE,
+            *help_lines(result.help),
         ]
     )
     return discord.Embed(

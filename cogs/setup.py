@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 import discord
 from discord import app_commands
@@ -10,10 +10,34 @@ from discord.ext import commands
 
 from cogs._common import advocate_only, send_ephemeral
 from services.guild_settings import GuildSettingsService
+from services.plural import plural
 from services.time.timezones import suggest_zones
 from storage.guild_settings import CHANNEL_COLUMNS, GuildConfig
 
-ChannelKind = Literal["office-hours", "announcements", "digest", "feedback", "log"]
+ChannelKind = Literal["office-hours", "announcements", "digest", "feedback", "log", "help"]
+
+
+class HelpSettingsView(Protocol):
+    channel_ids: list[int]
+    nudge_hours: int
+
+
+class HelpChannels(Protocol):
+    """The help-channels feature as /setup sees it (wired in bot.py)."""
+
+    async def settings(self, guild_id: int) -> HelpSettingsView: ...
+    async def mark(self, guild_id: int, channel_id: int) -> bool: ...
+    async def unmark(self, guild_id: int, channel_id: int) -> None: ...
+    async def set_nudge_hours(self, guild_id: int, hours: int) -> HelpSettingsView: ...
+
+
+def render_help(settings: HelpSettingsView) -> str:
+    channels = ", ".join(f"<#{c}>" for c in settings.channel_ids) or "none"
+    return (
+        f"Help channels: {channels}\n"
+        f"Help nudge: on call after {plural(settings.nudge_hours, 'hour')} without a reply, "
+        f"the advocates' channel after {plural(2 * settings.nudge_hours, 'hour')}"
+    )
 
 
 def _mention_channel(channel_id: int | None) -> str:
@@ -44,9 +68,18 @@ class SetupCog(commands.Cog):
 
     def __init__(self, service: GuildSettingsService) -> None:
         self.service = service
+        # Set by bot.py's wire_help_channels.
+        self.help_channels: HelpChannels | None = None
+
+    def _help(self) -> HelpChannels:
+        if self.help_channels is None:
+            raise RuntimeError("help channels are wired in bot.py")
+        return self.help_channels
 
     async def _show(self, interaction: discord.Interaction, config: GuildConfig, note: str) -> None:
         text = render_config(config, self.service.default_timezone)
+        if self.help_channels is not None:
+            text += "\n" + render_help(await self.help_channels.settings(config.guild_id))
         await send_ephemeral(interaction, f"{note}\n\n{text}" if note else text)
 
     @setup.command(name="show")
@@ -89,8 +122,18 @@ class SetupCog(commands.Cog):
         kind: ChannelKind,
         channel: discord.TextChannel | discord.ForumChannel,
     ) -> None:
-        """Choose the channel Hallway uses for one of its jobs."""
+        """Choose the channel Hallway uses for one of its jobs (help: mark one of several)."""
         assert interaction.guild_id is not None
+        if kind == "help":
+            added = await self._help().mark(interaction.guild_id, channel.id)
+            note = (
+                f"✅ {channel.mention} is now a help channel."
+                if added
+                else f"{channel.mention} is a help channel already."
+            )
+            config = await self.service.config(interaction.guild_id)
+            await self._show(interaction, config, note)
+            return
         config = await self.service.set_channel(interaction.guild_id, kind, channel.id)
         await self._show(interaction, config, f"✅ The {kind} channel is now {channel.mention}.")
 
@@ -102,3 +145,31 @@ class SetupCog(commands.Cog):
         assert interaction.guild_id is not None
         config = await self.service.set_capture_emoji(interaction.guild_id, emoji)
         await self._show(interaction, config, f"✅ Capture emoji set to {config.capture_emoji}.")
+
+    @setup.command(name="help-unmark")
+    @app_commands.describe(channel="The help channel to stop watching")
+    @advocate_only()
+    async def help_unmark(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel,
+    ) -> None:
+        """Stop treating a channel as a help channel (its waiting posts are no longer nudged)."""
+        assert interaction.guild_id is not None
+        await self._help().unmark(interaction.guild_id, channel.id)
+        config = await self.service.config(interaction.guild_id)
+        await self._show(interaction, config, f"✅ {channel.mention} is no longer a help channel.")
+
+    @setup.command(name="help-nudge")
+    @app_commands.describe(hours="Hours a help post waits for a reply before on-call is nudged")
+    @advocate_only()
+    async def help_nudge(self, interaction: discord.Interaction, hours: int) -> None:
+        """Set how long a help post waits before Hallway nudges (twice that: the team)."""
+        assert interaction.guild_id is not None
+        await self._help().set_nudge_hours(interaction.guild_id, hours)
+        config = await self.service.config(interaction.guild_id)
+        await self._show(
+            interaction,
+            config,
+            f"✅ Help posts are nudged after {plural(hours, 'hour')} without a reply.",
+        )

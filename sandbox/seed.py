@@ -43,6 +43,7 @@ class World:
     advocates: RoleHandle
     you: MemberActor
     developers: list[MemberActor]
+    help: ChannelHandle | None = None  # a help channel: one answered post, one waiting
     on_call: RoleHandle | None = None  # the role the on-call rotation moves
 
 
@@ -71,6 +72,7 @@ def build_world(env: Env) -> World:
     # Made last, so every id made before it stays the same for kept --database files.
     hallway = guild.create_text_channel("hallway", topic="☕ 1:1 chats: /hallway join")
     on_call = guild.create_role("On call", mentionable=True)
+    help_channel = guild.create_text_channel("help", topic="Stuck? Ask here; someone will answer")
     return World(
         guild=guild,
         general=general,
@@ -83,6 +85,7 @@ def build_world(env: Env) -> World:
         advocates=advocates,
         you=you,
         developers=developers,
+        help=help_channel,
         on_call=on_call,
     )
 
@@ -442,6 +445,33 @@ async def seed_week(env: Env, world: World) -> list[str]:
             ),
         )
         await step("/oncall join", lambda: you.slash(staff, "oncall join"))
+    # -- A help channel: priya's question got an answer from marco; sam's still waits
+    # (the advocates' channel hears of it after 24 hours of sandbox time).
+    if world.help is not None:
+        help_channel = world.help
+        await step(
+            "/setup channel log",
+            lambda: you.slash(staff, "setup channel", kind="log", channel=staff),
+        )
+        await step(
+            "/setup channel help",
+            lambda: you.slash(staff, "setup channel", kind="help", channel=help_channel),
+        )
+
+        async def answered_post() -> Any:
+            asked = await priya.send(help_channel, "How do I paginate the list endpoints?")
+            # The sandbox clock stands still while seeding, so the answer comes at once.
+            return await marco.send(
+                help_channel,
+                "Pass the `cursor` from the last page, see the API guide.",
+                reply_to=asked,
+            )
+
+        await step("help: an answered post", answered_post)
+        await step(
+            "help: a waiting post",
+            lambda: sam.send(help_channel, "Does the Python SDK work behind an HTTP proxy?"),
+        )
     await env.settle()
     return failures
 
@@ -458,7 +488,8 @@ feedback items with tags and votes, an announcement {announcement}, a Monday dig
 first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
 answers, a quick poll that has ended, a weekly community call in three regions (you \
 host EMEA; its agenda has two items), your working hours and a weekly on-call rotation \
-you're in. \
+you're in, and a help \
+channel {help} with one answered question and one still waiting. \
 The advocate's commands that did it are in **#advocates**, which only advocates see. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
@@ -501,6 +532,7 @@ async def post_guide(world: World, services: Any = None, now: datetime | None = 
             announcements=world.announcements.mention,
             digest=world.digest.mention,
             hallway=world.hallway.mention,
+            help=world.help.mention if world.help is not None else "#help",
         )
     )
 

@@ -62,6 +62,7 @@ SECTION_TITLES = {
     "survey_answers": "answers to attributed surveys",
     "surveys_created": "surveys and polls you created",
     "survey_reminders": "survey reminders sent to you",
+    "help_channel_posts": "help-channel posts waiting or answered (ids and times)",
 }
 
 

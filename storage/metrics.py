@@ -64,10 +64,14 @@ _FIRST_ASK = (
     "JOIN feedback_items i ON i.id = r.item_id "
     "WHERE r.guild_id = m.guild_id AND r.user_id = m.user_id))"
 )
-# Answered at: when the host took the question up (it then ended answered).
+# Answered at: when the host took the question up (it then ended answered), or the
+# first reply by someone else to one of their help-channel posts.
 _FIRST_ANSWER = (
-    "(SELECT MIN(COALESCE(q.taken_at, q.finished_at)) FROM oh_questions q "
-    "WHERE q.guild_id = m.guild_id AND q.user_id = m.user_id AND q.outcome = 'answered')"
+    "(SELECT MIN(t) FROM ("
+    "SELECT MIN(COALESCE(q.taken_at, q.finished_at)) AS t FROM oh_questions q "
+    "WHERE q.guild_id = m.guild_id AND q.user_id = m.user_id AND q.outcome = 'answered' "
+    "UNION ALL SELECT MIN(h.answered_at) FROM help_posts h "
+    "WHERE h.guild_id = m.guild_id AND h.author_id = m.user_id))"
 )
 _SECOND_WEEK = (
     "EXISTS (SELECT 1 FROM activity_member_day a WHERE a.guild_id = m.guild_id "
@@ -144,6 +148,17 @@ class MetricsRepository:
             "FROM chain JOIN oh_questions q ON q.id = chain.id "
             "JOIN oh_questions r ON r.id = chain.root GROUP BY chain.root ORDER BY r.asked_at",
             (guild_id, to_db(start), to_db(end), guild_id),
+        )
+        return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
+
+    async def help_posts(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[AnsweredQuestion]:
+        """Help-channel posts made in [start, end), with their first reply by someone else."""
+        rows = await self._db.fetchall(
+            "SELECT posted_at, answered_at FROM help_posts "
+            "WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? ORDER BY posted_at",
+            (guild_id, to_db(start), to_db(end)),
         )
         return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
 

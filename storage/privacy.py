@@ -67,6 +67,8 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     # the secret and the hash are destroyed when the survey closes.
     ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
     ("survey_reminders", "member_id"): "deleted",
+    # Help channels: ids and times of their posts (never text); others' replies hold no id.
+    ("help_posts", "author_id"): "deleted",
     ("call_hosts", "user_id"): "deleted (no longer signed up to host)",
     ("call_occurrences", "host_id"): "set to NULL (the call has no host)",
     ("call_agenda", "author_id"): "set to 0",
@@ -108,6 +110,7 @@ class UserData:
     survey_answers: list[dict[str, Any]] = field(default_factory=list)
     surveys_created: list[dict[str, Any]] = field(default_factory=list)
     survey_reminders: list[dict[str, Any]] = field(default_factory=list)
+    help_channel_posts: list[dict[str, Any]] = field(default_factory=list)
     call_hosting: list[dict[str, Any]] = field(default_factory=list)
     calls_hosted: list[dict[str, Any]] = field(default_factory=list)
     call_agenda_items: list[dict[str, Any]] = field(default_factory=list)
@@ -249,6 +252,11 @@ class PrivacyRepository:
         data.activity_days = await self._rows(
             "SELECT day, messages FROM activity_member_day WHERE guild_id = ? AND user_id = ? "
             "ORDER BY day",
+            (g, u),
+        )
+        data.help_channel_posts = await self._rows(
+            "SELECT channel_id, message_id, posted_at, answered_at, nudged_at, escalated_at "
+            "FROM help_posts WHERE guild_id = ? AND author_id = ? ORDER BY posted_at",
             (g, u),
         )
         data.activity_milestones = await self._rows(
@@ -437,6 +445,9 @@ class PrivacyRepository:
             # -- activity: their per-day rows go (channel totals never held ids).
             deleted["activity_days"] = await ex(
                 "DELETE FROM activity_member_day WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["help_channel_posts"] = await ex(
+                "DELETE FROM help_posts WHERE guild_id = ? AND author_id = ?", (g, u)
             )
             deleted["activity_milestones"] = await ex(
                 "DELETE FROM member_milestones WHERE guild_id = ? AND user_id = ?", (g, u)

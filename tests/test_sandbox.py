@@ -229,6 +229,15 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     survey = await services.surveys.draft(guild, 2)
     assert survey.survey.status == "open" and survey.responses == 3
     assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
+    # A help channel with one answered post and one still waiting.
+    help_channels = services.help_channels
+    assert world.help is not None
+    assert (await help_channels.settings(guild)).channel_ids == [world.help.id]
+    rows = await running.bot.db.fetchall(
+        "SELECT answered_at IS NOT NULL FROM help_posts WHERE guild_id = ? ORDER BY posted_at",
+        (guild,),
+    )
+    assert sorted(r[0] for r in rows) == [0, 1]
     # Boundaries: your hours are set and you hold the on-call shift (and its role).
     hours = await services.boundaries.hours(guild, world.you.id)
     assert hours is not None and hours.zone.key == "Europe/Berlin"

@@ -170,6 +170,8 @@ class Responsiveness:
     # Questions asked at least 24 h ago, and those of them not answered within 24 h.
     due: int
     unanswered_after_24h: int
+    # The same figures for help-channel posts (first reply by someone else), where asked.
+    help: Responsiveness | None = None
 
     @property
     def unanswered_share(self) -> float | None:

@@ -7,7 +7,7 @@ still in memory first, so a figure includes the last few seconds.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from services.chart_process import ChartDrawer, InThread
@@ -101,11 +101,14 @@ class MetricsService:
         return funnel(joiners, mondays, now.date())
 
     async def responsiveness(self, guild_id: int, days: int) -> Responsiveness:
-        """Office-hours questions first asked in the last ``days`` × 24 hours."""
+        """Office-hours questions first asked in the last ``days`` × 24 hours, and
+        help-channel posts made in them (as ``help``)."""
         check_days(days)
         now = await self._fresh()
-        questions = await self._repo.questions(guild_id, now - timedelta(days=days), _through(now))
-        return responsiveness(questions, now)
+        start, end = now - timedelta(days=days), _through(now)
+        questions = await self._repo.questions(guild_id, start, end)
+        posts = await self._repo.help_posts(guild_id, start, end)
+        return replace(responsiveness(questions, now), help=responsiveness(posts, now))
 
     async def retention(self, guild_id: int, weeks: int) -> list[RetentionRow]:
         """The last ``weeks`` join weeks, oldest first, and their 8 weeks after."""

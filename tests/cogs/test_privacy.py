@@ -70,6 +70,12 @@ async def busy_server(world) -> dict:
     assert "Scheduled announcement **#1**" in r.response.content, r.response.content
     draft = await alice.slash(general, "announce schedule", channel=news, when="2026-01-04 10:00")
     assert draft.modal is not None
+    # Help channels: alice asks in one, bob replies.
+    help_ch = world.guild.create_text_channel("help")
+    await env.settle()
+    await admin.slash(general, "setup channel", kind="help", channel=help_ch)
+    asked = await alice.send(help_ch, "Which SDK version fixes the 401?")
+    await bob.send(help_ch, "2.4", reply_to=asked)
     # Activity: messages counted (written by the flush loop after a few seconds).
     await alice.send(general, "hello everyone")
     await alice.send(general, "see you at office hours")
@@ -104,7 +110,9 @@ async def test_export_dms_a_json_file_with_every_kind_of_data(world, bots) -> No
     assert any(h["status"] == "planned" for h in data["feedback_status_changes"])
     assert [a["body"] for a in data["announcements_authored"]] == ["Release day!"]
     assert len(data["announcement_drafts"]) == 1
-    assert data["activity_days"] == [{"day": "2026-01-01", "messages": 2}]
+    assert data["activity_days"] == [{"day": "2026-01-01", "messages": 3}]
+    [post] = data["help_channel_posts"]
+    assert post["answered_at"] is not None and "question" not in post
     # Nothing of bob's: his question and his report are not alice's data.
     text = json.dumps(data)
     assert "Webhook docs are thin" in text  # only as the item alice voted on

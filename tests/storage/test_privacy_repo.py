@@ -16,6 +16,7 @@ from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
 from storage.hallway import HallwayRepository, NewGroup
+from storage.help_channels import HelpChannelsRepository
 from storage.members import MemberSettingsRepository
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
@@ -198,6 +199,12 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         )
         await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
     await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
+    # Help channels: a post of mine (answered by YOU) and one of YOU's.
+    help_posts = HelpChannelsRepository(db)
+    day = timedelta(days=1)
+    await help_posts.track(guild_id, 901, 800, None, ME, T0, T0 + day, T0 + 2 * day)
+    await help_posts.answer(guild_id, 901, T0 + timedelta(hours=1))
+    await help_posts.track(guild_id, 902, 800, None, YOU, T0, T0 + day, T0 + 2 * day)
     # A call series ME signed up to host, hosted one call of, and added an agenda item to.
     series = await CallsRepository(db).create_series(
         guild_id,
