@@ -1,0 +1,82 @@
+"""Levels' pure rules: weights, scores, percentile thresholds, movement (numbers by hand)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.errors import InvalidInput
+from services.metrics import levels
+
+
+def test_score_uses_the_orbit_weights() -> None:
+    # 4 messages (4) + 1 question (3) + 2 feedback (6) + 3 votes (3) + 1 answer (5) + 1 hosting (8)
+    counts = {"message": 4, "question": 1, "feedback": 2, "vote": 3, "answer": 1, "hosting": 1}
+    assert levels.score(counts, levels.DEFAULT_WEIGHTS) == 29
+
+
+def test_default_thresholds_come_from_percentiles_of_non_zero_scores() -> None:
+    # Non-zero scores sorted: 1..20 (20 values). Nearest rank: 25% -> 5th = 5,
+    # 75% -> 15th = 15, 95% -> 19th = 19. The zeros are ignored.
+    scores = [0, 0, *range(1, 21)]
+    assert levels.default_thresholds(scores) == (5, 15, 19)
+    assert levels.level_of(4, (5, 15, 19)) == "observer"
+    assert levels.level_of(5, (5, 15, 19)) == "participant"
+    assert levels.level_of(18, (5, 15, 19)) == "contributor"
+    assert levels.level_of(19, (5, 15, 19)) == "champion"
+
+
+def test_default_thresholds_stay_distinct_when_everyone_scores_the_same() -> None:
+    assert levels.default_thresholds([3, 3, 3]) == (3, 4, 5)
+    assert levels.default_thresholds([]) == (1, 2, 3)
+
+
+def test_movement_up_and_down() -> None:
+    before = {1: "observer", 2: "champion", 3: "participant"}
+    after = {1: "contributor", 2: "participant", 3: "participant", 4: "participant"}
+    ups, downs = levels.movement(before, after)
+    assert [(m.user_id, m.before, m.after) for m in ups] == [
+        (1, "observer", "contributor"),
+        (4, "observer", "participant"),
+    ]
+    assert [(m.user_id, m.before, m.after) for m in downs] == [(2, "champion", "participant")]
+    assert levels.counts_per_level(after.values()) == {
+        "observer": 0,
+        "participant": 3,
+        "contributor": 1,
+        "champion": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("weights", "says"),
+    [
+        ({"message": "lots"}, "must be a number"),
+        ({"vote": "-1"}, "must be 0 or more"),
+        ({"vote": "nan"}, "must be 0 or more"),
+        ({"likes": "1"}, "not an activity"),
+    ],
+)
+def test_bad_weights_are_explained(weights: dict[str, object], says: str) -> None:
+    with pytest.raises(InvalidInput, match=says):
+        levels.check_weights(weights)
+
+
+def test_good_weights_replace_only_what_was_given() -> None:
+    weights = levels.check_weights({"message": "0.5", "hosting": 10})
+    assert weights["message"] == 0.5
+    assert weights["hosting"] == 10
+    assert weights["question"] == 3
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "says"),
+    [
+        ((5, 5, 9), "must increase"),
+        ((9, 5, 20), "must increase"),
+        ((0, 5, 9), "above 0"),
+        ((1, 2), "three thresholds"),
+    ],
+)
+def test_bad_thresholds_are_explained(thresholds: tuple[float, ...], says: str) -> None:
+    with pytest.raises(InvalidInput, match=says):
+        levels.check_thresholds(thresholds)
