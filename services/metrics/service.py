@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.chart_process import ChartDrawer, InThread
 from services.errors import InvalidInput
+from services.metrics import levels
 from services.metrics.chart import render_retention, retention_csv
 from services.metrics.figures import (
     RETENTION_WEEKS,
@@ -29,7 +30,7 @@ from services.metrics.figures import (
     start_of,
 )
 from services.time.clock import Clock
-from storage.metrics import MetricsRepository
+from storage.metrics import LevelSettings, MetricsRepository
 
 MAX_WEEKS = 26
 MAX_DAYS = 90
@@ -150,3 +151,23 @@ class MetricsService:
         [cohort] = await self._retention_rows(guild_id, [cohort_week], end)
         questions = await self._repo.questions(guild_id, start, end)
         return MetricsDigest(newcomers, answered, cohort, responsiveness(questions, end))
+
+    # ------------------------------------------------------------------ levels
+
+    async def level_weights(self, guild_id: int) -> dict[str, float]:
+        stored = await self._repo.level_settings(guild_id)
+        return {**levels.DEFAULT_WEIGHTS, **(stored.weights or {})}
+
+    async def configure_levels(
+        self,
+        guild_id: int,
+        weights: dict[str, object],
+        thresholds: list[float] | None,
+    ) -> LevelSettings:
+        """Check then store the guild's weights and thresholds (None keeps the percentiles)."""
+        current = await self._repo.level_settings(guild_id)
+        merged = levels.check_weights({**(current.weights or {}), **weights})
+        checked = list(levels.check_thresholds(thresholds)) if thresholds is not None else None
+        settings = LevelSettings(merged, checked if checked is not None else current.thresholds)
+        await self._repo.set_level_settings(guild_id, settings, self._clock.now())
+        return settings

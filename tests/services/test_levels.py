@@ -80,3 +80,28 @@ def test_good_weights_replace_only_what_was_given() -> None:
 def test_bad_thresholds_are_explained(thresholds: tuple[float, ...], says: str) -> None:
     with pytest.raises(InvalidInput, match=says):
         levels.check_thresholds(thresholds)
+
+
+async def test_configure_levels_is_stored_per_guild_and_bad_input_writes_nothing(db) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from services.metrics.service import MetricsService
+    from services.time.clock import FixedClock
+    from storage.metrics import MetricsRepository
+
+    service = MetricsService(
+        MetricsRepository(db), FixedClock(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+    )
+    await service.configure_levels(1, {"message": "2"}, [4, 10, 30])
+    with pytest.raises(InvalidInput, match="must increase"):
+        await service.configure_levels(1, {"vote": "0"}, [10, 4, 30])
+    with pytest.raises(InvalidInput, match="must be a number"):
+        await service.configure_levels(1, {"vote": "x"}, None)
+
+    weights = await service.level_weights(1)
+    assert weights["message"] == 2
+    assert weights["vote"] == 1  # the refused changes left nothing behind
+    stored = await MetricsRepository(db).level_settings(1)
+    assert stored.thresholds == [4, 10, 30]
+    # Another guild keeps the defaults.
+    assert await service.level_weights(2) == levels.DEFAULT_WEIGHTS
