@@ -171,3 +171,27 @@ class MetricsService:
         settings = LevelSettings(merged, checked if checked is not None else current.thresholds)
         await self._repo.set_level_settings(guild_id, settings, self._clock.now())
         return settings
+
+    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
+        """Each scoring member's level over the 90 days before ``at``."""
+        window = timedelta(days=levels.WINDOW_DAYS)
+        counts = await self._repo.activity_by_kind(guild_id, at - window, at)
+        weights = await self.level_weights(guild_id)
+        scores = {user: levels.score(kinds, weights) for user, kinds in counts.items()}
+        stored = (await self._repo.level_settings(guild_id)).thresholds
+        thresholds = stored or levels.default_thresholds(scores.values())
+        return {user: levels.level_of(value, thresholds) for user, value in scores.items()}
+
+    async def level_movement(
+        self, guild_id: int
+    ) -> tuple[dict[str, int], list[levels.Movement], list[levels.Movement]]:
+        """Counts per level now, and who moved up and down since a week ago."""
+        now = await self._fresh()
+        today = await self.levels_at(guild_id, now)
+        week_ago = await self.levels_at(guild_id, now - timedelta(days=7))
+        ups, downs = levels.movement(week_ago, today)
+        # A member whose score fell to nothing this week is still counted, as an observer,
+        # so the counts and the "moved down" list agree.
+        for user_id in week_ago:
+            today.setdefault(user_id, levels.LEVELS[0])
+        return levels.counts_per_level(today.values()), ups, downs

@@ -105,3 +105,49 @@ async def test_configure_levels_is_stored_per_guild_and_bad_input_writes_nothing
     assert stored.thresholds == [4, 10, 30]
     # Another guild keeps the defaults.
     assert await service.level_weights(2) == levels.DEFAULT_WEIGHTS
+
+
+async def test_levels_move_in_virtual_time_from_the_counters(db) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from services.metrics.service import MetricsService
+    from services.time.clock import FixedClock
+    from storage.metrics import MetricsRepository
+
+    clock = FixedClock(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+    service = MetricsService(MetricsRepository(db), clock)
+    await service.configure_levels(1, {}, [5, 20, 50])
+    rows = [
+        # Member 10: 30 messages on 2026-09-10, which leaves the 90 days on 2026-12-09.
+        (1, "2026-09-10", 10, 30),
+        # Member 11: 4 messages in November and 2 this week.
+        (1, "2026-11-01", 11, 4),
+        (1, "2026-12-02", 11, 2),
+        # Member 12: 60 messages; guild 2's member 10 must not leak into guild 1.
+        (1, "2026-11-30", 12, 60),
+        (2, "2026-11-30", 10, 999),
+    ]
+    await db.executemany(
+        "INSERT INTO activity_member_day (guild_id, day, user_id, messages) VALUES (?, ?, ?, ?)",
+        rows,
+    )
+    # On 2026-12-03 the window is [2026-09-04, 2026-12-03): 10 -> 30 (contributor),
+    # 11 -> 6 (participant), 12 -> 60 (champion). A week before, 12 had not written yet
+    # and 11 had only the 4 (observer).
+    counts, ups, downs = await service.level_movement(1)
+    assert counts == {"observer": 0, "participant": 1, "contributor": 1, "champion": 1}
+    assert [(m.user_id, m.before, m.after) for m in ups] == [
+        (11, "observer", "participant"),
+        (12, "observer", "champion"),
+    ]
+    assert downs == []
+
+    # Ten days later member 10's 30 messages are out of the window: down to observer.
+    clock.advance(days=10)
+    counts, ups, downs = await service.level_movement(1)
+    assert counts == {"observer": 1, "participant": 1, "contributor": 0, "champion": 1}
+    assert [(m.user_id, m.before, m.after) for m in downs] == [(10, "contributor", "observer")]
+    assert ups == []
+
+    levels_2 = await service.levels_at(2, clock.now())
+    assert list(levels_2) == [10]
