@@ -205,7 +205,8 @@ class MetricsRepository:
     ) -> dict[int, dict[str, int]]:
         """What each member did in [start, end), by level kind: ids and counts only.
 
-        Messages come from the per-day counters (whole UTC days); the other kinds from the
+        Messages come from the per-day counters: the UTC days after start's, up to and
+        including end's (so today counts, and 90 days is 90 day rows); the other kinds from the
         features' own rows: a question asked (a carried-over one is the same question),
         a feedback item reported, a vote, an office-hours answer given (the host of an
         answered question), and a session hosted that ended.
@@ -213,7 +214,7 @@ class MetricsRepository:
         s, e = to_db(start), to_db(end)
         rows = await self._db.fetchall(
             "SELECT user_id, 'message', SUM(messages) FROM activity_member_day "
-            "WHERE guild_id = ? AND day >= ? AND day < ? GROUP BY user_id "
+            "WHERE guild_id = ? AND day > ? AND day <= ? GROUP BY user_id "
             "UNION ALL SELECT user_id, 'question', COUNT(*) FROM oh_questions "
             "WHERE guild_id = ? AND carried_from IS NULL AND asked_at >= ? AND asked_at < ? "
             "GROUP BY user_id "
