@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -17,6 +18,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -26,7 +28,11 @@ from cogs._common import HallwayTree
 from cogs.activity import ActivityCog
 from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
+from cogs.boundaries.commands import AdvocateCog
+from cogs.boundaries.inbox import AdvocateInbox
+from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line
 from cogs.calls import CallsCog
+from cogs.calls.jobs import CallJobs
 from cogs.digest import DigestCog
 from cogs.feedback.commands import FeedbackCog
 from cogs.feedback.render import capture_reply
@@ -50,7 +56,9 @@ from config.settings import Settings, SettingsError, configure_logging, load_set
 from services.activity import ActivityRecorder
 from services.announcements.delivery import DeliveryService
 from services.announcements.scheduling import AnnouncementService
-from services.calls import CallsService
+from services.boundaries.oncall import OnCallService
+from services.boundaries.service import BoundariesService
+from services.calls import AgendaService, CallPlanner, CallsService
 from services.chart_process import ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
@@ -63,12 +71,14 @@ from services.hallway.service import HallwayService
 from services.members import MembersService
 from services.metrics.service import MetricsService
 from services.office_hours import OfficeHoursService
+from services.plural import plural
 from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
+from storage.boundaries import BoundariesRepository
 from storage.calls import CallsRepository
 from storage.database import Database, DatabaseError
 from storage.digest import DigestRepository
@@ -80,6 +90,7 @@ from storage.hallway import HallwayRepository
 from storage.members import MemberSettingsRepository
 from storage.metrics import MetricsRepository
 from storage.office_hours.sessions import OfficeHoursRepository
+from storage.oncall import OnCallRepository
 from storage.privacy import PrivacyRepository
 from storage.surveys import SurveyRepository
 
@@ -112,6 +123,8 @@ class Services:
     surveys: SurveyService | None = None
     calls: CallsService | None = None
     metrics: MetricsService | None = None
+    boundaries: BoundariesService | None = None
+    oncall: OnCallService | None = None
 
 
 class HallwayBot(commands.Bot):
@@ -138,12 +151,20 @@ class HallwayBot(commands.Bot):
         self.before_db_close: list[Callable[[], Awaitable[Any]]] = []
         self.activity_recorder: ActivityRecorder | None = None
         self.github_client: GitHubClient | None = None
+        self._inbox: AdvocateInbox | None = None
 
     @property
     def services(self) -> Services:
         if self._services is None:
             raise RuntimeError("services are built in setup_hook")
         return self._services
+
+    @property
+    def inbox(self) -> AdvocateInbox:
+        """The one way features tell an advocate something personally (wire_boundaries)."""
+        if self._inbox is None:
+            raise RuntimeError("the advocate inbox is built in setup_hook")
+        return self._inbox
 
     def record_unexpected_error(self, error: BaseException) -> None:
         self.unexpected_errors.append(error)
@@ -162,6 +183,8 @@ class HallwayBot(commands.Bot):
         await self.db.migrate()
         self._services = self.build_services()
         await self.add_cog(SetupCog(self.services.guild_settings))
+        # First: every feature that tells an advocate something personally goes through it.
+        await self.wire_boundaries()
         await self.wire_office_hours()
         await self.wire_feedback()
         await self.wire_github()
@@ -170,6 +193,7 @@ class HallwayBot(commands.Bot):
         await self.wire_hallway()
         await self.wire_surveys()
         await self.wire_calls()
+        await self.wire_oncall()
         await self.wire_digest()
         await self.wire_privacy()
         self.alarm.start()
@@ -178,6 +202,51 @@ class HallwayBot(commands.Bot):
     # Each wire_* builds one feature: its repository and service (stored on
     # self.services), its cog, its persistent DynamicItems, and its alarm jobs
     # rebuilt from the database.
+
+    async def wire_boundaries(self) -> None:
+        service = BoundariesService(
+            BoundariesRepository(self.db), self.clock, self.services.guild_settings.zone_name
+        )
+        self.services.boundaries = service
+        inbox = AdvocateInbox(self, service)
+        self._inbox = inbox
+        await self.add_cog(AdvocateCog(service, inbox))
+        # Held notices (and a delivery a restart interrupted) come back from the database.
+        await inbox.rebuild()
+
+    async def wire_oncall(self) -> None:
+        boundaries = self.services.boundaries
+        assert boundaries is not None
+        service = OnCallService(
+            OnCallRepository(self.db), boundaries.repo, self.clock, back_at=boundaries.back_at
+        )
+        self.services.oncall = service
+
+        # The office-hours board names the on-call advocate (embeds never ping).
+        office_hours_cog = self.get_cog(OFFICE_HOURS_COG)
+        assert isinstance(office_hours_cog, OfficeHoursCog)
+        office_hours_cog.lifecycle.who_to_ask = functools.partial(board_line, service)
+
+        async def open_items(guild_id: int, now: datetime) -> list[str]:
+            # The seam: what other features have open, for the handoff note.
+            lines = []
+            office_hours, feedback = self.services.office_hours, self.services.feedback
+            if office_hours is not None:
+                waiting = await office_hours.waiting_longer_than(guild_id, timedelta(days=1))
+                if waiting:
+                    lines.append(f"{plural(waiting, 'office-hours question')} waiting over a day")
+            if feedback is not None:
+                fresh = await feedback.new_longer_than(guild_id, timedelta(days=2))
+                if fresh:
+                    lines.append(f"{plural(fresh, 'feedback item')} still `new` after 2 days")
+            return lines
+
+        service.open_items = open_items
+        # Urgent notices for an advocate who is off go to whoever is on call.
+        self.inbox.cover = service.current
+        jobs = OnCallJobs(self, service)
+        await self.add_cog(OnCallCog(service, jobs))
+        await jobs.rebuild()
 
     async def wire_office_hours(self) -> None:
         service = OfficeHoursService(
@@ -246,6 +315,9 @@ class HallwayBot(commands.Bot):
         delivery_service = DeliveryService(repo, self.clock, get=service.get, render=service.render)
         self.services.announcement_delivery = delivery_service
         delivery = AnnouncementDelivery(self, delivery_service)
+        # The seam: what the author is told (a post that failed, one missed while offline)
+        # respects their working hours.
+        delivery.tell_author = self.inbox.tell
         await self.add_cog(AnnouncementsCog(service, delivery, delivery_service))
         await delivery.rebuild_jobs()
 
@@ -253,6 +325,8 @@ class HallwayBot(commands.Bot):
         service = MembersService(MemberSettingsRepository(self.db), self.clock)
         self.services.members = service
         await self.add_cog(MeCog(service))
+        if self.services.boundaries is not None:
+            service.add_about("Working hours and time off", self.services.boundaries.about)
 
     async def wire_hallway(self) -> None:
         members = self.services.members
@@ -303,7 +377,32 @@ class HallwayBot(commands.Bot):
         # Suggested slots read the zones members set with /me timezone.
         service = CallsService(CallsRepository(self.db), self.clock, zones=members.zones)
         self.services.calls = service
-        await self.add_cog(CallsCog(service))
+        office_hours = self.services.office_hours
+        assert office_hours is not None
+        oh_cog = self.get_cog(OFFICE_HOURS_COG)
+        assert isinstance(oh_cog, OfficeHoursCog)
+        # Each call is an office-hours session: its Discord event, reminders, start and
+        # end come from that engine, through these seams.
+        boundaries = self.services.boundaries
+        assert boundaries is not None
+        inbox = self.inbox
+
+        async def tell_host(guild_id: int, host_id: int, text: str, starts_at: datetime) -> bool:
+            outcome = await inbox.tell(guild_id, host_id, text, kind="call", starts_at=starts_at)
+            return outcome != "failed"
+
+        # Hosts are rotated among those free for the call (working hours, time off), and
+        # their 24-hour notice respects their quiet hours: both from advocates' boundaries.
+        planner = CallPlanner(service, sessions=office_hours, available=boundaries.free_for)
+        jobs = CallJobs(
+            self,
+            planner,
+            announce=oh_cog.lifecycle.announce,
+            cancel_session=oh_cog.lifecycle.cancel_session,
+            tell_host=tell_host,
+        )
+        await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
+        await jobs.rebuild()
 
     async def wire_digest(self) -> None:
         activity = ActivityRepository(self.db)

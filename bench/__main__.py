@@ -29,6 +29,7 @@ BENCHMARKS = {
     "memory": "bench.memory",
     "hallway": "bench.hallway",
     "scale": "bench.scale",
+    "announce_history": "bench.announce_history",
 }
 
 

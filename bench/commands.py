@@ -52,6 +52,9 @@ from storage.office_hours.sessions import OfficeHoursRepository
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock starts here
 TARGET_P50_RATIO = 2.0
+# Issue 20 retired capture's 2x target: it tags, looks for duplicates among 100k items and
+# writes an indexed row, which the floor doesn't. It stays as a regression guard at 5x.
+P50_RATIO_BY_COMMAND = {"feedback_submit_modal": 5.0}
 TARGET_P99_MS = 10.0
 WAITING_QUESTIONS = 20
 REPLY_TIMEOUT_S = 30
@@ -307,24 +310,30 @@ async def _run(quick: bool) -> Result:
     stats = {name: latency_stats(values) for name, values in samples.items()}
     floor_p50 = stats["floor"]["p50_ms"]
     worst_p50 = max(stats["officehours_ask"]["p50_ms"], stats["feedback_submit_modal"]["p50_ms"])
-    worst_p99 = max(stats["officehours_ask"]["p99_ms"], stats["feedback_submit_modal"]["p99_ms"])
     floor_p99 = stats["floor"]["p99_ms"]
     labels = {
         "officehours_ask": "/officehours ask",
         "feedback_submit_modal": "/feedback submit: modal submit (capture)",
         "feedback_submit_slash": "/feedback submit: shows the modal",
     }
+
+    def ratio_for(key: str) -> float:
+        return P50_RATIO_BY_COMMAND.get(key, TARGET_P50_RATIO)
+
+    def meets(key: str) -> bool:
+        return (
+            stats[key]["p50_ms"] <= ratio_for(key) * floor_p50
+            and stats[key]["p99_ms"] < TARGET_P99_MS
+        )
+
     table_rows = [
         (
             f"  {label} p50 / p99",
             f"{stats[key]['p50_ms']:.2f} / {stats[key]['p99_ms']:.2f} ms",
             f"{floor_p50:.2f} / {floor_p99:.2f} ms",
             f"{stats[key]['p50_ms'] / floor_p50:.2f} (p50 / floor p50)",
-            "p50 <= 2x floor, p99 < 10 ms",
-            "yes"
-            if stats[key]["p50_ms"] <= TARGET_P50_RATIO * floor_p50
-            and stats[key]["p99_ms"] < TARGET_P99_MS
-            else "NO",
+            f"p50 <= {ratio_for(key):g}x floor, p99 < {TARGET_P99_MS:g} ms",
+            "yes" if meets(key) else "NO",
         )
         for key, label in labels.items()
     ]
@@ -337,8 +346,10 @@ async def _run(quick: bool) -> Result:
         baseline_name="bare command: one committed insert + reply (p50)",
         ratio=round(worst_p50 / floor_p50, 2),
         ratio_name="p50 / floor p50",
-        target=f"p50 <= {TARGET_P50_RATIO:g}x floor and p99 < {TARGET_P99_MS:g} ms",
-        met=worst_p50 <= TARGET_P50_RATIO * floor_p50 and worst_p99 < TARGET_P99_MS,
+        target=(
+            f"p50 <= {TARGET_P50_RATIO:g}x floor (capture: <= 5x) and p99 < {TARGET_P99_MS:g} ms"
+        ),
+        met=meets("officehours_ask") and meets("feedback_submit_modal"),
         details={
             "items_in_db": prefill,
             "rounds": rounds,

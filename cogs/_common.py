@@ -43,6 +43,19 @@ class Refusal(app_commands.CheckFailure):
     """A check failed; the message is for the user."""
 
 
+def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
+    """Join whole lines within Discord's length limit, saying how many were left out."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        tail = [f"…and {rest} more"] if rest else []
+        if len("\n".join([*out, line, *tail])) > limit:
+            out.append(f"…and {len(lines) - i} more")
+            break
+        out.append(line)
+    return "\n".join(out) or empty
+
+
 def hallway(interaction: discord.Interaction) -> HallwayBot:
     return interaction.client  # type: ignore[return-value]
 

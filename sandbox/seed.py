@@ -43,6 +43,7 @@ class World:
     advocates: RoleHandle
     you: MemberActor
     developers: list[MemberActor]
+    on_call: RoleHandle | None = None  # the role the on-call rotation moves
 
 
 def build_world(env: Env) -> World:
@@ -69,6 +70,7 @@ def build_world(env: Env) -> World:
     developers = [guild.add_member(env.create_user(name)) for name in DEVELOPERS]
     # Made last, so every id made before it stays the same for kept --database files.
     hallway = guild.create_text_channel("hallway", topic="☕ 1:1 chats: /hallway join")
+    on_call = guild.create_role("On call", mentionable=True)
     return World(
         guild=guild,
         general=general,
@@ -81,6 +83,7 @@ def build_world(env: Env) -> World:
         advocates=advocates,
         you=you,
         developers=developers,
+        on_call=on_call,
     )
 
 
@@ -398,6 +401,47 @@ async def seed_week(env: Env, world: World) -> list[str]:
                 timezone=z,
             ),
         )
+    # You host the EMEA slot (its next call gets you), and the agenda has two items.
+    await step(
+        "/calls host",
+        lambda: you.slash(staff, "calls host", series="Community call", slot="EMEA"),
+    )
+    for author, item in (
+        (priya, "Feedback on the new webhooks API"),
+        (marco, "Should the SDK drop Python 3.9?"),
+    ):
+        await step(
+            "/calls agenda",
+            lambda a=author, i=item: a.slash(
+                general, "calls agenda", series="Community call", item=i
+            ),
+        )
+    # -- Boundaries: your working hours, and a weekly on-call rotation you're in.
+    await step(
+        "/advocate hours",
+        lambda: you.slash(
+            staff,
+            "advocate hours",
+            days="mon-fri",
+            start="09:00",
+            end="17:30",
+            timezone="Europe/Berlin",
+        ),
+    )
+    if world.on_call is not None:
+        await step(
+            "/oncall configure",
+            lambda: you.slash(
+                staff,
+                "oncall configure",
+                role=world.on_call,
+                shift="weekly",
+                handoff="mon 09:00",
+                timezone="Europe/Berlin",
+                channel=staff,
+            ),
+        )
+        await step("/oncall join", lambda: you.slash(staff, "oncall join"))
     await env.settle()
     return failures
 
@@ -412,13 +456,16 @@ developer instead.
 • A week is set up: weekly office hours {office_hours} with two questions queued, four \
 feedback items with tags and votes, an announcement {announcement}, a Monday digest, a \
 first hallway-track round (private 1:1 threads in {hallway}), an open survey with three \
-answers, a quick poll that has ended, and a weekly community call in three regions. \
-The advocate's commands that did it are in {staff}. \
+answers, a quick poll that has ended, a weekly community call in three regions (you \
+host EMEA; its agenda has two items), your working hours and a weekly on-call rotation \
+you're in. \
+The advocate's commands that did it are in **#advocates**, which only advocates see. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
-`/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming` or \
-`/survey results survey:2` (the poll is #1).
+`/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming`, \
+`/calls agenda-list series:Community call`, \
+`/survey results survey:2` (the poll is #1), `/advocate me` or `/oncall who`.
 • The clock stands still until you move it: `/sandbox advance hours:24` makes reminders, \
 announcements and the digest fire. It is now {now}.
 • `/sandbox show channel:office-hours` looks at another channel ({announcements}, {digest}, \
@@ -451,7 +498,6 @@ async def post_guide(world: World, services: Any = None, now: datetime | None = 
             office_hours=when(session_at, "tomorrow at 17:00 (Berlin)"),
             announcement=when(announcement_at, "for tomorrow 09:00"),
             now=discord_timestamp(now, "F") if now is not None else "1 January 2026, 00:00 UTC",
-            staff=world.staff.mention,
             announcements=world.announcements.mention,
             digest=world.digest.mention,
             hallway=world.hallway.mention,

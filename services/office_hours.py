@@ -333,6 +333,46 @@ class OfficeHoursService:
             replace(plan.new, event_id=event_id), self._clock.now()
         )
 
+    async def create_call_session(
+        self,
+        guild_id: int,
+        *,
+        title: str,
+        description: str | None,
+        host_id: int,
+        starts_at: datetime,
+        ends_at: datetime,
+        zone: str,
+        location_channel_id: int | None,
+        location_kind: str | None,
+        text_channel_id: int,
+    ) -> Session:
+        """A regional call's occurrence, run by this engine (event, reminders, start, end)
+        but kept out of office hours' lists. It never repeats here: the calls feature plans
+        each occurrence (its slot, its host) itself. ``host_id`` 0: no host yet."""
+        new = NewSession(
+            guild_id=guild_id,
+            title=title,
+            description=description,
+            host_id=host_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            zone=zone,
+            repeat_spec="none",
+            series_anchor=starts_at,
+            location_channel_id=location_channel_id,
+            location_kind=location_kind,
+            text_channel_id=text_channel_id,
+            origin="call",
+        )
+        return await self.repo.insert_session(new, self._clock.now())
+
+    async def session(self, guild_id: int, session_id: int) -> Session | None:
+        return await self.repo.get_session(guild_id, session_id)
+
+    async def set_host(self, guild_id: int, session_id: int, host_id: int) -> None:
+        await self.repo.set_host(guild_id, session_id, host_id)
+
     async def set_event_id(self, guild_id: int, session_id: int, event_id: int | None) -> None:
         await self.repo.set_event_id(guild_id, session_id, event_id)
 
@@ -722,7 +762,9 @@ class OfficeHoursService:
         """Every scheduled or live session in every guild (start-up job rebuild)."""
         found: list[Session] = []
         for guild_id in await self.repo.guilds_with_active_sessions():
-            found.extend(await self.repo.sessions_with_status(guild_id, ("scheduled", "live")))
+            found.extend(
+                await self.repo.sessions_with_status(guild_id, ("scheduled", "live"), origin=None)
+            )
         return found
 
     def reminders_due(self, session: Session, settings: OfficeHoursSettings) -> list[ReminderDue]:
@@ -762,6 +804,10 @@ class OfficeHoursService:
         self, guild_id: int, session_id: int, offset_minutes: int, message_id: int
     ) -> None:
         await self.repo.record_reminder_message(guild_id, session_id, offset_minutes, message_id)
+
+    async def waiting_longer_than(self, guild_id: int, age: timedelta) -> int:
+        """Questions that have waited longer than ``age`` (the on-call handoff note)."""
+        return await self.repo.questions.count_waiting_before(guild_id, self._clock.now() - age)
 
     async def waiting_askers(self, guild_id: int, session_id: int) -> list[int]:
         return [q.user_id for q in await self.repo.questions.waiting(guild_id, session_id)]

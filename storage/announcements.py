@@ -457,6 +457,14 @@ class AnnouncementRepository:
         )
         return [_delivery(r) for r in rows]
 
+    async def count_deliveries(self, guild_id: int, announcement_id: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM announcement_deliveries "
+            "WHERE guild_id = ? AND announcement_id = ?",
+            (guild_id, announcement_id),
+        )
+        return int(row[0]) if row else 0
+
     # --------------------------------------------------------------------- digest
 
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> ContentFigures:

@@ -67,6 +67,17 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     # the secret and the hash are destroyed when the survey closes.
     ("survey_responses", "member_hash"): "never holds the id; set to NULL at the close",
     ("survey_reminders", "member_id"): "deleted",
+    ("call_hosts", "user_id"): "deleted (no longer signed up to host)",
+    ("call_occurrences", "host_id"): "set to NULL (the call has no host)",
+    ("call_agenda", "author_id"): "set to 0",
+    ("advocate_hours", "user_id"): "deleted",
+    ("advocate_away", "user_id"): "deleted",
+    ("advocate_notices", "user_id"): "deleted",
+    ("advocate_deliveries", "user_id"): "deleted",
+    ("oncall_members", "user_id"): "deleted",
+    ("oncall_shifts", "user_id"): "set to 0, their handoff note cleared",
+    ("oncall_overrides", "user_id"): "deleted",
+    ("oncall_overrides", "author_id"): "set to 0",
 }
 
 
@@ -97,6 +108,16 @@ class UserData:
     survey_answers: list[dict[str, Any]] = field(default_factory=list)
     surveys_created: list[dict[str, Any]] = field(default_factory=list)
     survey_reminders: list[dict[str, Any]] = field(default_factory=list)
+    call_hosting: list[dict[str, Any]] = field(default_factory=list)
+    calls_hosted: list[dict[str, Any]] = field(default_factory=list)
+    call_agenda_items: list[dict[str, Any]] = field(default_factory=list)
+    advocate_hours: list[dict[str, Any]] = field(default_factory=list)
+    advocate_time_off: list[dict[str, Any]] = field(default_factory=list)
+    advocate_held_notices: list[dict[str, Any]] = field(default_factory=list)
+    advocate_deliveries: list[dict[str, Any]] = field(default_factory=list)
+    oncall_rotation: list[dict[str, Any]] = field(default_factory=list)
+    oncall_shifts: list[dict[str, Any]] = field(default_factory=list)
+    oncall_covers: list[dict[str, Any]] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -280,10 +301,59 @@ class PrivacyRepository:
             "WHERE guild_id = ? AND author_id = ? ORDER BY id",
             (g, u),
         )
+        data.call_hosting = await self._rows(
+            "SELECT h.series_id, s.title AS series_title, h.slot_id, h.signed_up_at "
+            "FROM call_hosts h JOIN call_series s ON s.id = h.series_id "
+            "WHERE h.guild_id = ? AND h.user_id = ? ORDER BY h.signed_up_at",
+            (g, u),
+        )
+        data.calls_hosted = await self._rows(
+            "SELECT id, series_id, slot_name, starts_at FROM call_occurrences "
+            "WHERE guild_id = ? AND host_id = ? ORDER BY starts_at",
+            (g, u),
+        )
+        data.call_agenda_items = await self._rows(
+            "SELECT id, series_id, text, added_at, covered_in FROM call_agenda "
+            "WHERE guild_id = ? AND author_id = ? ORDER BY id",
+            (g, u),
+        )
         data.survey_reminders = await self._rows(
             "SELECT r.survey_id, s.title AS survey_title, r.sent_at FROM survey_reminders r "
             "JOIN surveys s ON s.id = r.survey_id WHERE r.guild_id = ? AND r.member_id = ? "
             "ORDER BY r.survey_id",
+            (g, u),
+        )
+        data.advocate_hours = await self._rows(
+            "SELECT days, start_minute, end_minute, zone, updated_at FROM advocate_hours "
+            "WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
+        data.advocate_time_off = await self._rows(
+            "SELECT starts_at, ends_at, note, created_at FROM advocate_away "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at, id",
+            (g, u),
+        )
+        data.advocate_held_notices = await self._rows(
+            "SELECT kind, text, created_at, delivery_id FROM advocate_notices "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.advocate_deliveries = await self._rows(
+            "SELECT id, text, claimed_at, sent_at, notices FROM advocate_deliveries "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY id",
+            (g, u),
+        )
+        data.oncall_rotation = await self._rows(
+            "SELECT joined_at FROM oncall_members WHERE guild_id = ? AND user_id = ?", (g, u)
+        )
+        data.oncall_shifts = await self._rows(
+            "SELECT starts_at, ends_at, note FROM oncall_shifts "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at",
+            (g, u),
+        )
+        data.oncall_covers = await self._rows(
+            "SELECT starts_at, ends_at, created_at FROM oncall_overrides "
+            "WHERE guild_id = ? AND user_id = ? ORDER BY starts_at",
             (g, u),
         )
         return data
@@ -411,8 +481,48 @@ class PrivacyRepository:
             deleted["survey_reminders"] = await ex(
                 "DELETE FROM survey_reminders WHERE guild_id = ? AND member_id = ?", (g, u)
             )
+            deleted["call_hosts"] = await ex(
+                "DELETE FROM call_hosts WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["calls_hosted"] = await ex(
+                "UPDATE call_occurrences SET host_id = NULL WHERE guild_id = ? AND host_id = ?",
+                (g, u),
+            )
+            anonymised["call_agenda_items"] = await ex(
+                "UPDATE call_agenda SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
             anonymised["surveys_created"] = await ex(
                 "UPDATE surveys SET author_id = ? WHERE guild_id = ? AND author_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
+            # -- advocates' boundaries: hours, time off and held notices are theirs alone.
+            deleted["advocate_notices"] = await ex(
+                "DELETE FROM advocate_notices WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_deliveries"] = await ex(
+                "DELETE FROM advocate_deliveries WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_hours"] = await ex(
+                "DELETE FROM advocate_hours WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            deleted["advocate_time_off"] = await ex(
+                "DELETE FROM advocate_away WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            # -- on-call: the shifts stay (the rotation's fairness counts them) as id 0.
+            deleted["oncall_rotation"] = await ex(
+                "DELETE FROM oncall_members WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["oncall_shifts"] = await ex(
+                "UPDATE oncall_shifts SET user_id = ?, note = NULL WHERE guild_id = ? "
+                "AND user_id = ?",
+                (FORGOTTEN_ID, g, u),
+            )
+            deleted["oncall_covers"] = await ex(
+                "DELETE FROM oncall_overrides WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            anonymised["oncall_covers_made"] = await ex(
+                "UPDATE oncall_overrides SET author_id = ? WHERE guild_id = ? AND author_id = ?",
                 (FORGOTTEN_ID, g, u),
             )
             deleted["index_terms"] = await self._forget_terms(g, u)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# The smallest difference two stored times can have (the format keeps microseconds).
+STORED_TIME_STEP = timedelta(microseconds=1)
 
 
 def to_db(value: datetime) -> str:

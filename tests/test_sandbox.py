@@ -213,6 +213,15 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     assert [s.name for s in calls.slots] == ["APAC", "EMEA", "Americas"]
     upcoming = await services.calls.upcoming(guild, 3)
     assert sorted(o.slot.name for o in upcoming) == ["APAC", "Americas", "EMEA"]
+    # Each slot's next call is a Discord event; you host EMEA's; the agenda has two items.
+    emea = next(o for o in upcoming if o.slot.name == "EMEA")
+    assert emea.host_id == world.you.id and emea.planned_id is not None
+    assert sum(o.host_id is None for o in upcoming) == 2
+    agenda = await services.calls.calls.open_items(guild, calls.series.id)
+    assert [i.text for i in agenda] == [
+        "Feedback on the new webhooks API",
+        "Should the SDK drop Python 3.9?",
+    ]
     # A quick poll that ended in the seeded week, with its counts; an open survey with answers.
     poll = await services.surveys.get(guild, 1)
     assert (poll.kind, poll.status) == ("poll", "closed")
@@ -220,6 +229,13 @@ async def test_the_seeded_week_is_what_the_docs_promise(running: Sandbox) -> Non
     survey = await services.surveys.draft(guild, 2)
     assert survey.survey.status == "open" and survey.responses == 3
     assert [q.kind for q in survey.questions] == ["nps", "choice", "text"]
+    # Boundaries: your hours are set and you hold the on-call shift (and its role).
+    hours = await services.boundaries.hours(guild, world.you.id)
+    assert hours is not None and hours.zone.key == "Europe/Berlin"
+    assert await services.oncall.current(guild) == world.you.id
+    assert world.on_call is not None
+    member = running.bot.get_guild(guild).get_member(world.you.id)
+    assert world.on_call.id in [r.id for r in member.roles]
 
 
 async def test_the_preview_listens_on_loopback_only(running: Sandbox, http) -> None:
@@ -367,6 +383,9 @@ async def test_the_welcome_words_its_times_as_the_timestamps_do(running: Sandbox
     stamp = int(upcoming.session.starts_at.timestamp())
     assert f"<t:{stamp}:F> (<t:{stamp}:R>)" in guide.content
     assert "tomorrow" not in guide.content
+    # Developers read the welcome too: a mention of #advocates, which they can't see,
+    # would show them a raw channel id, so the welcome names it in plain text.
+    assert world.staff.mention not in guide.content and "**#advocates**" in guide.content
 
 
 async def test_a_developer_on_a_channel_they_cant_see_lands_on_general(
@@ -462,3 +481,20 @@ async def test_mentions_in_embed_values_render_as_names(running: Sandbox, http) 
     text = repr(board)
     assert "@priya" in text
     assert "'type': 'mention'" in text
+
+
+async def test_the_digest_preview_right_after_the_seed_shows_the_seeded_week(
+    running: Sandbox, http
+) -> None:
+    # The seeded questions, feedback and votes are stamped at the sandbox's "now": a
+    # preview built at that same instant must count them, not call the week empty.
+    page = PreviewPage(http, running.url)
+    await page.open(running.world.you.id)
+    await page.run("digest preview")
+    [reply] = [c for c in page.contents() if "Weekly digest" in c]
+    assert "Nothing new this week" not in reply
+    page_of_items = await running.bot.services.feedback.list_page(
+        running.world.guild.id, tag=None, status=None, sort="recent", page=0
+    )
+    seeded = page_of_items.total
+    assert seeded > 0 and f"New feedback items: **{seeded}**" in reply

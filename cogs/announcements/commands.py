@@ -36,6 +36,8 @@ from services.time.timezones import suggest_zones
 from storage.announcements import Announcement, Delivery
 
 StatusChoice = Literal["scheduled", "paused", "completed", "cancelled", "failed"]
+# A sent line with its jump link is ~160 characters; ten fit in a message with the footer.
+HISTORY_SHOWN = 10
 REPEAT_SUGGESTIONS = ("none", "daily", "weekdays", "weekly", "monthly", "cron:0 9 * * mon-fri")
 
 
@@ -367,14 +369,19 @@ class AnnouncementsCog(commands.Cog):
     @app_commands.describe(id="The announcement")
     @advocate_only()
     async def history(self, interaction: discord.Interaction, id: int) -> None:
-        """List every delivery of an announcement."""
+        """List the newest deliveries of an announcement."""
         assert interaction.guild_id is not None
-        deliveries = await self.service.history(interaction.guild_id, id)
+        deliveries, total = await self.service.recent_history(
+            interaction.guild_id, id, HISTORY_SHOWN
+        )
         if not deliveries:
             await send_ephemeral(interaction, f"#{id} hasn't been due yet.")
             return
-        lines = [f"**History of #{id}**"]
+        lines = [f"**History of #{id}** (newest first)"]
         lines.extend(_delivery_line(d) for d in deliveries)
+        older = total - len(deliveries)
+        if older > 0:
+            lines.append(f"…and {plural(older, 'older delivery', 'older deliveries')} not shown.")
         await send_ephemeral(interaction, _clip("\n".join(lines)))
 
     for _command in (show, preview, edit, pause, resume, cancel, send_now, history):

@@ -15,6 +15,7 @@ schedule changes and send-now claims its commands make.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,8 @@ class AnnouncementDelivery:
     def __init__(self, bot: HallwayBot, service: DeliveryService) -> None:
         self.bot = bot
         self.service = service
+        # (guild_id, user_id, text): the advocate inbox, set in bot.py.
+        self.tell_author: Callable[[int, int, str], Awaitable[object]] | None = None
 
     # ------------------------------------------------------------------ alarm jobs
 
@@ -212,6 +215,7 @@ class AnnouncementDelivery:
             error = failed.error
             if isinstance(error, discord.Forbidden):
                 await self._dm(
+                    announcement.guild_id,
                     announcement.author_id,
                     f"I posted announcement #{announcement.id} in #{channel.name} but couldn't "
                     "publish it to following servers: Discord refused (check my permissions "
@@ -221,6 +225,7 @@ class AnnouncementDelivery:
                 log.warning("Could not publish message %s: %r", message_id, error)
                 if failed.fault is not Fault.FINAL:
                     await self._dm(
+                        announcement.guild_id,
                         announcement.author_id,
                         f"I posted announcement #{announcement.id} in #{channel.name} but "
                         f"couldn't publish it to following servers ({describe(failed)}). "
@@ -296,12 +301,17 @@ class AnnouncementDelivery:
             if recorded.announcement.next_run_at
             else f"Fix it, then use `/announce send-now id:{claim.announcement.id}` to post it."
         )
-        await self._dm(claim.announcement.author_id, f"⚠️ I couldn't post {what}. {reason}. {after}")
+        await self._dm(
+            claim.announcement.guild_id,
+            claim.announcement.author_id,
+            f"⚠️ I couldn't post {what}. {reason}. {after}",
+        )
 
     async def _tell_missed(self, announcement: Announcement, missed: list[datetime]) -> None:
         when = ", ".join(discord_timestamp(m, "f") for m in missed[:5])
         more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
         await self._dm(
+            announcement.guild_id,
             announcement.author_id,
             f"I was offline when announcement #{announcement.id} ({announcement.label}) was due "
             f"({when}{more}), so I skipped it (late policy: "
@@ -309,8 +319,12 @@ class AnnouncementDelivery:
             f"id:{announcement.id}` to post it now.",
         )
 
-    async def _dm(self, user_id: int, text: str) -> None:
-        await dm_reliably(self.bot, user_id, text)
+    async def _dm(self, guild_id: int, user_id: int, text: str) -> None:
+        # Through the advocate inbox when it is wired (it respects the author's hours).
+        if self.tell_author is not None:
+            await self.tell_author(guild_id, user_id, text)
+        else:
+            await dm_reliably(self.bot, user_id, text)
 
     async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | None:
         channel = self.bot.get_channel(channel_id)

@@ -19,6 +19,7 @@ from cogs._common import (
     NO_PINGS,
     Refusal,
     advocate_only,
+    fit_lines,
     is_advocate,
     member_is_advocate,
     send_ephemeral,
@@ -652,14 +653,17 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         """Show the pain-point tags with how many items carry each."""
         assert interaction.guild_id is not None
         infos = await self.service.tags.tag_infos(interaction.guild_id)
-        lines = ["**Pain-point tags** (items · open)"]
+        lines = []
         for info in infos:
             extra = f" — keywords: {', '.join(info.keywords)}" if info.keywords else ""
-            kind = "custom" if info.custom else escape_md(info.description, 60)
+            # The built-in descriptions are under 120 characters: shown whole, they say
+            # what each tag covers, which a cut-off one didn't.
+            kind = "custom" if info.custom else escape_md(info.description, 160)
             lines.append(
                 f"`{info.name}` {info.items} · {info.open_items} — {kind}{escape_md(extra, 120)}"
             )
-        await send_ephemeral(interaction, "\n".join(lines)[:2000])
+        header = "**Pain-point tags** (items · open)"
+        await send_ephemeral(interaction, f"{header}\n{fit_lines(lines, 2000 - len(header) - 1)}")
 
     @tags_group.command(name="add")
     @app_commands.describe(

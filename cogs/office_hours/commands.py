@@ -91,7 +91,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             message = channel.get_partial_message(session.board_message_id)  # type: ignore[attr-defined]
             try:
                 await message.edit(
-                    embed=render_board(view),
+                    embed=render_board(view, await self.lifecycle.board_who(guild_id)),
                     view=board_view(session_id) if session.status == "live" else None,
                 )
             except SEND_ERRORS as exc:
@@ -414,6 +414,17 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
             )
         await send_ephemeral(interaction, fit_lines(lines, 2000))
 
+    async def _refuse_call(self, guild_id: int, session_id: int | None) -> None:
+        """A call's session belongs to /calls: its start, end and cancel come from there."""
+        if session_id is None:
+            return
+        found = await self.service.session(guild_id, session_id)
+        if found is not None and found.origin == "call":
+            raise InvalidInput(
+                f"Session {session_id} is a community call, not office hours; it starts and "
+                "ends by itself, and `/calls slot-remove` cancels its slot's calls."
+            )
+
     @officehours.command(name="cancel")
     @app_commands.describe(
         session="The session to cancel", scope="Only this one, or the whole series"
@@ -427,6 +438,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     ) -> None:
         """Cancel a scheduled session or its whole series."""
         assert interaction.guild_id is not None
+        await self._refuse_call(interaction.guild_id, session)
         result = await self.service.cancel(interaction.guild_id, session, scope)
         await self.lifecycle.apply_cancel(result)
         title = result.cancelled[0].title
@@ -486,6 +498,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     async def start(self, interaction: discord.Interaction, session: int | None = None) -> None:
         """Start office hours now and post the queue board."""
         assert interaction.guild_id is not None
+        await self._refuse_call(interaction.guild_id, session)
         await interaction.response.defer(ephemeral=True, thinking=True)
         started = await self.lifecycle.start_session(interaction.guild_id, session)
         if started.board_message_id is None:
@@ -525,6 +538,7 @@ class OfficeHoursCog(commands.Cog, name=COG_NAME):
     async def end(self, interaction: discord.Interaction, session: int | None = None) -> None:
         """End the live session and post the recap."""
         assert interaction.guild_id is not None
+        await self._refuse_call(interaction.guild_id, session)
         await interaction.response.defer(ephemeral=True, thinking=True)
         recap = await self.lifecycle.end_session(interaction.guild_id, session)
         ended = recap.session

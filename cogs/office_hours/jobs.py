@@ -117,10 +117,16 @@ class SessionLifecycle:
         self.bot = bot
         self.service = service
         self._refresh_board = refresh_board
+        # Set by bot.py when the on-call rotation is wired: guild_id -> the board's
+        # "Who to ask" line (the on-call advocate, and when the others are back), or None.
+        self.who_to_ask: Callable[[int], Awaitable[str | None]] | None = None
         self._reminder_jobs: dict[int, set[str]] = {}
 
     def _guild(self, guild_id: int) -> discord.Guild | None:
         return self.bot.get_guild(guild_id)
+
+    async def board_who(self, guild_id: int) -> str | None:
+        return await self.who_to_ask(guild_id) if self.who_to_ask is not None else None
 
     async def create_event(
         self, session_like: Session | NewSession, guild: discord.Guild
@@ -220,6 +226,24 @@ class SessionLifecycle:
                         f"still scheduled for {both(session.starts_at)}.",
                     )
         await self.schedule_jobs(session)
+
+    async def announce(self, guild_id: int, session_id: int) -> None:
+        """Give a session another feature made (a call's occurrence) its Discord event, if
+        it has none yet, and its jobs. Safe to repeat: an event already made is found."""
+        session = await self.service.session(guild_id, session_id)
+        if session is None or session.status not in ("scheduled", "live"):
+            return
+        if session.event_id is None:
+            await self._new_occurrence_event(session, by_alarm=True)
+        else:
+            await self.schedule_jobs(session)
+
+    async def cancel_session(self, guild_id: int, session_id: int) -> None:
+        """Cancel a scheduled session another feature made, and its Discord event."""
+        session = await self.service.session(guild_id, session_id)
+        if session is None or session.status != "scheduled":
+            return
+        await self.apply_cancel(await self.service.cancel(guild_id, session_id, "this"))
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -342,7 +366,10 @@ class SessionLifecycle:
             mentions = " ".join(f"<@{u}>" for u in askers)
             extra = f" and {len(waiting) - len(askers)} more" if len(waiting) > len(askers) else ""
             lines.append(f"Questions waiting ({len(waiting)}): {mentions}{extra}")
-        lines.append("Got a question? Queue it now with `/officehours ask`.")
+        if session.origin == "call":
+            lines.append("Something to discuss? Add it with `/calls agenda`.")
+        else:
+            lines.append("Got a question? Queue it now with `/officehours ask`.")
         role_id = settings.reminder_role_id
         if role_id is not None:
             lines.insert(0, f"<@&{role_id}>")
@@ -387,15 +414,18 @@ class SessionLifecycle:
         policy = _policy(by_alarm)
         session = await self.service.start(guild_id, session_id)
         await self._set_event(session, "active", policy)
-        channel = await find_channel(self.bot, session.text_channel_id, policy)
+        # A call has no question queue: the calls feature runs its agenda and notes.
+        is_call = session.origin == "call"
+        channel = None if is_call else await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:
             view = await self.service.queue_view(guild_id, session.id)
+            who = await self.board_who(guild_id)
             board_id = f"hallway:oh:join:{session.id}"
             since = _seconds_ago(self.bot)
             try:
                 board = await send_reliably(
                     lambda: channel.send(
-                        embed=render_board(view),
+                        embed=render_board(view, who),
                         view=board_view(session.id),
                         allowed_mentions=NO_PINGS,
                     ),
@@ -431,6 +461,9 @@ class SessionLifecycle:
         session = recap.session
         self.cancel_jobs(session.id)
         await self._set_event(session, "completed", policy)
+        if session.origin == "call":
+            # The calls feature posts the recap (`/calls notes`) and plans the next call.
+            return recap
         await self._refresh_board(guild_id, session.id)
         channel = await find_channel(self.bot, session.text_channel_id, policy)
         if channel is not None:

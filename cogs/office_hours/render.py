@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import discord
 
-from cogs._common import embed_label
+from cogs._common import embed_label, fit_lines
 from services.office_hours import (
     QueueView,
     Recap,
@@ -42,19 +42,6 @@ def where_text(session: Session) -> str:
     return f"<#{session.text_channel_id}>"
 
 
-def fit_lines(lines: list[str], limit: int, empty: str = "None") -> str:
-    """Join whole lines within Discord's length limit, saying how many were left out."""
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        rest = len(lines) - i - 1
-        tail = [f"…and {rest} more"] if rest else []
-        if len("\n".join([*out, line, *tail])) > limit:
-            out.append(f"…and {len(lines) - i} more")
-            break
-        out.append(line)
-    return "\n".join(out) or empty
-
-
 def escape_md(text: str) -> str:
     return discord.utils.escape_markdown(text)
 
@@ -72,7 +59,7 @@ def feedback_missing(service: object) -> bool:
     return service is None or not hasattr(service, "capture_from_office_hours")
 
 
-def render_board(view: QueueView) -> discord.Embed:
+def render_board(view: QueueView, who_to_ask: str | None = None) -> discord.Embed:
     session = view.session
     embed = discord.Embed(
         title=embed_label(f"🙋 Office hours: {session.title}"),
@@ -100,6 +87,9 @@ def render_board(view: QueueView) -> discord.Embed:
     embed.add_field(name="Ends", value=discord_timestamp(session.ends_at, "R"), inline=True)
     if session.location_channel_id:
         embed.add_field(name="Voice", value=f"<#{session.location_channel_id}>", inline=True)
+    if who_to_ask:
+        # Mentions in an embed never ping: it names the on-call advocate quietly.
+        embed.add_field(name="Who to ask", value=who_to_ask[:1024], inline=False)
     embed.set_footer(text="Press Join queue or use /officehours ask to ask a question.")
     return embed
 

@@ -170,6 +170,17 @@ class AnnouncementService:
         await self.get(guild_id, announcement_id)
         return await self.repo.history(guild_id, announcement_id)
 
+    async def recent_history(
+        self, guild_id: int, announcement_id: int, limit: int
+    ) -> tuple[list[Delivery], int]:
+        """The newest `limit` deliveries and how many there are in all.
+
+        A daily announcement has ~3,650 deliveries after ten years; the reply shows a page.
+        """
+        await self.get(guild_id, announcement_id)
+        newest = await self.repo.history(guild_id, announcement_id, limit)
+        return newest, await self.repo.count_deliveries(guild_id, announcement_id)
+
     def repeat_text(self, announcement: Announcement) -> str:
         return describe(
             parse_repeat(announcement.repeat_spec),

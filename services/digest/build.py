@@ -25,6 +25,7 @@ from services.digest.render import (
     Digest,
     Health,
     Section,
+    calls_section,
     clean,
     coming_up_section,
     content_section,
@@ -44,6 +45,7 @@ from services.time.recurrence import next_after, parse_repeat
 from services.time.timezones import resolve_zone
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
+from storage.timeutil import STORED_TIME_STEP
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class CallsProvider(Protocol):
     async def upcoming_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[Any]: ...
+
+    async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> Any: ...
 
 
 # --------------------------------------------------------------------------- input
@@ -328,7 +332,10 @@ class DigestService:
     async def current_window(self, guild_id: int) -> Window:
         """The last 7×24 hours up to now: a digest built by hand (preview, post)."""
         settings = await self.settings(guild_id)
-        return Window(self._clock.now(), ZoneInfo(settings.zone_name))
+        # "Up to now" includes now: the window's end is exclusive, and something stamped at
+        # this very instant (a virtual clock that stands still, as the sandbox's does) must
+        # count. One microsecond is the smallest step of a stored time (storage/timeutil).
+        return Window(self._clock.now() + STORED_TIME_STEP, ZoneInfo(settings.zone_name))
 
     async def build_week(
         self, guild_id: int, period: Span | None = None, *, chart: bool = True
@@ -425,6 +432,7 @@ class DigestService:
             ("announcements", self.announcements, content_section),
             ("hallway", self.hallway, hallway_section),
             ("surveys", self.surveys, surveys_section),
+            ("calls", self.calls, calls_section),
             ("metrics", self.metrics, metrics_section),
         ):
             figures = await self._call(

@@ -365,9 +365,10 @@ def coming_up_section(
 ) -> Section | None:
     entries: list[tuple[datetime, str]] = []
     for call in calls:
-        # A regional call: (series title, slot name, starts_at).
-        title, slot, at = call
-        entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}"))
+        # A regional call: (series title, slot name, starts_at[, host id]).
+        title, slot, at, *rest = call
+        host = f", hosted by <@{rest[0]}>" if rest and rest[0] else ""
+        entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}{host}"))
     for item in sessions:
         title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")
         entries.append((at, f"🎙️ Office hours: **{clean(title, 80)}**"))
@@ -405,6 +406,29 @@ def surveys_section(f: Any) -> Section | None:
     if not blocks:
         return None
     return Section("surveys", "📋 Surveys", blocks, news=bool(closed))
+
+
+def calls_section(f: Any) -> Section | None:
+    """Last week's calls with their attendance per region, and each series' coverage."""
+    blocks = []
+    held = [
+        f"📞 **{clean(c.series, 60)}** · {clean(c.slot, 40)}: "
+        f"{'–' if c.present_peak is None else c.present_peak} in the call, "
+        f"{'–' if c.interested is None else c.interested} interested"
+        for c in f.held
+    ]
+    if held:
+        blocks.append(Block("Attendance", held))
+    covered = [
+        f"**{clean(c.series, 60)}**: slots in waking hours for **{round(c.share * 100)}%** "
+        f"of the {c.members} members who set a zone"
+        for c in f.coverage
+    ]
+    if covered:
+        blocks.append(Block("Coverage", covered))
+    if not blocks:
+        return None
+    return Section("calls", "📞 Community calls", blocks, news=bool(held))
 
 
 def is_spike(current: int, previous: int) -> bool:

@@ -584,6 +584,10 @@ class FeedbackService:
 
     # ------------------------------------------------------------------ areas
 
+    async def new_longer_than(self, guild_id: int, age: timedelta) -> int:
+        """Items still `new` after ``age`` (the on-call handoff note)."""
+        return await self.repo.count_new_before(guild_id, self.clock.now() - age)
+
     async def areas(self, guild_id: int) -> list[str]:
         return await self.repo.areas(guild_id)
 

@@ -121,12 +121,13 @@ class LinearModel:
 
     def score_tokens(self, raw: Sequence[str], evidence: Sequence[float]) -> list[float]:
         """``probabilities(word_features(raw), evidence)``, without the feature names: the
-        bot's path. It walks the tokens exactly as ``word_features`` does."""
+        bot's path. It walks the tokens exactly as ``word_features`` does, and adds each
+        feature's weights as it is found, in the order ``_combine`` would."""
         boundaries = textmod.BOUNDARIES
         infos = self._token_infos  # type: ignore[attr-defined]
+        logits = list(self.bias)
         hits: set[int] = set()  # each feature counts once, as a set of names would
-        found: list[tuple[tuple[int, float], ...]] = []
-        flags = [False, False]
+        denial = praise = False
         # The bigrams the previous word starts, by their second word: most words start none,
         # so most tokens skip the bigram look-up.
         following: dict | None = None
@@ -138,17 +139,15 @@ class LinearModel:
                 prev_tok = ""
                 negated = praised = 0
                 continue
-            info = infos.get(tok)
-            if info is None:
-                info = self._token_info(tok)
+            info = infos.get(tok) or self._token_info(tok)
             st, role, plain, denied, lauded, starts = info
             entries = None
             if role == _NEGATOR:
                 negated = _NEGATION_SPAN
-                flags[0] = True
+                denial = True
             elif role == _PRAISE and prev_tok not in WISHES:
                 praised = _NEGATION_SPAN
-                flags[1] = True
+                praise = True
             elif negated:
                 negated -= 1
                 entries = denied
@@ -157,20 +156,30 @@ class LinearModel:
                 entries = lauded
             else:
                 entries = plain
-            if entries is not None and id(entries) not in hits:
-                hits.add(id(entries))
-                found.append(entries)
+            if entries is not None:
+                key = id(entries)
+                if key not in hits:
+                    hits.add(key)
+                    for tag, w in entries:
+                        logits[tag] += w
             if following is not None:
                 pair = following.get(st)
-                if pair is not None and id(pair) not in hits:
-                    hits.add(id(pair))
-                    found.append(pair)
+                if pair is not None:
+                    key = id(pair)
+                    if key not in hits:
+                        hits.add(key)
+                        for tag, w in pair:
+                            logits[tag] += w
             following = starts
             prev_tok = tok
-        for flag, entries in zip(flags, self._flags, strict=True):  # type: ignore[attr-defined]
-            if flag and entries:
-                found.append(entries)
-        return self._combine(found, evidence)
+        denial_w, praise_w = self._flags  # type: ignore[attr-defined]
+        if denial:
+            for tag, w in denial_w:
+                logits[tag] += w
+        if praise:
+            for tag, w in praise_w:
+                logits[tag] += w
+        return self._finish(logits, evidence)
 
     def _token_info(self, tok: str) -> _TokenInfo:
         """A token's stem, role and weights, memoised: messages repeat their words."""
@@ -203,13 +212,27 @@ class LinearModel:
         for entries in found:
             for tag, w in entries:
                 logits[tag] += w
+        return self._finish(logits, evidence)
+
+    def _finish(self, logits: list[float], evidence: Sequence[float]) -> list[float]:
+        """Add the rules' evidence to the word features' ``logits``; each tag's probability."""
         rules: tuple[tuple[tuple[int, float], ...], ...] = self._rules  # type: ignore[attr-defined]
         for i, ev in enumerate(evidence):
             if ev > 0:
                 v = min(ev, _EVIDENCE_CAP)
                 for tag, w in rules[i]:
                     logits[tag] += v * w
-        return [_sigmoid(z) for z in logits]
+        # The logistic function, inline: it runs for every tag of every message, and each
+        # branch keeps exp() from overflowing.
+        exp = math.exp
+        out = []
+        for z in logits:
+            if z >= 0:
+                out.append(1.0 / (1.0 + exp(-z)))
+            else:
+                e = exp(z)
+                out.append(e / (1.0 + e))
+        return out
 
     def to_json(self) -> str:
         """A stable text form: the same model always writes the same bytes."""
@@ -241,13 +264,6 @@ class LinearModel:
         if any(not 0 <= t < n for entries in weights.values() for t, _ in entries):
             raise ValueError("tagger model: a weight names a tag that is not in the model")
         return cls(tags, tuple(data["bias"]), tuple(data["thresholds"]), weights)
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 @cache

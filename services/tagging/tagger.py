@@ -144,6 +144,16 @@ _MISSING: Any = object()
 _MIN_SCORE = 0.05
 
 
+def _stems_match(raw: list[str], start: int, rest: list[str]) -> bool:
+    """Do the tokens from ``start`` stem to ``rest``? Most candidate phrases fail on their
+    second word, so stems are looked up one at a time rather than for the whole message."""
+    cache = textmod._STEM_CACHE
+    for tok, want in zip(raw[start : start + len(rest)], rest, strict=True):
+        if (cache.get(tok) or textmod.stem(tok)) != want:
+            return False
+    return True
+
+
 def _best_first(pair: tuple[str, float]) -> tuple[float, str]:
     return (-pair[1], pair[0])
 
@@ -385,7 +395,6 @@ class Tagger:
         tok_info = self._tok_info
         missing = _MISSING
         n = len(raw)
-        st: list[str] | None = None  # stems, computed the first time a phrase needs them
         for i, tok in enumerate(raw):
             info = tok_info.get(tok, missing)
             if info is None:
@@ -401,11 +410,8 @@ class Tagger:
             for rest, pid in cands:
                 end = i + 1
                 if rest:
-                    if st is None:
-                        cache = textmod._STEM_CACHE
-                        st = [cache.get(t) or textmod.stem(t) for t in raw]
                     end += len(rest)
-                    if st[i + 1 : end] != rest:
+                    if end > n or not _stems_match(raw, i + 1, rest):
                         continue
                 if negated is None:
                     negated = self._negated(raw, i)

@@ -562,6 +562,16 @@ class FeedbackRepository:
         )
         return {r[0]: int(r[1]) for r in rows}
 
+    async def count_new_before(self, guild_id: int, before: datetime) -> int:
+        """Items still `new` that were created before ``before`` (the on-call handoff)."""
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM feedback_items WHERE guild_id = ? AND status = 'new' "
+                "AND created_at < ?",
+                (guild_id, to_db(before)),
+            )
+        )
+
     async def count_created(self, guild_id: int, start: datetime, end: datetime) -> int:
         return int(
             await self._db.fetchval(

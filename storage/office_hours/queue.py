@@ -31,7 +31,7 @@ _QUEUE_ORDER = "priority, queue_key, id"
 # reading every session the guild ever had.
 _ASK_TARGET = (
     "s.status IN ('live', 'scheduled') AND (s.status = 'live' OR s.starts_at > ?) "
-    "ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
+    "AND s.origin = 'office_hours' ORDER BY s.status = 'live' DESC, s.starts_at, s.id LIMIT 1"
 )
 _SESSION_IN_JOIN = ", ".join(f"s.{c}" for c in _SESSION_NAMES)
 
@@ -173,6 +173,17 @@ class QuestionRepository:
             (guild_id, session_id, user_id),
         )
         return None if row is None else _question(row)
+
+    async def count_waiting_before(self, guild_id: int, before: datetime) -> int:
+        """Questions asked before ``before`` still waiting in a scheduled or live session."""
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM oh_questions q JOIN oh_sessions s ON s.id = q.session_id "
+                "WHERE q.guild_id = ? AND q.outcome IS NULL AND q.taken_at IS NULL "
+                "AND q.asked_at < ? AND s.status IN ('scheduled', 'live')",
+                (guild_id, to_db(before)),
+            )
+        )
 
     async def add_question(
         self,

@@ -50,6 +50,8 @@ class Session:
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    # 'office_hours', or 'call' for a regional call's occurrence run by this engine.
+    origin: str = "office_hours"
 
     @property
     def duration(self) -> timedelta:
@@ -82,6 +84,7 @@ class NewSession:
     text_channel_id: int
     series_id: int | None = None
     event_id: int | None = None
+    origin: str = "office_hours"
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,8 @@ class OfficeHoursFigures:
 _SESSION_COLUMNS = (
     "id, guild_id, series_id, title, description, host_id, starts_at, ends_at, zone, "
     "repeat_spec, series_anchor, location_channel_id, location_kind, text_channel_id, "
-    "event_id, board_message_id, recap_message_id, status, started_at, ended_at, created_at"
+    "event_id, board_message_id, recap_message_id, status, started_at, ended_at, created_at, "
+    "origin"
 )
 
 _QUESTION_COLUMNS = (
@@ -173,6 +177,7 @@ def _session(row: Any) -> Session:
         started_at=maybe_from_db(row["started_at"]),
         ended_at=maybe_from_db(row["ended_at"]),
         created_at=from_db(row["created_at"]),
+        origin=row["origin"],
     )
 
 

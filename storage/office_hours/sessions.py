@@ -25,6 +25,10 @@ from storage.office_hours.rows import (
 )
 from storage.timeutil import to_db
 
+OFFICE_HOURS = "office_hours"
+# Office hours' own lists, boards, history and figures leave out the calls' sessions.
+_OURS = "origin = 'office_hours'"
+
 # Each status change names the status it must come from, so two racing
 # callers can't both win: the loser's UPDATE touches no row.
 _SESSION_TRANSITIONS = {
@@ -88,8 +92,8 @@ class OfficeHoursRepository:
             session_id = await self._db.execute(
                 "INSERT INTO oh_sessions (guild_id, series_id, title, description, host_id, "
                 "starts_at, ends_at, zone, repeat_spec, series_anchor, location_channel_id, "
-                "location_kind, text_channel_id, event_id, status, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)",
+                "location_kind, text_channel_id, event_id, status, created_at, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)",
                 (
                     new.guild_id,
                     new.series_id,
@@ -106,6 +110,7 @@ class OfficeHoursRepository:
                     new.text_channel_id,
                     new.event_id,
                     to_db(now),
+                    new.origin,
                 ),
             )
             if new.series_id is None:
@@ -124,11 +129,15 @@ class OfficeHoursRepository:
         )
         return None if row is None else _session(row)
 
-    async def sessions_with_status(self, guild_id: int, statuses: tuple[str, ...]) -> list[Session]:
+    async def sessions_with_status(
+        self, guild_id: int, statuses: tuple[str, ...], origin: str | None = OFFICE_HOURS
+    ) -> list[Session]:
+        """``origin`` None: every session, calls' included (the jobs' rebuild)."""
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
-            f"AND status IN ({marks(statuses)}) ORDER BY starts_at, id",
-            (guild_id, *statuses),
+            f"AND status IN ({marks(statuses)}) AND (? IS NULL OR origin = ?) "
+            "ORDER BY starts_at, id",
+            (guild_id, *statuses, origin, origin),
         )
         return [_session(r) for r in rows]
 
@@ -138,7 +147,7 @@ class OfficeHoursRepository:
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
             # Written as an IN so it seeks (guild_id, status, starts_at), as ask_target's does.
             "AND status IN ('live', 'scheduled') AND (status = 'live' OR ends_at > ?) "
-            "ORDER BY starts_at, id LIMIT ?",
+            f"AND {_OURS} ORDER BY starts_at, id LIMIT ?",
             (guild_id, to_db(now), limit),
         )
         return [_session(r) for r in rows]
@@ -150,7 +159,7 @@ class OfficeHoursRepository:
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? "
             "AND status IN ('scheduled', 'live') AND starts_at >= ? AND starts_at < ? "
-            "ORDER BY starts_at, id",
+            f"AND {_OURS} ORDER BY starts_at, id",
             (guild_id, to_db(start), to_db(end)),
         )
         return [_session(r) for r in rows]
@@ -158,7 +167,7 @@ class OfficeHoursRepository:
     async def past_sessions(self, guild_id: int, limit: int) -> list[Session]:
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND status = 'ended' "
-            "ORDER BY started_at DESC, id DESC LIMIT ?",
+            f"AND {_OURS} ORDER BY started_at DESC, id DESC LIMIT ?",
             (guild_id, limit),
         )
         return [_session(r) for r in rows]
@@ -190,6 +199,12 @@ class OfficeHoursRepository:
         await self._db.execute(
             "UPDATE oh_sessions SET event_id = ? WHERE guild_id = ? AND id = ?",
             (event_id, guild_id, session_id),
+        )
+
+    async def set_host(self, guild_id: int, session_id: int, host_id: int) -> None:
+        await self._db.execute(
+            "UPDATE oh_sessions SET host_id = ? WHERE guild_id = ? AND id = ?",
+            (host_id, guild_id, session_id),
         )
 
     async def set_board_message(self, guild_id: int, session_id: int, message_id: int) -> None:
@@ -306,7 +321,7 @@ class OfficeHoursRepository:
         """Figures for sessions held (started and ended) with a start in [start, end)."""
         rows = await self._db.fetchall(
             f"SELECT {_SESSION_COLUMNS} FROM oh_sessions WHERE guild_id = ? AND status = 'ended' "
-            "AND started_at >= ? AND started_at < ? ORDER BY started_at",
+            f"AND started_at >= ? AND started_at < ? AND {_OURS} ORDER BY started_at",
             (guild_id, to_db(start), to_db(end)),
         )
         return await self._figures(guild_id, [_session(r) for r in rows])

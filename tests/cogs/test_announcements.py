@@ -384,3 +384,21 @@ async def test_next_office_hours_variable_and_zone_autocomplete(world, bots) -> 
         world.general, "announce schedule", "timezone", "new_y"
     )
     assert {"name": "America/New_York", "value": "America/New_York"} in choices
+
+
+async def test_history_shows_the_newest_deliveries_and_says_how_many_more(world) -> None:
+    env = world.env
+    news = await setup_world(world)
+    await schedule_announcement(world, news, when="2026-01-01 09:00", repeat="daily")
+    await env.advance_time(18 * DAY + 10 * HOUR)  # Jan 1 .. Jan 19: 19 deliveries
+    assert len(bot_posts(news)) == 19
+    r = await world.alice.slash(world.general, "announce history", id=1)
+    text = r.response.content
+    assert r.response.ephemeral
+    assert text.count(" · sent") == 10
+    newest = int(datetime(2026, 1, 19, 9, tzinfo=UTC).timestamp())
+    oldest_shown = int(datetime(2026, 1, 10, 9, tzinfo=UTC).timestamp())
+    not_shown = int(datetime(2026, 1, 9, 9, tzinfo=UTC).timestamp())
+    assert text.index(f"<t:{newest}:f>") < text.index(f"<t:{oldest_shown}:f>")
+    assert f"<t:{not_shown}:f>" not in text
+    assert "9 older deliveries not shown" in text

@@ -77,9 +77,10 @@ async def test_rotating_series_moves_one_call_per_week_and_survives_a_restart(
     r = await world.bob.slash(world.general, "calls upcoming")
     before = stamps(r.response.content)
     # One call a week, alternating regions: 02:00 UTC for APAC, 14:00 UTC for EMEA. The
-    # first cycle (APAC, Wednesday 31 December) is already past, so EMEA comes first.
-    assert before[0] == datetime(2026, 1, 7, 14, tzinfo=UTC)
-    assert [t.hour for t in before[:4]] == [14, 2, 14, 2]
+    # APAC call of Wednesday 7 January was planned (its event made) as soon as APAC was
+    # the only slot, so it stays first and EMEA follows.
+    assert before[0] == datetime(2026, 1, 7, 2, tzinfo=UTC)
+    assert [t.hour for t in before[:4]] == [2, 14, 2, 14]
     assert all((b - a).days in (6, 7) for a, b in pairwise(before))
     await restart()
     r = await world.bob.slash(world.general, "calls upcoming")
@@ -220,11 +221,12 @@ async def test_digest_coming_up_lists_each_series_next_call(world, bots) -> None
     r = await world.alice.slash(world.general, "digest preview")
     embeds = {e.title: e.description for e in r.response.embeds}
     coming = embeds["🗓️ Coming up"].splitlines()
-    # Only the next call of each series in the coming week: EMEA's Wednesday 7 January
-    # (APAC's turn follows a week later); the monthly sync's first Friday was 2 January.
-    emea = datetime(2026, 1, 7, 14, tzinfo=UTC)
+    # Only the next call of each series in the coming week: APAC's Wednesday 7 January
+    # (planned while APAC was the only slot; EMEA's turn follows a week later); the
+    # monthly sync's first Friday was 2 January.
+    apac = datetime(2026, 1, 7, 2, tzinfo=UTC)
     sync = datetime(2026, 1, 2, 10, tzinfo=UTC)
     assert coming == [
         f"<t:{int(sync.timestamp())}:f> · 📞 **Maintainers sync** · EMEA",
-        f"<t:{int(emea.timestamp())}:f> · 📞 **Community call** · EMEA",
+        f"<t:{int(apac.timestamp())}:f> · 📞 **Community call** · APAC",
     ]

@@ -367,6 +367,11 @@ async def test_tags_areas_trends_search_and_retag(world, bots) -> None:
     assert "`docs`" in r.response.content
     r = await world.carol.slash(world.general, "feedback tags list")
     assert "`billing-portal` 1 · 1" in r.response.content
+    # Built-in tags show their whole description, not the first 60 characters.
+    tools = (
+        "Developer tools: CLI, IDE extensions, local dev and emulators, CI, containers, debugging."
+    )
+    assert tools in r.response.content
     r = await world.carol.slash(world.general, "feedback trends")
     assert "`billing-portal` 1 (before 0, new)" in r.response.content
     r = await world.carol.slash(world.general, "feedback search", query="invoice")

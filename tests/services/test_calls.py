@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.calls import (
+from services.calls.schedule import (
     awake,
     first_gap,
     local_exists,

@@ -460,10 +460,15 @@ async def test_a_digest_built_by_hand_covers_the_7x24_hours_up_to_now(tmp_path) 
         service = await make_service(db, clock, office_hours=office, feedback=feedback)
         digest = await service.build_week(G, chart=False)  # no period: /digest preview, post
 
+    step = timedelta(microseconds=1)
     week_ago = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    # Every event figure is asked for the same instants: 5 Jan 09:00 up to now.
-    assert office.calls == [(G, week_ago, NOW)]
-    assert feedback.calls == [(G, week_ago, NOW, datetime(2025, 12, 29, 9, 0, tzinfo=UTC))]
+    # Every event figure is asked for the same instants: just after 5 Jan 09:00 up to
+    # and including now (a half-open range shifted by the smallest stored step, so
+    # something stamped at this very instant counts and the weeks don't overlap).
+    assert office.calls == [(G, week_ago + step, NOW + step)]
+    assert feedback.calls == [
+        (G, week_ago + step, NOW + step, datetime(2025, 12, 29, 9, 0, tzinfo=UTC) + step)
+    ]
     assert digest.period.utc_days() == (date(2026, 1, 6), date(2026, 1, 12))
     assert (
         digest.header() == "📬 **Weekly digest** · Mon 05 Jan 09:00 – Mon 12 Jan 2026 09:00 (UTC)"

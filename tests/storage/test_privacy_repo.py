@@ -10,6 +10,8 @@ import pytest
 from services.tagging.similarity import terms
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository, NewAnnouncement
+from storage.boundaries import BoundariesRepository, HoursRow
+from storage.calls import CallsRepository, OccurrenceRepository
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository, NewItem
 from storage.feedback.tags import FeedbackTagRepository
@@ -17,6 +19,7 @@ from storage.hallway import HallwayRepository, NewGroup
 from storage.members import MemberSettingsRepository
 from storage.office_hours.rows import NewSession
 from storage.office_hours.sessions import OfficeHoursRepository
+from storage.oncall import OnCallRepository
 from storage.privacy import (
     FORGOTTEN_ID,
     FORMER_MEMBER,
@@ -195,6 +198,49 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
         )
         await surveys.submit(guild_id, yours_survey, member_id=who, member_hash=None, now=T0)
     await surveys.claim_reminders(guild_id, yours_survey, [ME], T0)
+    # A call series ME signed up to host, hosted one call of, and added an agenda item to.
+    series = await CallsRepository(db).create_series(
+        guild_id,
+        title="Community call",
+        cadence="weekly",
+        mode="parallel",
+        duration_minutes=60,
+        channel_id=None,
+        location="https://example.com/call",
+        anchor=T0.date(),
+        now=T0,
+    )
+    slot = await CallsRepository(db).add_slot(
+        guild_id, series.id, name="APAC", weekday=2, local_time="10:00", zone="Asia/Tokyo", now=T0
+    )
+    calls = OccurrenceRepository(db)
+    await calls.add_host(guild_id, series.id, slot.id, ME, T0)
+    await calls.claim(
+        guild_id,
+        series.id,
+        slot_id=slot.id,
+        slot_name="APAC",
+        cycle=0,
+        starts_at=T0,
+        host_id=ME,
+        now=T0,
+    )
+    await calls.add_item(guild_id, series.id, ME, "Release notes", T0)
+    # Boundaries: my hours, a week off, one notice delivered and one still held.
+    bounds = BoundariesRepository(db)
+    await bounds.set_hours(HoursRow(guild_id, ME, (0, 1, 2, 3, 4), 540, 1020, "Europe/Berlin"), T0)
+    await bounds.add_away(guild_id, ME, T0, T0 + timedelta(days=7), "holiday", T0)
+    sent = await bounds.hold(guild_id, ME, "triage", "1 feedback item needs triage", T0)
+    await bounds.claim(guild_id, ME, [sent], "While you were off: 1 feedback item", T0)
+    await bounds.hold(guild_id, ME, "host", f"you host Thursday's call, ask <@{ME}>", T0)
+    # On call: I rotate, held a shift with a note, and cover for YOU (who set it up).
+    oncall = OnCallRepository(db)
+    await oncall.join(guild_id, ME, T0)
+    shift = await oncall.claim_shift(guild_id, T0, T0 + timedelta(days=1), ME, T0)
+    assert shift is not None
+    await oncall.set_note(guild_id, shift.id, f"ask <@{ME}> later")
+    await oncall.add_override(guild_id, ME, T0, T0 + timedelta(hours=2), YOU, T0)
+    await oncall.add_override(guild_id, YOU, T0, T0 + timedelta(hours=2), ME, T0)
     return {
         "reported": reported,
         "captured": captured,

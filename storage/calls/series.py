@@ -1,4 +1,4 @@
-"""Regional community calls: series and their slots."""
+"""Regional community calls: series, their slots and the per-server settings."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from storage.database import Database
 from storage.timeutil import to_db
 
 _SERIES = (
-    "SELECT id, guild_id, title, cadence, mode, duration_minutes, channel_id, location, anchor "
-    "FROM call_series"
+    "SELECT id, guild_id, title, cadence, mode, duration_minutes, channel_id, location, anchor, "
+    "home_channel_id, thread_id, channel_kind FROM call_series"
 )
 _SLOT = "SELECT id, guild_id, series_id, name, weekday, local_time, zone FROM call_slots"
 
@@ -26,6 +26,9 @@ class CallSeries:
     channel_id: int | None
     location: str | None
     anchor: date  # the Monday of the first cycle
+    home_channel_id: int | None = None  # text channel for reminders and the recap thread
+    thread_id: int | None = None  # the series' thread, opened with the first recap
+    channel_kind: str | None = None  # 'voice' or 'stage' with a channel
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,13 @@ class CallSlot:
 
 def _series(row: object) -> CallSeries:
     r = tuple(row)  # type: ignore[call-overload]
-    return CallSeries(*r[:8], anchor=date.fromisoformat(r[8]))
+    return CallSeries(
+        *r[:8],
+        anchor=date.fromisoformat(r[8]),
+        home_channel_id=r[9],
+        thread_id=r[10],
+        channel_kind=r[11],
+    )
 
 
 def _slot(row: object) -> CallSlot:
@@ -64,10 +73,13 @@ class CallsRepository:
         location: str | None,
         anchor: date,
         now: datetime,
+        home_channel_id: int | None = None,
+        channel_kind: str | None = None,
     ) -> CallSeries:
         series_id = await self.db.execute(
             "INSERT INTO call_series (guild_id, title, cadence, mode, duration_minutes, "
-            "channel_id, location, anchor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "channel_id, location, anchor, created_at, home_channel_id, channel_kind) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id,
                 title,
@@ -78,6 +90,8 @@ class CallsRepository:
                 location,
                 anchor.isoformat(),
                 to_db(now),
+                home_channel_id,
+                channel_kind,
             ),
         )
         return CallSeries(
@@ -90,6 +104,9 @@ class CallsRepository:
             channel_id,
             location,
             anchor,
+            home_channel_id,
+            None,
+            channel_kind,
         )
 
     async def series_by_title(self, guild_id: int, title: str) -> CallSeries | None:
@@ -97,6 +114,36 @@ class CallsRepository:
             f"{_SERIES} WHERE guild_id = ? AND title = ? COLLATE NOCASE", (guild_id, title)
         )
         return None if row is None else _series(row)
+
+    async def series_by_id(self, guild_id: int, series_id: int) -> CallSeries | None:
+        row = await self.db.fetchone(
+            f"{_SERIES} WHERE guild_id = ? AND id = ?", (guild_id, series_id)
+        )
+        return None if row is None else _series(row)
+
+    async def every_series(self) -> list[CallSeries]:
+        """Every guild's series (start-up: plan each one's next calls)."""
+        return [_series(r) for r in await self.db.fetchall(f"{_SERIES} ORDER BY id")]
+
+    async def set_thread(self, guild_id: int, series_id: int, thread_id: int) -> None:
+        await self.db.execute(
+            "UPDATE call_series SET thread_id = ? WHERE guild_id = ? AND id = ?",
+            (thread_id, guild_id, series_id),
+        )
+
+    async def host_role(self, guild_id: int) -> int | None:
+        value = await self.db.fetchval(
+            "SELECT signup_role_id FROM call_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return None if value is None else int(value)
+
+    async def set_host_role(self, guild_id: int, role_id: int | None, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO call_settings (guild_id, signup_role_id, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET signup_role_id = excluded.signup_role_id, "
+            "updated_at = excluded.updated_at",
+            (guild_id, role_id, to_db(now)),
+        )
 
     async def all_series(self, guild_id: int) -> list[CallSeries]:
         rows = await self.db.fetchall(f"{_SERIES} WHERE guild_id = ? ORDER BY id", (guild_id,))

@@ -1,0 +1,1 @@
+"""Advocates' boundaries: /advocate commands and the advocate inbox."""

@@ -1,0 +1,176 @@
+"""The calls' jobs: plan each series' next calls (their sessions and Discord events come
+from the office-hours engine, through the ``announce`` seam), and the host's notice a day
+before each call. Everything is rebuilt from the database at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from cogs._send import SEND_ERRORS, dm_reliably
+from services.calls import CallPlanner
+from services.calls.plan import HostNotice
+from services.errors import HallwayError
+from services.time.timefmt import discord_timestamp
+from storage.calls import PlannedCall
+
+if TYPE_CHECKING:
+    from bot import HallwayBot
+
+log = logging.getLogger(__name__)
+
+SessionSeam = Callable[[int, int], Awaitable[None]]
+# Planned again just after a call starts, so the next one is always on the calendar.
+REPLAN_AFTER = timedelta(seconds=1)
+# Who is in the call's voice or stage channel, sampled this often while it runs.
+SAMPLE_EVERY = timedelta(minutes=5)
+
+
+def notice_text(notice: HostNotice, guild_id: int) -> str:
+    call, series = notice.call, notice.series
+    lines = [
+        f"📞 You host **{series.title} · {call.slot_name}** "
+        f"{discord_timestamp(call.starts_at, 'F')} ({discord_timestamp(call.starts_at, 'R')}).",
+        "**Checklist**",
+    ]
+    if notice.agenda:
+        lines.append("- Agenda:")
+        lines += [f"  - #{i.id} {i.text}" for i in notice.agenda]
+    else:
+        lines.append("- Agenda: nothing yet; members add items with `/calls agenda`.")
+    if notice.carried:
+        lines.append(
+            "- Carried from the last call: " + ", ".join(f"#{i.id}" for i in notice.carried)
+        )
+    else:
+        lines.append("- Carried from the last call: none.")
+    if notice.event_id is not None:
+        lines.append(f"- Event: https://discord.com/events/{guild_id}/{notice.event_id}")
+    lines.append(f"- After the call: `/calls notes occurrence:{call.id}` posts the recap.")
+    return "\n".join(lines)
+
+
+# (guild_id, host_id, text, the call's start) -> whether it was sent, held or handed on.
+TellHost = Callable[[int, int, str, datetime], Awaitable[bool]]
+
+
+class CallJobs:
+    def __init__(
+        self,
+        bot: HallwayBot,
+        planner: CallPlanner,
+        *,
+        announce: SessionSeam,
+        cancel_session: SessionSeam,
+        tell_host: TellHost | None = None,
+    ) -> None:
+        self.bot = bot
+        self.planner = planner
+        self.announce = announce
+        self.cancel_session = cancel_session
+        # The advocate inbox (wired in bot.py) holds a host's notice outside their working
+        # hours; without it the notice is a DM at once.
+        self.tell_host = tell_host
+
+    def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await self.bot.wait_until_ready()
+            try:
+                await fn()
+            except HallwayError as exc:
+                log.info("Calls job skipped: %s", exc)
+
+        return run
+
+    async def rebuild(self) -> None:
+        for series in await self.planner.series_to_plan():
+            await self.plan_series(series.guild_id, series.id)
+            # A call under way when the bot restarted is sampled again from now on.
+            for call in await self.planner.in_progress(series.guild_id, series.id):
+                self.schedule_sample(call.guild_id, call.id, self.planner.now())
+
+    async def plan_series(self, guild_id: int, series_id: int) -> list[PlannedCall]:
+        """Plan what isn't planned yet, give every call ahead its event and jobs, and
+        come back when the earliest starts."""
+        made = await self.planner.plan(guild_id, series_id)
+        ahead = await self.planner.ahead(guild_id, series_id)
+        for call in ahead:
+            if call.session_id is not None:
+                await self.announce(guild_id, call.session_id)
+            self.schedule_notice(call)
+        name = f"calls-plan:{series_id}"
+        if ahead:
+            self.bot.alarm.schedule(
+                name,
+                ahead[0].starts_at + REPLAN_AFTER,
+                self._job(lambda: self._replan(guild_id, series_id)),
+            )
+        else:
+            self.bot.alarm.cancel(name)
+        return made
+
+    async def _replan(self, guild_id: int, series_id: int) -> None:
+        for call in await self.planner.in_progress(guild_id, series_id):
+            self.schedule_sample(guild_id, call.id, self.planner.now())
+        await self.plan_series(guild_id, series_id)
+
+    def schedule_sample(self, guild_id: int, call_id: int, due: datetime) -> None:
+        self.bot.alarm.schedule(
+            f"calls-sample:{call_id}", due, self._job(lambda: self.sample(guild_id, call_id))
+        )
+
+    async def sample(self, guild_id: int, call_id: int) -> None:
+        """Count the members in the call's channel (from the gateway's voice states) and
+        read the event's interested count; again every few minutes until the call ends."""
+        call = await self.planner.call(guild_id, call_id)
+        series = await self.planner.series_of(call)
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return
+        channel = guild.get_channel(series.channel_id) if series.channel_id else None
+        members = getattr(channel, "members", [])
+        present = sum(1 for m in members if not m.bot)
+        interested = None
+        event_id = await self.planner.event_of(call)
+        if event_id is not None:
+            try:
+                event = await guild.fetch_scheduled_event(event_id, with_counts=True)
+                interested = event.user_count
+            except SEND_ERRORS as exc:
+                log.info("Could not read event %s's interested count: %r", event_id, exc)
+        await self.planner.record_attendance(
+            guild_id, call_id, present=present, interested=interested
+        )
+        nxt = self.planner.now() + SAMPLE_EVERY
+        if nxt < call.starts_at + timedelta(minutes=series.duration_minutes):
+            self.schedule_sample(guild_id, call_id, nxt)
+
+    def schedule_notice(self, call: PlannedCall) -> None:
+        name = f"calls-notice:{call.id}"
+        if call.notice_claimed_at is not None or call.host_id is None:
+            self.bot.alarm.cancel(name)
+            return
+        due = max(self.planner.notice_due(call), self.planner.now())
+        self.bot.alarm.schedule(
+            name, due, self._job(lambda: self.send_notice(call.guild_id, call.id))
+        )
+
+    async def send_notice(self, guild_id: int, call_id: int) -> None:
+        # Claimed before sending: a restart or a second job never sends it twice.
+        notice = await self.planner.claim_notice(guild_id, call_id)
+        if notice is None:
+            return
+        text = notice_text(notice, guild_id)
+        if self.tell_host is not None:
+            sent = await self.tell_host(guild_id, notice.host_id, text, notice.call.starts_at)
+        else:
+            sent = await dm_reliably(self.bot, notice.host_id, text)
+        if sent:
+            await self.planner.record_notice(guild_id, call_id)
+
+    async def cancel_sessions(self, guild_id: int, session_ids: list[int]) -> None:
+        """A removed slot's planned calls are cancelled with their Discord events."""
+        for session_id in session_ids:
+            await self.cancel_session(guild_id, session_id)

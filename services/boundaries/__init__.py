@@ -1,0 +1,1 @@
+"""Advocates' boundaries: working hours, time off and the inbox that respects them."""
