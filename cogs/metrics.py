@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only
+from services.errors import InvalidInput
 from services.metrics.figures import (
     FUNNEL_STEPS,
     Funnel,
@@ -22,6 +23,7 @@ from services.metrics.figures import (
     duration,
     percent,
 )
+from services.metrics.levels import Movement
 from services.metrics.service import MAX_DAYS, MAX_WEEKS, MetricsService
 from services.plural import plural
 
@@ -238,3 +240,87 @@ class MetricsCog(commands.Cog):
         await interaction.response.send_message(
             embed=loop_embed(result, days), ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+    @stats.command(name="levels")
+    @advocate_only()
+    async def levels(self, interaction: discord.Interaction) -> None:
+        """Members per level (90-day score), and who moved up or down this week."""
+        assert interaction.guild_id is not None
+        counts, ups, downs = await self.service.level_movement(interaction.guild_id)
+        lines = [f"**{name.title()}**: {n}" for name, n in counts.items()]
+        lines.append("")
+        lines.append("⬆️ Moved up this week: " + _moves(ups))
+        lines.append("⬇️ Moved down this week: " + _moves(downs))
+        embed = discord.Embed(
+            title="📶 Member levels (last 90 days)", description="\n".join(lines), colour=COLOUR
+        )
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @stats.command(name="levels-configure")
+    @app_commands.describe(
+        message="Points per message (default 1)",
+        question="Points per office-hours question asked (default 3)",
+        feedback="Points per feedback item reported (default 3)",
+        vote="Points per feedback vote (default 1)",
+        answer="Points per office-hours answer given (default 5)",
+        hosting="Points per office-hours session hosted (default 8)",
+        thresholds="Scores where participant, contributor, champion start, e.g. 5,20,50",
+    )
+    @advocate_only()
+    async def levels_configure(
+        self,
+        interaction: discord.Interaction,
+        message: str | None = None,
+        question: str | None = None,
+        feedback: str | None = None,
+        vote: str | None = None,
+        answer: str | None = None,
+        hosting: str | None = None,
+        thresholds: str | None = None,
+    ) -> None:
+        """Change what each activity is worth, and where each level starts."""
+        assert interaction.guild_id is not None
+        given = {
+            "message": message,
+            "question": question,
+            "feedback": feedback,
+            "vote": vote,
+            "answer": answer,
+            "hosting": hosting,
+        }
+        weights: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+        settings = await self.service.configure_levels(
+            interaction.guild_id, weights, parse_thresholds(thresholds)
+        )
+        shown = ", ".join(f"{k} {v:g}" for k, v in (settings.weights or {}).items())
+        starts = (
+            " / ".join(f"{t:g}" for t in settings.thresholds)
+            if settings.thresholds
+            else "from this server's percentiles"
+        )
+        await interaction.response.send_message(
+            f"Saved. Weights: {shown}. Participant / contributor / champion start at: {starts}.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+
+def _moves(moves: list[Movement]) -> str:
+    if not moves:
+        return "nobody"
+    shown = ", ".join(f"<@{m.user_id}> ({m.before} → {m.after})" for m in moves[:20])
+    more = len(moves) - 20
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def parse_thresholds(text: str | None) -> list[float] | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return [float(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise InvalidInput(
+            f"Thresholds must be three numbers separated by commas, like 5,20,50 (got '{text}')."
+        ) from None

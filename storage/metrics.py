@@ -214,3 +214,44 @@ class MetricsRepository:
                 to_db(now),
             ),
         )
+
+    async def activity_by_kind(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> dict[int, dict[str, int]]:
+        """What each member did in [start, end), by level kind: ids and counts only.
+
+        Messages come from the per-day counters: the UTC days after start's, up to and
+        including end's (so today counts, and 90 days is 90 day rows); the other kinds from the
+        features' own rows: a question asked (a carried-over one is the same question),
+        a feedback item reported, a vote, an office-hours answer given (the host of an
+        answered question), and a session hosted that ended.
+        """
+        s, e = to_db(start), to_db(end)
+        rows = await self._db.fetchall(
+            "SELECT user_id, 'message', SUM(messages) FROM activity_member_day "
+            "WHERE guild_id = ? AND day > ? AND day <= ? GROUP BY user_id "
+            "UNION ALL SELECT user_id, 'question', COUNT(*) FROM oh_questions "
+            "WHERE guild_id = ? AND carried_from IS NULL AND asked_at >= ? AND asked_at < ? "
+            "GROUP BY user_id "
+            "UNION ALL SELECT reporter_id, 'feedback', COUNT(*) FROM feedback_items "
+            "WHERE guild_id = ? AND created_at >= ? AND created_at < ? GROUP BY reporter_id "
+            "UNION ALL SELECT user_id, 'vote', COUNT(*) FROM feedback_votes "
+            "WHERE guild_id = ? AND created_at >= ? AND created_at < ? GROUP BY user_id "
+            "UNION ALL SELECT host_id, 'answer', COUNT(*) FROM oh_questions "
+            "WHERE guild_id = ? AND outcome = 'answered' AND host_id IS NOT NULL "
+            "AND taken_at >= ? AND taken_at < ? GROUP BY host_id "
+            "UNION ALL SELECT host_id, 'hosting', COUNT(*) FROM oh_sessions "
+            "WHERE guild_id = ? AND status = 'ended' AND started_at >= ? AND started_at < ? "
+            "GROUP BY host_id",
+            (
+                guild_id,
+                start.date().isoformat(),
+                end.date().isoformat(),
+                *(guild_id, s, e) * 5,
+            ),
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for user_id, kind, n in rows:
+            if n:
+                counts.setdefault(int(user_id), {})[kind] = int(n)
+        return counts

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.chart_process import ChartDrawer, InThread
 from services.errors import InvalidInput
+from services.metrics import levels
 from services.metrics.chart import render_retention, retention_csv
 from services.metrics.figures import (
     RETENTION_WEEKS,
@@ -29,7 +30,7 @@ from services.metrics.figures import (
     start_of,
 )
 from services.time.clock import Clock
-from storage.metrics import MetricsRepository
+from storage.metrics import LevelSettings, MetricsRepository
 
 MAX_WEEKS = 26
 MAX_DAYS = 90
@@ -153,3 +154,47 @@ class MetricsService:
         [cohort] = await self._retention_rows(guild_id, [cohort_week], end)
         questions = await self._repo.questions(guild_id, start, end)
         return MetricsDigest(newcomers, answered, cohort, responsiveness(questions, end))
+
+    # ------------------------------------------------------------------ levels
+
+    async def level_weights(self, guild_id: int) -> dict[str, float]:
+        stored = await self._repo.level_settings(guild_id)
+        return {**levels.DEFAULT_WEIGHTS, **(stored.weights or {})}
+
+    async def configure_levels(
+        self,
+        guild_id: int,
+        weights: dict[str, object],
+        thresholds: list[float] | None,
+    ) -> LevelSettings:
+        """Check then store the guild's weights and thresholds (None keeps the percentiles)."""
+        current = await self._repo.level_settings(guild_id)
+        merged = levels.check_weights({**(current.weights or {}), **weights})
+        checked = list(levels.check_thresholds(thresholds)) if thresholds is not None else None
+        settings = LevelSettings(merged, checked if checked is not None else current.thresholds)
+        await self._repo.set_level_settings(guild_id, settings, self._clock.now())
+        return settings
+
+    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
+        """Each scoring member's level over the 90 days before ``at``."""
+        window = timedelta(days=levels.WINDOW_DAYS)
+        counts = await self._repo.activity_by_kind(guild_id, at - window, at)
+        weights = await self.level_weights(guild_id)
+        scores = {user: levels.score(kinds, weights) for user, kinds in counts.items()}
+        stored = (await self._repo.level_settings(guild_id)).thresholds
+        thresholds = stored or levels.default_thresholds(scores.values())
+        return {user: levels.level_of(value, thresholds) for user, value in scores.items()}
+
+    async def level_movement(
+        self, guild_id: int
+    ) -> tuple[dict[str, int], list[levels.Movement], list[levels.Movement]]:
+        """Counts per level now, and who moved up and down since a week ago."""
+        now = await self._fresh()
+        today = await self.levels_at(guild_id, now)
+        week_ago = await self.levels_at(guild_id, now - timedelta(days=7))
+        ups, downs = levels.movement(week_ago, today)
+        # A member whose score fell to nothing this week is still counted, as an observer,
+        # so the counts and the "moved down" list agree.
+        for user_id in week_ago:
+            today.setdefault(user_id, levels.LEVELS[0])
+        return levels.counts_per_level(today.values()), ups, downs

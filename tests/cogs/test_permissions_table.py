@@ -119,6 +119,8 @@ WHO_MAY_RUN: dict[str, str] = {
     "/setup show": ADVOCATES,
     "/setup timezone": ADVOCATES,
     "/stats funnel": ADVOCATES,
+    "/stats levels": ADVOCATES,
+    "/stats levels-configure": ADVOCATES,
     "/stats loop": ADVOCATES,
     "/stats responsiveness": ADVOCATES,
     "/stats retention": ADVOCATES,
