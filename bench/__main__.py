@@ -30,6 +30,7 @@ BENCHMARKS = {
     "hallway": "bench.hallway",
     "scale": "bench.scale",
     "announce_history": "bench.announce_history",
+    "load": "bench.load",
 }
 
 

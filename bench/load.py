@@ -41,7 +41,7 @@ TARGET_LAG_P99_MS = 20.0
 # The issue's mix: ask, capture, vote, next/list, button clicks, autocomplete.
 MIX = (
     ("ask", 20),
-    ("submit_modal", 10),
+    ("submit_modal", 15),
     ("capture", 15),
     ("vote_button", 20),
     ("list", 10),
@@ -61,6 +61,9 @@ class Acks:
         self.kind: dict[str, str] = {}
         self.first_at: dict[str, int] = {}
         self.callbacks: Counter[str] = Counter()
+        # A modal belongs to the member it was shown to: (guild, user, modal) to submit.
+        self.shown: dict[str, tuple[Any, int]] = {}
+        self.modals: list[tuple[Any, int, dict[str, Any]]] = []
 
     def install(self) -> None:
         from discord.webhook.async_ import async_context
@@ -75,6 +78,10 @@ class Acks:
                 if token in self.sent_at:
                     self.callbacks[token] += 1
                     self.first_at.setdefault(token, time.perf_counter_ns())
+                    shown = self.shown.pop(token, None)
+                    data = (kwargs.get("payload") or {}).get("data")
+                    if shown is not None and data and "custom_id" in data:
+                        self.modals.append((*shown, data))
             return await original(route, session, **kwargs)
 
         adapter.request = request
@@ -192,7 +199,6 @@ class Driver:
                 user_id=first["members"][0], channel_id=first["channel"]
             )
         }
-        self.modal: dict[str, Any] | None = None
         self.errors: Counter[str] = Counter()
         self.messages_sent = 0
         self._message_id = 10**18
@@ -209,19 +215,21 @@ class Driver:
             "options": [{"type": 1, "name": sub, "options": opts}],
         }
 
-    def _data(self, kind: str, w: dict[str, Any], i: int) -> tuple[int, dict[str, Any]]:
+    def _data(
+        self, kind: str, w: dict[str, Any], i: int, modal: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         text = self.texts[i % len(self.texts)]
         if kind == "ask":
             return 2, self._slash("officehours", "ask", question=self.summaries[i % 500])
         if kind == "submit_modal":
             return 2, self._slash("feedback", "submit")
-        if kind == "capture" and self.modal is not None:
+        if kind == "capture" and modal is not None:
             from bench.commands import _fill
 
             values = {"summary": self.summaries[i % 500], "details": text, "area": ""}
             return 5, {
-                "custom_id": self.modal["custom_id"],
-                "components": _fill(self.modal["components"], values),
+                "custom_id": modal["custom_id"],
+                "components": _fill(modal["components"], values),
             }
         if kind == "vote_button":
             return 3, {"custom_id": f"hallway:feedback:vote:{w['item']}", "component_type": 2}
@@ -239,11 +247,14 @@ class Driver:
         from simcord import interactions as sim
 
         kind = KINDS[self.rng.randrange(len(KINDS))]
-        if kind == "capture" and self.modal is None:
-            kind = "list"
+        modal = None
+        if kind == "capture" and not self.acks.modals:
+            kind = "submit_modal"  # nobody has a form open yet
         w = self.world[self.rng.randrange(len(self.world))]
         user = w["members"][self.rng.randrange(len(w["members"]))]
-        type_, data = self._data(kind, w, i)
+        if kind == "capture":
+            w, user, modal = self.acks.modals.pop(0)
+        type_, data = self._data(kind, w, i, modal)
         try:
             _, payload = sim.base_payload(
                 self.env.backend,
@@ -256,6 +267,8 @@ class Driver:
             if type_ == 3:
                 payload["message"] = self._button_message(w)
             token = payload["token"]
+            if kind == "submit_modal":
+                self.acks.shown[token] = (w, user)
             self.acks.kind[token] = kind
             self.acks.sent_at[token] = time.perf_counter_ns()
             self.parse_interaction(payload)
@@ -322,44 +335,6 @@ class Driver:
                 traceback.print_exc()
 
 
-async def learn_modal(driver: Driver) -> None:
-    """One /feedback submit, to learn the modal a capture submits."""
-    from simcord import interactions as sim
-
-    w = driver.world[0]
-    got: dict[str, Any] = {}
-    from discord.webhook.async_ import async_context
-
-    adapter = async_context.get()
-    original = adapter.request
-
-    async def request(route: Any, session: Any, **kwargs: Any) -> Any:
-        if str(getattr(route, "url", "")).endswith("/callback"):
-            got.setdefault("payload", kwargs.get("payload"))
-        return await original(route, session, **kwargs)
-
-    adapter.request = request
-    try:
-        _, payload = sim.base_payload(
-            driver.env.backend,
-            type=2,
-            channel_id=w["channel"],
-            guild_id=w["guild"].id,
-            user_id=w["members"][0],
-            data=driver._slash("feedback", "submit"),
-        )
-        driver.parse_interaction(payload)
-        for _ in range(100):
-            if got:
-                break
-            await real_sleep(0.05)
-    finally:
-        adapter.request = original
-    driver.modal = (got.get("payload") or {}).get("data")
-    if not driver.modal:
-        raise RuntimeError(f"/feedback submit showed no modal: {got}")
-
-
 async def real_sleep(seconds: float) -> None:
     # asyncio.sleep follows SimCord's virtual clock, which doesn't move on its own.
     await asyncio.to_thread(time.sleep, seconds)
@@ -409,7 +384,6 @@ async def _child(guilds: int, seconds: float, rate: float, msg_rate: float) -> d
         setup_s = time.perf_counter() - t0
         acks = Acks()
         driver = Driver(env, bot, world, acks)
-        await learn_modal(driver)
         acks.install()
         items_before = await bot.db.fetchval("SELECT count(*) FROM feedback_items")
         loop = asyncio.get_running_loop()
