@@ -31,6 +31,7 @@ BENCHMARKS = {
     "scale": "bench.scale",
     "announce_history": "bench.announce_history",
     "load": "bench.load",
+    "storm": "bench.storm",
 }
 
 
