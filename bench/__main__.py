@@ -30,6 +30,8 @@ BENCHMARKS = {
     "hallway": "bench.hallway",
     "scale": "bench.scale",
     "announce_history": "bench.announce_history",
+    "load": "bench.load",
+    "storm": "bench.storm",
 }
 
 
