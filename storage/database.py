@@ -168,7 +168,9 @@ class Database:
             # needs no close: that saves a round trip to the SQLite thread.
             cursor = await self.conn.execute(sql, params)
             if sql.lstrip()[:6].upper() == "INSERT":
-                return cursor.lastrowid or 0
+                # An ignored insert leaves lastrowid at the connection's previous
+                # insert, which callers would read as "a row was added".
+                return (cursor.lastrowid or 0) if cursor.rowcount else 0
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:

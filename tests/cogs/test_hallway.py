@@ -234,8 +234,12 @@ async def test_never_lists_are_private_and_respected(world, bots) -> None:
     dave, erin = await more_members(world, "dave", "erin")
     await everyone_joins(world, [world.bob, world.carol, dave, erin])
     r = await world.bob.slash(world.general, "hallway never", member=world.carol)
-    assert r.ephemeral and "won't be paired with" in r.response.content
+    assert r.ephemeral and r.response.content.startswith("🔒 You won't be paired with")
     r = await world.bob.slash(world.general, "hallway never", member=dave)
+    assert r.response.content.startswith("🔒 You won't be paired with")
+    # Saying it twice is not a second addition.
+    r = await world.bob.slash(world.general, "hallway never", member=dave)
+    assert r.response.content.startswith("🔒 You already won't be paired with")
     await run_round(world, bots)
     pairs = [
         frozenset(members) - {bots.current.user.id} for _, [(_, members)] in groups_in(hall).items()

@@ -128,3 +128,15 @@ async def test_backup_makes_a_consistent_copy(tmp_path: Path) -> None:
         assert (
             await copy.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = 1") == "UTC"
         )
+
+
+async def test_an_insert_that_inserted_nothing_returns_zero(tmp_path: Path) -> None:
+    # sqlite3 leaves lastrowid at the connection's previous insert when an
+    # INSERT OR IGNORE / ON CONFLICT DO NOTHING inserts nothing, so callers
+    # that treat the return value as "was a row added" would see a stale id.
+    async with Database(tmp_path / "h.db") as db:
+        await db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+        assert await db.execute("INSERT INTO t (v) VALUES ('a')") == 1
+        assert await db.execute("INSERT OR IGNORE INTO t (v) VALUES ('a')") == 0
+        assert await db.execute("INSERT INTO t (v) VALUES ('b') ON CONFLICT DO NOTHING") == 2
+        assert await db.execute("INSERT INTO t (v) VALUES ('b') ON CONFLICT DO NOTHING") == 0
