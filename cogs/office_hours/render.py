@@ -14,26 +14,16 @@ from services.office_hours import (
 )
 from services.people import user_ref
 from services.plural import plural
-from services.time.timefmt import both, discord_timestamp
+from services.time.timefmt import both, discord_timestamp, span_text
 from storage.office_hours.rows import OfficeHoursFigures, Question, Session
 
 
 def duration_text(delta: timedelta) -> str:
-    if delta.total_seconds() < 30:
-        return "under a minute"
-    minutes = round(delta.total_seconds() / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return span_text(delta)
 
 
 def wait_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 60:
-        return "under a minute"
-    return duration_text(timedelta(seconds=seconds))
+    return "n/a" if seconds is None else span_text(seconds)
 
 
 def where_text(session: Session) -> str:

@@ -17,7 +17,7 @@ from services.chart import ChartData
 from services.digest.period import Span
 from services.people import user_ref
 from services.plural import plural
-from services.time.timefmt import discord_timestamp
+from services.time.timefmt import discord_timestamp, span_text
 
 # A tag "spikes" when it has at least SPIKE_MIN items and SPIKE_FACTOR times last period's.
 SPIKE_FACTOR = 2
@@ -66,17 +66,6 @@ def names(values: Sequence[str]) -> str:
     if len(shown) <= 1:
         return "".join(shown)
     return ", ".join(shown[:-1]) + f" and {shown[-1]}"
-
-
-def duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 # --------------------------------------------------------------------------- the digest
@@ -245,7 +234,7 @@ def office_hours_section(f: Any) -> Section | None:
         f"**{f.skipped}** skipped · **{f.carried_over}** carried over",
     ]
     if f.median_wait_seconds is not None:
-        lines.append(f"Median wait: **{duration(f.median_wait_seconds)}**")
+        lines.append(f"Median wait: **{span_text(f.median_wait_seconds)}**")
     lines.append(f"Unique askers: **{f.unique_askers}**")
     blocks = [Block(None, lines)]
     hosts = list(f.host_ids or [])
@@ -348,8 +337,7 @@ def metrics_section(f: Any) -> Section | None:
     r = f.responsiveness
     if r.asked:
         answered = (
-            f"median **{duration(r.median.total_seconds())}**, "
-            f"90th percentile **{duration(r.p90.total_seconds())}**"
+            f"median **{span_text(r.median)}**, 90th percentile **{span_text(r.p90)}**"
             if r.median is not None and r.p90 is not None
             else "none answered yet"
         )

@@ -233,6 +233,8 @@ def duration(value: timedelta | None) -> str:
     if value is None:
         return "—"
     minutes = value.total_seconds() / 60
+    if minutes < 1:
+        return "under a minute"  # as the recap and the digest say it
     if minutes < 90:
         return f"{round(minutes)} min"
     hours = minutes / 60

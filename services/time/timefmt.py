@@ -8,7 +8,7 @@ pre-formatted local times.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # t/T: short/long time, d/D: short/long date, f/F: short/long date+time, R: relative.
 STYLES = frozenset("tTdDfFR")
@@ -28,3 +28,19 @@ def discord_timestamp(dt: datetime, style: str = "F") -> str:
 def both(dt: datetime) -> str:
     """Absolute and relative, e.g. ``<t:X:F> (<t:X:R>)``: what readers need to decide."""
     return f"{discord_timestamp(dt, 'F')} ({discord_timestamp(dt, 'R')})"
+
+
+def span_text(length: timedelta | float) -> str:
+    """A length of time as people say it: under a minute, 25 min, 1 h 30 min.
+
+    The recap, the digest and /stats all use it, so one wait never reads
+    "0 s" in one place and "under a minute" in another.
+    """
+    seconds = length.total_seconds() if isinstance(length, timedelta) else length
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.time.timefmt import both, discord_timestamp
+from services.metrics.figures import duration
+from services.time.timefmt import both, discord_timestamp, span_text
 
 INSTANT = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
 UNIX = 1796140800
@@ -50,3 +51,28 @@ def test_both() -> None:
 def test_both_rejects_naive() -> None:
     with pytest.raises(ValueError):
         both(INSTANT.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "under a minute"),
+        (59.4, "under a minute"),
+        (60, "1 min"),
+        (89, "1 min"),
+        (90, "2 min"),
+        (3599, "1 h"),
+        (3600 + 29 * 60, "1 h 29 min"),
+        (26 * 3600, "26 h"),
+    ],
+)
+def test_span_text_says_a_length_as_people_do(seconds: float, text: str) -> None:
+    assert span_text(seconds) == text
+    assert span_text(timedelta(seconds=seconds)) == text
+
+
+def test_a_wait_under_a_minute_reads_the_same_in_stats_as_in_the_recap_and_digest() -> None:
+    # The digest once said "0 s" and /stats "0 min" where the recap said "under a minute".
+    assert duration(timedelta(seconds=12)) == span_text(12) == "under a minute"
+    assert duration(timedelta(minutes=1)) == "1 min"
+    assert duration(None) == "—"
