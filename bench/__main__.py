@@ -32,6 +32,7 @@ BENCHMARKS = {
     "announce_history": "bench.announce_history",
     "load": "bench.load",
     "storm": "bench.storm",
+    "survey_export": "bench.survey_export",
 }
 
 

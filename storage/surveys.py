@@ -7,6 +7,7 @@ and the hashes in one transaction. See 0011_surveys.sql.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,6 +106,16 @@ def _survey(row: Any) -> Survey:
 
 def _decode(value: str) -> Any:
     return json.loads(value)
+
+
+def _assemble(rows: list[Any], answers: list[Any]) -> list[Response]:
+    responses = {
+        r["id"]: Response(r["id"], r["member_id"], True, maybe_from_db(r["submitted_at"]))
+        for r in rows
+    }
+    for a in answers:
+        responses[a["response_id"]].answers[a["position"]] = _decode(a["value"])
+    return list(responses.values())
 
 
 class SurveyRepository:
@@ -409,19 +420,15 @@ class SurveyRepository:
             "WHERE guild_id = ? AND survey_id = ? AND submitted = 1 ORDER BY id",
             (guild_id, survey_id),
         )
-        responses = {
-            r["id"]: Response(r["id"], r["member_id"], True, maybe_from_db(r["submitted_at"]))
-            for r in rows
-        }
         answers = await self._db.fetchall(
             "SELECT a.response_id, a.position, a.value FROM survey_answers a "
             "JOIN survey_responses r ON r.id = a.response_id "
             "WHERE r.guild_id = ? AND r.survey_id = ? AND r.submitted = 1",
             (guild_id, survey_id),
         )
-        for a in answers:
-            responses[a["response_id"]].answers[a["position"]] = _decode(a["value"])
-        return list(responses.values())
+        # Tens of thousands of responses take a second to decode: off the event loop, so
+        # every other guild's commands are still answered meanwhile.
+        return await asyncio.to_thread(_assemble, rows, answers)
 
     async def submitted_count(self, guild_id: int, survey_id: int) -> int:
         return int(
