@@ -35,6 +35,20 @@ _MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
 _MENTION_WORD = {"@": "@member", "@!": "@member", "@&": "@role", "#": "#channel"}
 
 
+# A member's own words: not a bot, a webhook, or a system line ("X joined", "pinned a message").
+_SPOKEN = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def spoken_by_a_member(message: discord.Message) -> bool:
+    """True for a human's message in a server: what activity counts and help channels track."""
+    return (
+        message.guild is not None
+        and not message.author.bot
+        and message.webhook_id is None
+        and message.type in _SPOKEN
+    )
+
+
 def embed_label(text: str) -> str:
     """Text for an embed title, field name or footer, with mentions made plain words."""
     return _MENTION.sub(lambda m: _MENTION_WORD[m.group(1)], text)

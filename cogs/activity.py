@@ -8,6 +8,7 @@ import logging
 import discord
 from discord.ext import commands, tasks
 
+from cogs._common import spoken_by_a_member
 from services.activity import ActivityRecorder
 
 log = logging.getLogger(__name__)
@@ -15,8 +16,6 @@ log = logging.getLogger(__name__)
 # A crash loses at most this many seconds of counters.
 FLUSH_SECONDS = 5.0
 
-# Replies count as messages; joins, pins, thread-created notices and the like don't.
-_COUNTED = (discord.MessageType.default, discord.MessageType.reply)
 _ACTIONS = (
     discord.InteractionType.application_command,
     discord.InteractionType.component,
@@ -45,10 +44,9 @@ class ActivityCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
+        if not spoken_by_a_member(message):
             return
-        if message.type not in _COUNTED:
-            return
+        assert message.guild is not None
         channel = message.channel
         # Threads count under their parent, so a busy channel's threads add up to it.
         channel_id = getattr(channel, "parent_id", None) or channel.id

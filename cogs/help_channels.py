@@ -8,10 +8,8 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
+from cogs._common import spoken_by_a_member
 from services.help_channels import HelpChannelsService
-
-# Replies count; joins, pins, thread-created notices and the like don't.
-_COUNTED = (discord.MessageType.default, discord.MessageType.reply)
 
 
 class HelpChannelsCog(commands.Cog):
@@ -20,10 +18,9 @@ class HelpChannelsCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
+        if not spoken_by_a_member(message):
             return
-        if message.type not in _COUNTED:
-            return
+        assert message.guild is not None
         guild_id, channel = message.guild.id, message.channel
         if isinstance(channel, discord.Thread):
             if not self.service.is_help_channel(guild_id, channel.parent_id):
