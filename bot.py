@@ -79,6 +79,7 @@ from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
+from services.time.pacer import Pacer
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.boundaries import BoundariesRepository
@@ -147,6 +148,8 @@ class HallwayBot(commands.Bot):
         self.clock = clock
         self.db = Database(settings.database)
         self.alarm = Alarm(clock, on_error=self._job_failed)
+        # What jobs send, all of them together, stays under Discord's 50 requests/s.
+        self.pacer = Pacer()
         # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
         # never imports matplotlib (about 47 MiB it would keep for good).
         self.charts = ChartProcess()

@@ -74,12 +74,14 @@ async def send_reliably(
     on_failure: Callable[[int, Exception], Awaitable[None]] | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
     what: str = "send",
+    pace: Callable[[], Awaitable[None]] | None = None,
 ) -> T:
     """``await send()`` under the retry policy; SendFailed when it gives up.
 
     Pass ``find_sent`` for anything that creates (a message, a thread, an event): it is
     asked before every resend that follows a lost reply, and its result is returned
-    instead of sending again.
+    instead of sending again. Jobs pass ``pace=bot.pacer.wait`` (services/time/pacer.py)
+    so that all of them together stay under Discord's requests per second.
     """
     return await _send_with_retries(
         send,
@@ -88,6 +90,7 @@ async def send_reliably(
         on_failure=on_failure,
         policy=policy,
         what=what,
+        pace=pace,
     )
 
 
@@ -143,6 +146,7 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, text: str) -> bool:
         await send_reliably(
             lambda: channel.send(text, allowed_mentions=discord.AllowedMentions.none()),
             find_sent=lambda: find_recent(bot, channel, lambda m: m.content == text, limit=10),
+            pace=bot.pacer.wait,
             what=f"notice in #{channel}",
         )
     except SendFailed as failed:
@@ -152,12 +156,15 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, text: str) -> bool:
 
 
 async def dm_reliably(
-    bot: discord.Client, user_id: int, text: str, *, policy: RetryPolicy = DEFAULT_POLICY
+    bot: HallwayBot, user_id: int, text: str, *, policy: RetryPolicy = DEFAULT_POLICY
 ) -> bool:
     """DM a member through network faults, once; False if they can't be reached."""
     try:
         user = bot.get_user(user_id) or await send_reliably(
-            lambda: bot.fetch_user(user_id), policy=policy, what=f"look-up of user {user_id}"
+            lambda: bot.fetch_user(user_id),
+            policy=policy,
+            pace=bot.pacer.wait,
+            what=f"look-up of user {user_id}",
         )
 
         async def sent_already() -> discord.Message | None:
@@ -168,6 +175,7 @@ async def dm_reliably(
             lambda: user.send(text, allowed_mentions=discord.AllowedMentions.none()),
             find_sent=sent_already,
             policy=policy,
+            pace=bot.pacer.wait,
             what=f"DM to {user_id}",
         )
     except SendFailed as failed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -28,6 +28,7 @@ from cogs._send import (
 from services.digest.build import RETRY_AFTER, DigestService, DigestSettings, ScheduledRun, Wait
 from services.digest.render import CHART_FILENAME, Digest
 from services.errors import Conflict, InvalidInput
+from services.time.pacer import after_the_first
 from services.time.timefmt import both
 from services.time.timezones import suggest_zones
 from storage.digest import DigestRun
@@ -133,7 +134,21 @@ class DigestCog(commands.Cog):
             job_name(guild_id), at, functools.partial(self.run_scheduled, guild_id)
         )
 
-    async def run_scheduled(self, guild_id: int) -> None:
+    async def run_scheduled(self, guild_id: int, *, in_slot: bool = False) -> None:
+        # Every guild's digest is due in the same minute. Each first takes its slot under
+        # the bot's pace and, if that is later, goes back to the alarm until then (a
+        # queue in the alarm, not thousands of sleeping tasks). Builds are spread like
+        # the posts, not all at once in front of members' commands, and a restart
+        # mid-storm finds the waiting weeks unclaimed. The post uses that slot.
+        if not in_slot:
+            delay = self.bot.pacer.reserve()
+            if delay > 0:
+                self.bot.alarm.schedule(
+                    job_name(guild_id),
+                    self.bot.clock.now() + timedelta(seconds=delay),
+                    functools.partial(self.run_scheduled, guild_id, in_slot=True),
+                )
+                return
         outcome = await self.service.begin_scheduled(guild_id)
         if isinstance(outcome, Wait):
             self._schedule(guild_id, outcome.until)
@@ -180,6 +195,7 @@ class DigestCog(commands.Cog):
             message = await send_reliably(
                 lambda: self._send(channel, digest),
                 find_sent=lambda: self._find_sent(channel, digest.marker),
+                pace=after_the_first(self.bot.pacer.wait),
                 what=f"digest for guild {run.guild_id}",
             )
         except SendFailed as failed:
@@ -238,6 +254,7 @@ class DigestCog(commands.Cog):
             await send_reliably(
                 lambda: message.pin(reason="Hallway weekly digest"),
                 policy=policy,
+                pace=self.bot.pacer.wait,
                 what=f"pinning digest {message.id}",
             )
         except SendFailed as failed:

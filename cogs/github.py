@@ -34,6 +34,7 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, channel_id: int | None,
         await send_reliably(
             lambda: channel.send(text[:2000], allowed_mentions=NO_PINGS),
             find_sent=lambda: find_recent(bot, channel, lambda m: m.content == text, limit=10),
+            pace=bot.pacer.wait,
             what=f"GitHub notice in #{channel}",
         )
     except SendFailed as failed:

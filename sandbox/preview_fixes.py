@@ -103,6 +103,7 @@ def keep_the_clock_still(bot: HallwayBot, env: Env) -> None:
             await asyncio.sleep(seconds)
 
     bot.alarm.sleep = sleep
+    bot.pacer.sleep = sleep
 
 
 def render_embed_mentions() -> None:

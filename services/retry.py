@@ -74,23 +74,29 @@ async def send_with_retries(
     on_failure: Callable[[int, Exception], Awaitable[None]] | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
     what: str = "send",
+    pace: Callable[[], Awaitable[None]] | None = None,
 ) -> T:
     """``send()``, retried by the policy; raises SendFailed when it gives up.
 
     ``classify`` returning None means "not a send fault" (a bug): it propagates as is.
     ``find_sent`` looks for the post a lost reply may have made; it returns it, or
     None when it isn't there (or can't tell). ``on_failure`` sees every failed try.
+    ``pace`` (services/time/pacer.py) is awaited before every request, looks included.
     """
     lost = False
     attempt = 0
     while True:
         attempt += 1
         if lost and find_sent is not None:
+            if pace is not None:
+                await pace()
             found = await find_sent()
             if found is not None:
                 log.info("%s: found what a lost reply had sent; not sending again", what)
                 return found
         try:
+            if pace is not None:
+                await pace()
             return await send()
         except Exception as error:
             fault = classify(error)
@@ -102,6 +108,8 @@ async def send_with_retries(
             if fault is Fault.FINAL or attempt >= policy.tries:
                 if fault is Fault.LOST and find_sent is not None:
                     # The last reply was lost: the post may be there after all.
+                    if pace is not None:
+                        await pace()
                     found = await find_sent()
                     if found is not None:
                         return found

@@ -159,6 +159,7 @@ class AnnouncementDelivery:
                 # After a lost reply: the post may be there (same check as after a restart).
                 find_sent=lambda: self._find_post(channel, claim),
                 on_failure=record,
+                pace=self.bot.pacer.wait,
                 what=f"announcement delivery {claim.delivery_id}",
             )
         except SendFailed as failed:
@@ -209,6 +210,7 @@ class AnnouncementDelivery:
         try:
             await send_reliably(
                 channel.get_partial_message(message_id).publish,
+                pace=self.bot.pacer.wait,
                 what=f"publishing delivery {delivery_id}",
             )
         except SendFailed as failed:
@@ -331,7 +333,9 @@ class AnnouncementDelivery:
         if channel is None:
             try:
                 channel = await send_reliably(
-                    lambda: self.bot.fetch_channel(channel_id), what=f"look-up of #{channel_id}"
+                    lambda: self.bot.fetch_channel(channel_id),
+                    pace=self.bot.pacer.wait,
+                    what=f"look-up of #{channel_id}",
                 )
             except SendFailed:
                 return None

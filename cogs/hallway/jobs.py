@@ -182,6 +182,7 @@ class HallwayJobs:
                 thread = await send_reliably(
                     create,
                     find_sent=lambda: self._find_thread(guild, group, name),
+                    pace=self.bot.pacer.wait,
                     what=f"hallway thread for group {group.id}",
                 )
             except SendFailed as failed:
@@ -196,6 +197,7 @@ class HallwayJobs:
                 # Adding someone twice is harmless, so a lost reply is simply retried.
                 await send_reliably(
                     lambda member=member: thread.add_user(member),
+                    pace=self.bot.pacer.wait,
                     what=f"adding {member.id} to a hallway thread",
                 )
         profiles = await self.service.group_members(guild.id, group)
@@ -204,6 +206,7 @@ class HallwayJobs:
             await send_reliably(
                 lambda: thread.send(intro, allowed_mentions=pinged(group.members)),
                 find_sent=lambda: self._intro_in(thread),
+                pace=self.bot.pacer.wait,
                 what=f"hallway intro for group {group.id}",
             )
         followup_at = await self.service.group_created(group, thread.id)
@@ -320,6 +323,7 @@ class HallwayJobs:
                     allowed_mentions=pinged(group.members),
                 ),
                 find_sent=lambda: self._find_followup(in_thread, group.id),
+                pace=self.bot.pacer.wait,
                 what=f"hallway follow-up for group {group.id}",
             )
         except (SendFailed, discord.HTTPException, *NETWORK_ERRORS) as error:

@@ -59,6 +59,7 @@ async def find_channel(
             channel = await send_reliably(
                 lambda: bot.fetch_channel(channel_id),
                 policy=policy,
+                pace=bot.pacer.wait,
                 what=f"look-up of #{channel_id}",
             )
         except SendFailed:
@@ -75,7 +76,9 @@ async def archive_thread(thread: object, policy: RetryPolicy = ONCE) -> None:
         return
     try:
         await send_reliably(
-            lambda: thread.edit(archived=True), policy=policy, what=f"archiving {thread.id}"
+            lambda: thread.edit(archived=True),
+            policy=policy,
+            what=f"archiving {thread.id}",
         )
     except SendFailed as exc:
         log.warning("Could not archive question thread %s: %s", thread.id, exc)
@@ -176,7 +179,12 @@ class SessionLifecycle:
                 await event.end()
 
         try:
-            await send_reliably(move, policy=policy, what=f"moving event {event_id} to {target}")
+            await send_reliably(
+                move,
+                policy=policy,
+                pace=self.bot.pacer.wait,
+                what=f"moving event {event_id} to {target}",
+            )
         except SendFailed as failed:
             log.warning("Could not move event %s to %s: %r", event_id, target, failed.error)
         except ValueError as exc:
@@ -209,6 +217,7 @@ class SessionLifecycle:
                     lambda: self.create_event(session, guild),
                     find_sent=made_already,
                     policy=_policy(by_alarm),
+                    pace=self.bot.pacer.wait,
                     what=f"event for session {session.id}",
                 )
                 await self.service.set_event_id(session.guild_id, session.id, event.id)
@@ -379,6 +388,7 @@ class SessionLifecycle:
                 find_sent=lambda: find_recent(
                     self.bot, channel, lambda m: m.content == text, since=since
                 ),
+                pace=self.bot.pacer.wait,
                 what=f"reminder {offset} min for session {session_id}",
             )
         except SendFailed as failed:
@@ -424,6 +434,7 @@ class SessionLifecycle:
                         self.bot, channel, lambda m: board_id in custom_ids(m), since=since
                     ),
                     policy=policy,
+                    pace=self.bot.pacer.wait,
                     what=f"board of session {session.id}",
                 )
                 await self.service.set_board_message(guild_id, session.id, board.id)
@@ -469,6 +480,7 @@ class SessionLifecycle:
                     lambda: channel.send(embed=embed, allowed_mentions=NO_PINGS),
                     find_sent=lambda: find_recent(self.bot, channel, is_recap, since=since),
                     policy=policy,
+                    pace=self.bot.pacer.wait,
                     what=f"recap of session {session.id}",
                 )
                 await self.service.set_recap_message(guild_id, session.id, message.id)

@@ -97,6 +97,7 @@ class SurveyJobs:
                     view=card_view(survey.id, closed=True),
                 ),
                 policy=policy,
+                pace=self.bot.pacer.wait,
                 what=f"survey #{survey.id}'s closed card",
             )
         except SendFailed as failed:
@@ -136,7 +137,9 @@ class SurveyJobs:
         message_id = survey.message_id
         try:
             message = await send_reliably(
-                lambda: channel.fetch_message(message_id), what=f"reading poll #{survey_id}"
+                lambda: channel.fetch_message(message_id),
+                pace=self.bot.pacer.wait,
+                what=f"reading poll #{survey_id}",
             )
         except SendFailed as failed:
             if isinstance(failed.error, discord.NotFound):
