@@ -79,7 +79,7 @@ from services.privacy import PrivacyService
 from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
-from services.time.pacer import Pacer
+from services.time.pacer import STORM_BURST, STORM_RATE_PER_SECOND, Pacer
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.boundaries import BoundariesRepository
@@ -150,6 +150,7 @@ class HallwayBot(commands.Bot):
         self.alarm = Alarm(clock, on_error=self._job_failed)
         # What jobs send, all of them together, stays under Discord's 50 requests/s.
         self.pacer = Pacer()
+        self.storm_pacer = Pacer(STORM_RATE_PER_SECOND, STORM_BURST)
         # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
         # never imports matplotlib (about 47 MiB it would keep for good).
         self.charts = ChartProcess()

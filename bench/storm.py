@@ -42,6 +42,8 @@ async def _child(guilds: int, rate: float) -> dict[str, Any]:
     logging.disable(logging.WARNING)
     handles = await build_world(guilds, members=3)
     env, bot, world = handles["env"], handles["bot"], handles["world"]
+    # A step of the storm can take SimCord more than its default 5 real seconds to settle.
+    env.settle_timeout = 60
     try:
         driven = world[:DRIVEN_GUILDS]
         await seed_guilds(bot, driven)

@@ -135,13 +135,13 @@ class DigestCog(commands.Cog):
         )
 
     async def run_scheduled(self, guild_id: int, *, in_slot: bool = False) -> None:
-        # Every guild's digest is due in the same minute. Each first takes its slot under
-        # the bot's pace and, if that is later, goes back to the alarm until then (a
+        # Every guild's digest is due in the same minute. Each first takes its slot in
+        # the storm's lane of the pace and, if that is later, goes back to the alarm until then (a
         # queue in the alarm, not thousands of sleeping tasks). Builds are spread like
         # the posts, not all at once in front of members' commands, and a restart
         # mid-storm finds the waiting weeks unclaimed. The post uses that slot.
         if not in_slot:
-            delay = self.bot.pacer.reserve()
+            delay = self.bot.storm_pacer.reserve()
             if delay > 0:
                 self.bot.alarm.schedule(
                     job_name(guild_id),

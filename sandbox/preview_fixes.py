@@ -104,6 +104,7 @@ def keep_the_clock_still(bot: HallwayBot, env: Env) -> None:
 
     bot.alarm.sleep = sleep
     bot.pacer.sleep = sleep
+    bot.storm_pacer.sleep = sleep
 
 
 def render_embed_mentions() -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.time.pacer import Pacer, after_the_first
+from services.time.pacer import (
+    BURST,
+    RATE_PER_SECOND,
+    STORM_BURST,
+    STORM_RATE_PER_SECOND,
+    Pacer,
+    after_the_first,
+)
 
 
 class Clock:
@@ -33,6 +40,8 @@ def test_no_one_second_window_holds_more_than_rate_plus_burst() -> None:
     sends.sort()
     busiest = max(sum(1 for t in sends if start <= t < start + 1 - 1e-9) for start in sends)
     assert busiest <= 50
+    # The two lanes the bot runs, full at once, still fit under Discord's 50/s.
+    assert RATE_PER_SECOND + BURST + STORM_RATE_PER_SECOND + STORM_BURST <= 50
     # ... and nobody waits longer than the queue ahead of them needs.
     assert max(sends) - 100.0 == pytest.approx((700 - 10) / 40)
 
