@@ -13,7 +13,7 @@ the small count, over the difference in guilds, so Hallway's fixed overhead canc
 
 Not built yet (see docs/performance.md): the database seeded per guild (settings, two
 office-hours series, ten announcements, 200 items; bench/startup.py measures the alarm
-rebuild on its own), the sustained mixed load and the digest storm.
+rebuild on its own). The sustained load is bench/load.py, the storm bench/storm.py.
 """
 
 from __future__ import annotations
