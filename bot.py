@@ -454,10 +454,10 @@ class HallwayBot(commands.Bot):
         async def tell_channel(guild_id: int, text: str) -> bool:
             return await send_tell_advocates(self, guild_id, text)
 
-        async def tell_advocate(guild_id: int, user_id: int, text: str) -> None:
+        async def tell_advocate(guild_id: int, user_id: int, text: str, message_id: int) -> None:
             # Through the inbox: held while the on-call advocate is off, delivered with the
-            # rest when their hours start.
-            await self.inbox.tell(guild_id, user_id, text, kind="help")
+            # rest when their hours start, unless the post got its reply meanwhile.
+            await self.inbox.tell(guild_id, user_id, text, kind="help", subject=str(message_id))
 
         oncall = self.services.oncall
         # With no rotation (or nobody on call) the first nudge goes to the advocates' channel.
@@ -469,6 +469,14 @@ class HallwayBot(commands.Bot):
             tell_advocate=tell_advocate,
         )
         self.services.help_channels = service
+        boundaries = self.services.boundaries
+        if boundaries is not None:
+
+            async def still_waiting(guild_id: int, subject: str) -> bool:
+                return await service.still_waiting(guild_id, int(subject))
+
+            # A held nudge about a post that got its reply (or was deleted) is dropped.
+            boundaries.drop_when_stale("help", still_waiting)
         setup = self.get_cog("SetupCog")
         if isinstance(setup, SetupCog):
             setup.help_channels = service
