@@ -412,6 +412,8 @@ class HallwayBot(commands.Bot):
             cancel_session=oh_cog.lifecycle.cancel_session,
             tell_host=tell_host,
         )
+        # The advocates' load view counts the calls each advocate hosted.
+        boundaries.load_sources["calls"] = service.hosted_between
         await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
         await jobs.rebuild()
 

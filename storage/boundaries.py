@@ -237,13 +237,15 @@ class BoundariesRepository:
         """(user_id, when) of each piece of advocate work between start and end.
 
         Reads other features' tables, read-only, as storage/metrics.py does: sessions
-        hosted, feedback status changes, questions answered, on-call shifts, held notices.
+        hosted (office hours' own; regional calls come from their seam), feedback status
+        changes, questions answered, on-call shifts, held notices.
         """
         g, s, e = guild_id, to_db(start), to_db(end)
         queries = {
             "sessions": (
                 "SELECT host_id, COALESCE(started_at, starts_at) FROM oh_sessions "
-                "WHERE guild_id = ? AND status = 'ended' AND COALESCE(started_at, starts_at) >= ? "
+                "WHERE guild_id = ? AND status = 'ended' AND origin = 'office_hours' "
+                "AND COALESCE(started_at, starts_at) >= ? "
                 "AND COALESCE(started_at, starts_at) < ?"
             ),
             "status_changes": (

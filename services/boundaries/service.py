@@ -45,6 +45,8 @@ HEADER = "🌅 **While you were off**"
 
 # (guild_id, subject) -> whether a held notice about ``subject`` is still worth sending.
 StillDue = Callable[[int, str], Awaitable[bool]]
+# (guild_id, start, end) -> (user_id, when) of one kind of work from another feature.
+LoadSource = Callable[[int, datetime, datetime], Awaitable[list[tuple[int, datetime]]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ class BoundariesService:
         self._guild_zone = guild_zone
         # feature -> its check for held notices that can go stale (drop_when_stale).
         self._still_due: dict[str, StillDue] = {}
+        # Figures of the load view other features provide (bot.py: "calls" from regional
+        # calls' CallsService.hosted_between).
+        self.load_sources: dict[str, LoadSource] = {}
 
     # ------------------------------------------------------------------ hours and time off
 
@@ -284,6 +289,8 @@ class BoundariesService:
         end = self._clock.now()
         start = end - timedelta(weeks=weeks)
         events = await self.repo.load_events(guild_id, start, end)
+        for kind, source in self.load_sources.items():
+            events[kind] = await source(guild_id, start, end)
         hours = {
             h.user_id: hour for h in await self.repo.all_hours(guild_id) if (hour := _hours(h))
         }
