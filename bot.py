@@ -31,7 +31,7 @@ from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.boundaries.commands import AdvocateCog
 from cogs.boundaries.inbox import AdvocateInbox
-from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line
+from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line, role_problem
 from cogs.calls import CallsCog
 from cogs.calls.jobs import CallJobs
 from cogs.digest import DigestCog
@@ -615,6 +615,9 @@ async def check(settings: Settings) -> list[str]:
         await db.close()
     if result != ["ok"]:
         return [f"integrity_check failed for {settings.database}: {'; '.join(result[:5])}"]
+    oncall = await check_oncall_setup(settings)
+    if oncall:
+        return oncall
     github = ""
     if settings.github_token:
         problems = await check_github(settings)
@@ -625,6 +628,47 @@ async def check(settings: Settings) -> list[str]:
         f"OK: settings valid; {settings.database} at schema version {version}; integrity ok{github}"
     )
     return []
+
+
+async def check_oncall_setup(settings: Settings) -> list[str]:
+    """Where /oncall is configured: can Hallway move the on-call role? (Logs in over REST
+    only, and only when some server has a rotation.)"""
+    db = Database(settings.database)
+    try:
+        await db.open()
+        if not await OnCallRepository(db).configured_guilds():
+            return []
+        client = discord.Client(intents=discord.Intents.none())
+        try:
+            await client.login(settings.require_token())
+            return await check_oncall(client, db)
+        finally:
+            await client.close()
+    finally:
+        await db.close()
+
+
+async def check_oncall(client: discord.Client, db: Database) -> list[str]:
+    """Each server with an on-call rotation: Hallway has Manage Roles and its top role sits
+    above the on-call role; else the guidance to fix it."""
+    repo = OnCallRepository(db)
+    assert client.user is not None
+    problems = []
+    for guild_id in await repo.configured_guilds():
+        config = await repo.config(guild_id)
+        assert config is not None
+        try:
+            guild = await client.fetch_guild(guild_id)
+            me = await guild.fetch_member(client.user.id)
+        except (discord.NotFound, discord.Forbidden):
+            problems.append(
+                f"server {guild_id} has an on-call rotation but Hallway is no longer in it"
+            )
+            continue
+        problem = role_problem(guild, config.role_id, me)
+        if problem is not None:
+            problems.append(f"on call in {guild.name} ({guild_id}): {problem.lstrip('⚠️ ')}")
+    return problems
 
 
 async def check_github(settings: Settings) -> list[str]:

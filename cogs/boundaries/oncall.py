@@ -31,10 +31,15 @@ def job_name(guild_id: int) -> str:
     return f"oncall:{guild_id}"
 
 
-def role_problem(guild: discord.Guild, role_id: int) -> str | None:
-    """Why Hallway can't move the on-call role, as guidance (like `--check`), or None."""
+def role_problem(
+    guild: discord.Guild, role_id: int, me: discord.Member | None = None
+) -> str | None:
+    """Why Hallway can't move the on-call role, as guidance (also `--check`'s), or None.
+
+    ``me``: Hallway's own member when the guild came from REST (``--check``), not the cache.
+    """
     role = guild.get_role(role_id)
-    me = guild.me
+    me = me or guild.me
     if role is None:
         return "⚠️ The on-call role no longer exists: pick another with `/oncall configure`."
     if not me.guild_permissions.manage_roles:
