@@ -28,7 +28,7 @@ def role_calls(env, role, method: str) -> int:
 
 
 async def before_handoff(world):
-    role, channel, dave, erin = await rotation(world)
+    role, channel, dave, _ = await rotation(world)
     await advance_to(world.env, datetime(2026, 1, 1, 8, 59, 50, tzinfo=UTC))
     assert len(notes(channel)) == 1 and holders(world, role) == ["alice"]
     return role, channel, dave
@@ -56,7 +56,7 @@ async def test_a_500_on_the_note_posts_it_once(world) -> None:
 
 async def test_a_403_on_the_role_move_is_explained_in_the_note(world) -> None:
     env = world.env
-    role, channel, dave = await before_handoff(world)
+    _, channel, dave = await before_handoff(world)
     env.inject_error("DELETE", ROLE_PATH, status=403, times=1)
     await after_handoff(world)
     [*_, note] = notes(channel)
