@@ -148,6 +148,7 @@ async def test_unknown_time_off_id_is_explained(world) -> None:
         ("advocate away", {"until": "in 2 days"}),
         ("advocate back", {"id": 1}),
         ("advocate me", {}),
+        ("advocate load", {"weeks": 1}),
     ],
 )
 async def test_members_are_refused_every_advocate_command(world, command, options) -> None:
