@@ -31,7 +31,7 @@ from cogs.announcements.commands import AnnouncementsCog
 from cogs.announcements.delivery import AnnouncementDelivery
 from cogs.boundaries.commands import AdvocateCog
 from cogs.boundaries.inbox import AdvocateInbox
-from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line
+from cogs.boundaries.oncall import OnCallCog, OnCallJobs, board_line, role_problem
 from cogs.calls import CallsCog
 from cogs.calls.jobs import CallJobs
 from cogs.digest import DigestCog
@@ -416,6 +416,8 @@ class HallwayBot(commands.Bot):
             cancel_session=oh_cog.lifecycle.cancel_session,
             tell_host=tell_host,
         )
+        # The advocates' load view counts the calls each advocate hosted.
+        boundaries.load_sources["calls"] = service.hosted_between
         await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
         await jobs.rebuild()
 
@@ -458,10 +460,10 @@ class HallwayBot(commands.Bot):
         async def tell_channel(guild_id: int, text: str) -> bool:
             return await send_tell_advocates(self, guild_id, text)
 
-        async def tell_advocate(guild_id: int, user_id: int, text: str) -> None:
+        async def tell_advocate(guild_id: int, user_id: int, text: str, message_id: int) -> None:
             # Through the inbox: held while the on-call advocate is off, delivered with the
-            # rest when their hours start.
-            await self.inbox.tell(guild_id, user_id, text, kind="help")
+            # rest when their hours start, unless the post got its reply meanwhile.
+            await self.inbox.tell(guild_id, user_id, text, kind="help", subject=str(message_id))
 
         oncall = self.services.oncall
         # With no rotation (or nobody on call) the first nudge goes to the advocates' channel.
@@ -473,6 +475,14 @@ class HallwayBot(commands.Bot):
             tell_advocate=tell_advocate,
         )
         self.services.help_channels = service
+        boundaries = self.services.boundaries
+        if boundaries is not None:
+
+            async def still_waiting(guild_id: int, subject: str) -> bool:
+                return await service.still_waiting(guild_id, int(subject))
+
+            # A held nudge about a post that got its reply (or was deleted) is dropped.
+            boundaries.drop_when_stale("help", still_waiting)
         setup = self.get_cog("SetupCog")
         if isinstance(setup, SetupCog):
             setup.help_channels = service
@@ -609,6 +619,9 @@ async def check(settings: Settings) -> list[str]:
         await db.close()
     if result != ["ok"]:
         return [f"integrity_check failed for {settings.database}: {'; '.join(result[:5])}"]
+    oncall = await check_oncall_setup(settings)
+    if oncall:
+        return oncall
     github = ""
     if settings.github_token:
         problems = await check_github(settings)
@@ -619,6 +632,47 @@ async def check(settings: Settings) -> list[str]:
         f"OK: settings valid; {settings.database} at schema version {version}; integrity ok{github}"
     )
     return []
+
+
+async def check_oncall_setup(settings: Settings) -> list[str]:
+    """Where /oncall is configured: can Hallway move the on-call role? (Logs in over REST
+    only, and only when some server has a rotation.)"""
+    db = Database(settings.database)
+    try:
+        await db.open()
+        if not await OnCallRepository(db).configured_guilds():
+            return []
+        client = discord.Client(intents=discord.Intents.none())
+        try:
+            await client.login(settings.require_token())
+            return await check_oncall(client, db)
+        finally:
+            await client.close()
+    finally:
+        await db.close()
+
+
+async def check_oncall(client: discord.Client, db: Database) -> list[str]:
+    """Each server with an on-call rotation: Hallway has Manage Roles and its top role sits
+    above the on-call role; else the guidance to fix it."""
+    repo = OnCallRepository(db)
+    assert client.user is not None
+    problems = []
+    for guild_id in await repo.configured_guilds():
+        config = await repo.config(guild_id)
+        assert config is not None
+        try:
+            guild = await client.fetch_guild(guild_id)
+            me = await guild.fetch_member(client.user.id)
+        except (discord.NotFound, discord.Forbidden):
+            problems.append(
+                f"server {guild_id} has an on-call rotation but Hallway is no longer in it"
+            )
+            continue
+        problem = role_problem(guild, config.role_id, me)
+        if problem is not None:
+            problems.append(f"on call in {guild.name} ({guild_id}): {problem.lstrip('⚠️ ')}")
+    return problems
 
 
 async def check_github(settings: Settings) -> list[str]:

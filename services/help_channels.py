@@ -30,8 +30,10 @@ JOB_PREFIX = "help:"
 
 # (guild_id) -> the on-call advocate's user id, or None when nobody is on call.
 OnCall = Callable[[int], Awaitable[int | None]]
-# (guild_id, user_id, text): a notice to one advocate (which respects their hours).
-TellAdvocate = Callable[[int, int, str], Awaitable[object]]
+# (guild_id, user_id, text, message_id): a notice to one advocate about one post (which
+# respects their hours: held while they are off, and dropped if the post gets its reply
+# before it is delivered, see ``still_waiting``).
+TellAdvocate = Callable[[int, int, str, int], Awaitable[object]]
 # (guild_id, text) -> posted: a notice in the advocates' channel.
 TellChannel = Callable[[int, str], Awaitable[bool]]
 
@@ -172,6 +174,12 @@ class HelpChannelsService:
     async def deleted(self, guild_id: int, message_id: int) -> None:
         await self._repo.forget_post(guild_id, message_id)
 
+    async def still_waiting(self, guild_id: int, message_id: int) -> bool:
+        """Whether a post still waits for a reply by someone else (not answered, deleted or
+        untracked): a nudge about it held for an off-hours advocate is worth delivering."""
+        post = await self._repo.get(guild_id, message_id)
+        return post is not None and post.answered_at is None
+
     async def waiting_longer_than(self, guild_id: int, wait: timedelta) -> int:
         """Posts with no reply by someone else that have waited longer than ``wait``."""
         return await self._repo.count_waiting(guild_id, self._clock.now() - wait)
@@ -225,7 +233,7 @@ class HelpChannelsService:
         if self.on_call is not None and self.tell_advocate is not None:
             advocate = await self.on_call(post.guild_id)
         if advocate is not None and self.tell_advocate is not None:
-            await self.tell_advocate(post.guild_id, advocate, text)
+            await self.tell_advocate(post.guild_id, advocate, text, post.message_id)
         else:
             await self._tell_channel(post.guild_id, text)
 

@@ -160,6 +160,13 @@ class BoundariesRepository:
         )
         return [HeldNotice(r[0], r[1], r[2], r[3], r[4], from_db(r[5])) for r in rows]
 
+    async def drop(self, guild_id: int, notice_ids: list[int]) -> None:
+        """Held notices no longer worth sending (their subject was dealt with meanwhile)."""
+        await self.db.executemany(
+            "DELETE FROM advocate_notices WHERE guild_id = ? AND id = ? AND delivery_id IS NULL",
+            [(guild_id, n) for n in notice_ids],
+        )
+
     async def members_with_held(self) -> list[tuple[int, int]]:
         """(guild_id, user_id) of everyone with notices not yet delivered, across guilds."""
         rows = await self.db.fetchall(
@@ -230,13 +237,15 @@ class BoundariesRepository:
         """(user_id, when) of each piece of advocate work between start and end.
 
         Reads other features' tables, read-only, as storage/metrics.py does: sessions
-        hosted, feedback status changes, questions answered, on-call shifts, held notices.
+        hosted (office hours' own; regional calls come from their seam), feedback status
+        changes, questions answered, on-call shifts, held notices.
         """
         g, s, e = guild_id, to_db(start), to_db(end)
         queries = {
             "sessions": (
                 "SELECT host_id, COALESCE(started_at, starts_at) FROM oh_sessions "
-                "WHERE guild_id = ? AND status = 'ended' AND COALESCE(started_at, starts_at) >= ? "
+                "WHERE guild_id = ? AND status = 'ended' AND origin = 'office_hours' "
+                "AND COALESCE(started_at, starts_at) >= ? "
                 "AND COALESCE(started_at, starts_at) < ?"
             ),
             "status_changes": (

@@ -48,6 +48,7 @@ def load_text(loads: list[Load], weeks: int) -> str:
         c = load.counts
         lines.append(
             f"<@{load.user_id}>: {plural(c['sessions'], 'session')} hosted · "
+            f"{plural(c['calls'], 'call')} hosted · "
             f"{plural(c['status_changes'], 'feedback status change')} · "
             f"{plural(c['answered'], 'question')} answered · "
             f"{plural(c['shifts'], 'on-call shift')} · {plural(c['held'], 'notice')} held · "

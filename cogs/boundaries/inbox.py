@@ -67,11 +67,14 @@ class AdvocateInbox:
         *,
         kind: str = "notice",
         starts_at: datetime | None = None,
+        subject: str | None = None,
     ) -> Outcome:
         """Tell an advocate something, respecting their hours.
 
         ``starts_at``: when what the notice is about begins (a session they host); within
-        the hour, a notice that would be held goes to cover instead.
+        the hour, a notice that would be held goes to cover instead. ``subject``: what a
+        held notice is about (a help post's message id), so that the check registered for
+        ``kind`` (``BoundariesService.drop_when_stale``) can drop it before delivery.
         """
         route = await self.service.route(guild_id, user_id, starts_at)
         if route.action == "send":
@@ -80,7 +83,7 @@ class AdvocateInbox:
         if route.action == "cover":
             await self._to_cover(guild_id, user_id, text, route.until)
             return "covered"
-        due = await self.service.hold(guild_id, user_id, kind, text)
+        due = await self.service.hold(guild_id, user_id, kind, text, subject)
         self._schedule(guild_id, user_id, due)
         return "held"
 

@@ -31,10 +31,15 @@ def job_name(guild_id: int) -> str:
     return f"oncall:{guild_id}"
 
 
-def role_problem(guild: discord.Guild, role_id: int) -> str | None:
-    """Why Hallway can't move the on-call role, as guidance (like `--check`), or None."""
+def role_problem(
+    guild: discord.Guild, role_id: int, me: discord.Member | None = None
+) -> str | None:
+    """Why Hallway can't move the on-call role, as guidance (also `--check`'s), or None.
+
+    ``me``: Hallway's own member when the guild came from REST (``--check``), not the cache.
+    """
     role = guild.get_role(role_id)
-    me = guild.me
+    me = me or guild.me
     if role is None:
         return "⚠️ The on-call role no longer exists: pick another with `/oncall configure`."
     if not me.guild_permissions.manage_roles:
@@ -107,6 +112,13 @@ class OnCallJobs:
                 )
         except SendFailed as failed:
             log.warning("Could not move the on-call role in %s: %r", guild.id, failed.error)
+            if isinstance(failed.error, discord.Forbidden):
+                return (
+                    f"⚠️ Discord refused (403) to move the **{role.name}** role: Hallway needs "
+                    "the **Manage Roles** permission and its own role above the on-call role. "
+                    "Fix: Server Settings → Roles → Hallway's role: turn on Manage Roles and "
+                    f"drag it above **{role.name}**. It is retried at the next handoff."
+                )
             return "⚠️ Discord refused to move the on-call role; it is retried at the next handoff."
         return None
 
@@ -124,10 +136,11 @@ class OnCallJobs:
             else NO_PINGS
         )
         assert handoff.shift is not None
-        since = handoff.shift.starts_at
 
         async def sent_already() -> discord.Message | None:
-            return await find_recent(self.bot, channel, lambda m: m.content == text, since=since)
+            # The note names the shift's end and holder, so it is unique among the recent
+            # messages; no `after=` bound (ids only approximate the time a message was sent).
+            return await find_recent(self.bot, channel, lambda m: m.content == text)
 
         if await sent_already() is not None:
             return

@@ -1,6 +1,7 @@
 """The fair-load view: who carries what, over the last weeks (advocates only, never public).
 
 Pure arithmetic over the events storage hands over: per advocate, sessions hosted,
+regional calls hosted (read through a seam wired in bot.py),
 feedback status changes, questions answered, on-call shifts, notices held by quiet
 hours, and how much of that work fell outside their own hours. A figure above twice the
 team's median is flagged, and so is a stretch of more than 12 days in a row with work.
@@ -15,16 +16,17 @@ from datetime import date, datetime, timedelta
 
 from services.boundaries.hours import Hours, in_hours
 
-FIGURES = ("sessions", "status_changes", "answered", "shifts", "held")
+FIGURES = ("sessions", "calls", "status_changes", "answered", "shifts", "held")
 LABELS = {
     "sessions": "sessions hosted",
+    "calls": "calls hosted",
     "status_changes": "feedback status changes",
     "answered": "questions answered",
     "shifts": "on-call shifts",
     "held": "notices held",
 }
 # Work whose moment says something about hours (a shift or a held notice does not).
-TIMED = ("sessions", "status_changes", "answered")
+TIMED = ("sessions", "calls", "status_changes", "answered")
 MAX_STREAK = 12
 
 

@@ -33,7 +33,7 @@ from services.time.clock import Clock
 from services.time.timefmt import discord_timestamp
 from services.time.timeparse import parse_when
 from services.time.timezones import resolve_zone
-from storage.boundaries import AwayRow, BoundariesRepository, DeliveryRow, HoursRow
+from storage.boundaries import AwayRow, BoundariesRepository, DeliveryRow, HeldNotice, HoursRow
 
 MAX_NOTE = 200
 MAX_LOAD_WEEKS = 12
@@ -42,6 +42,11 @@ MAX_AWAY = timedelta(days=366)
 URGENT_WITHIN = timedelta(hours=1)
 MESSAGE_LIMIT = 1900
 HEADER = "🌅 **While you were off**"
+
+# (guild_id, subject) -> whether a held notice about ``subject`` is still worth sending.
+StillDue = Callable[[int, str], Awaitable[bool]]
+# (guild_id, start, end) -> (user_id, when) of one kind of work from another feature.
+LoadSource = Callable[[int, datetime, datetime], Awaitable[list[tuple[int, datetime]]]]
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,11 @@ class BoundariesService:
         self.repo = repo
         self._clock = clock
         self._guild_zone = guild_zone
+        # feature -> its check for held notices that can go stale (drop_when_stale).
+        self._still_due: dict[str, StillDue] = {}
+        # Figures of the load view other features provide (bot.py: "calls" from regional
+        # calls' CallsService.hosted_between).
+        self.load_sources: dict[str, LoadSource] = {}
 
     # ------------------------------------------------------------------ hours and time off
 
@@ -201,10 +211,32 @@ class BoundariesService:
             return Route("cover", back)
         return Route("held", back)
 
-    async def hold(self, guild_id: int, user_id: int, kind: str, text: str) -> datetime:
-        """Keep the notice for the advocate's next working hours; returns when that is."""
-        await self.repo.hold(guild_id, user_id, kind, text, self._clock.now())
+    def drop_when_stale(self, kind: str, still_due: StillDue) -> None:
+        """Held notices of ``kind`` told with a subject are checked with ``still_due`` just
+        before they are delivered; one no longer due (a help post that got its reply) is
+        dropped, not delivered. Wired in bot.py."""
+        self._still_due[kind] = still_due
+
+    async def hold(
+        self, guild_id: int, user_id: int, kind: str, text: str, subject: str | None = None
+    ) -> datetime:
+        """Keep the notice for the advocate's next working hours; returns when that is.
+
+        ``subject`` (e.g. a help post's message id) is stored with the kind as
+        ``kind:subject``, for the check before delivery."""
+        stored = f"{kind}:{subject}" if subject is not None else kind
+        await self.repo.hold(guild_id, user_id, stored, text, self._clock.now())
         return await self.back_at(guild_id, user_id)
+
+    async def _stale(self, guild_id: int, held: list[HeldNotice]) -> list[int]:
+        """The ids of held notices whose subject no longer needs telling."""
+        stale = []
+        for notice in held:
+            kind, _, subject = notice.kind.partition(":")
+            still_due = self._still_due.get(kind)
+            if subject and still_due is not None and not await still_due(guild_id, subject):
+                stale.append(notice.id)
+        return stale
 
     async def claim_delivery(self, guild_id: int, user_id: int) -> DeliveryRow | None:
         """The delivery to send now: one claimed before a restart, or the held notices
@@ -215,6 +247,10 @@ class BoundariesService:
         if not await self.is_available(guild_id, user_id):
             return None
         held = await self.repo.held(guild_id, user_id)
+        stale = await self._stale(guild_id, held)
+        if stale:
+            await self.repo.drop(guild_id, stale)
+            held = [n for n in held if n.id not in stale]
         if not held:
             return None
         text = digest_text([n.text for n in held])
@@ -253,6 +289,8 @@ class BoundariesService:
         end = self._clock.now()
         start = end - timedelta(weeks=weeks)
         events = await self.repo.load_events(guild_id, start, end)
+        for kind, source in self.load_sources.items():
+            events[kind] = await source(guild_id, start, end)
         hours = {
             h.user_id: hour for h in await self.repo.all_hours(guild_id) if (hour := _hours(h))
         }

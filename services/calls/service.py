@@ -256,6 +256,17 @@ class CallsService:
                 offsets.append(int(offset.total_seconds() // 60))
         return view, suggest_slots(offsets, count, view.series.duration_minutes)
 
+    async def hosted_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, datetime]]:
+        """(host_id, starts_at) of each call held in [start, end) that had a host, for the
+        advocates' load view."""
+        return [
+            (c.host_id, c.starts_at)
+            for c in await self.calls.between(guild_id, start, end)
+            if c.host_id is not None
+        ]
+
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> CallsFigures:
         """The calls held in [start, end) with their attendance, and each series' coverage:
         the share of members who set a zone for whom one of its slots falls in waking hours."""

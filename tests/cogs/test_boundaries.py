@@ -148,6 +148,7 @@ async def test_unknown_time_off_id_is_explained(world) -> None:
         ("advocate away", {"until": "in 2 days"}),
         ("advocate back", {"id": 1}),
         ("advocate me", {}),
+        ("advocate load", {"weeks": 1}),
     ],
 )
 async def test_members_are_refused_every_advocate_command(world, command, options) -> None:
@@ -420,6 +421,30 @@ async def test_load_view_figures_on_a_known_week(world, bots) -> None:
         for n in range(2 if hour == 10 else 1):
             q = await oh.questions.add_question(g, s.id, world.bob.id, f"q{n}", at)
             await oh.questions.finish(g, q.id, "answered", at, host_id=world.alice.id)
+    # A regional call alice hosted on Monday 12 January 14:00 (in her hours); its
+    # office-hours session counts as a call, not as a session hosted.
+    call_at = datetime(2026, 1, 12, 14, tzinfo=UTC)
+    series_id = await db.execute(
+        "INSERT INTO call_series (guild_id, title, cadence, mode, duration_minutes, anchor, "
+        "created_at) VALUES (?, 'Community call', 'weekly', 'rotating', 60, '2026-01-05', ?)",
+        (g, to_db(now)),
+    )
+    call_session = await oh.insert_session(session(g, world.alice.id), now)
+    await db.execute(
+        "UPDATE oh_sessions SET started_at = ?, status = 'ended', origin = 'call' WHERE id = ?",
+        (to_db(call_at), call_session.id),
+    )
+    await db.execute(
+        "INSERT INTO call_occurrences (guild_id, series_id, slot_id, slot_name, cycle, "
+        "starts_at, session_id, host_id, created_at) VALUES (?, ?, 1, 'EMEA', 1, ?, ?, ?, ?)",
+        (g, series_id, to_db(call_at), call_session.id, world.alice.id, to_db(now)),
+    )
+    # ...and one more than a week ago, outside the window.
+    await db.execute(
+        "INSERT INTO call_occurrences (guild_id, series_id, slot_id, slot_name, cycle, "
+        "starts_at, host_id, created_at) VALUES (?, ?, 1, 'EMEA', 0, ?, ?, ?)",
+        (g, series_id, to_db(call_at - timedelta(days=7)), world.alice.id, to_db(now)),
+    )
     fb = FeedbackRepository(db)
     item_id = await fb.create_item(item(g, world.bob.id, world.bob.id, "SDK bug"), [], {})
     for status in ("triaged", "planned"):
@@ -431,16 +456,55 @@ async def test_load_view_figures_on_a_known_week(world, bots) -> None:
 
     r = await world.bob.slash(world.general, "advocate load", weeks=1)
     assert r.ephemeral and r.response.content == ADVOCATE_NEEDED
+    # A notice held for alice (it is Thursday 00:00, outside her hours).
+    assert await inbox(bots).tell(g, world.alice.id, "Held for the load view") == "held"
+    await env.advance_time(60)
     r = await world.alice.slash(world.general, "advocate load", weeks=1)
     assert r.ephemeral, r
+    assert r.response.content.splitlines() == [
+        "⚖️ **Load over the last 1 week** (shown to advocates only)",
+        # The 20:00 session and its question fall outside alice's hours; the call does not.
+        f"<@{world.alice.id}>: 2 sessions hosted · 1 call hosted · 0 feedback status changes · "
+        "3 questions answered · 0 on-call shifts · 1 notice held · 2 outside their hours · "
+        "longest run 2 days",
+        "  ⚠️ sessions hosted above twice the team's median (0)",
+        "  ⚠️ questions answered above twice the team's median (0)",
+        "  ⚠️ work outside their hours above twice the team's median (0)",
+        f"<@{dave.id}>: 0 sessions hosted · 0 calls hosted · 2 feedback status changes · "
+        "0 questions answered · 0 on-call shifts · 0 notices held · 0 outside their hours · "
+        "longest run 1 day",
+        "  ⚠️ feedback status changes above twice the team's median (0)",
+        f"<@{erin.id}>: 0 sessions hosted · 0 calls hosted · 0 feedback status changes · "
+        "0 questions answered · 3 on-call shifts · 0 notices held · 0 outside their hours · "
+        "longest run 0 days",
+        "  ⚠️ on-call shifts above twice the team's median (0)",
+    ]
+
+
+async def test_load_view_flags_more_than_12_days_without_a_day_off(world, bots) -> None:
+    """Over 2 weeks to Thursday 15 January: alice wrote in the server 13 days in a row
+    (2-14 January), dave 12 (3-14 January): only alice is flagged."""
+    from datetime import date
+
+    await make_advocates(world)
+    env = world.env
+    dave = world.guild.add_member(env.create_user("dave"), roles=[world.advocates])
+    await env.settle()
+    await env.advance_time(14 * DAY)
+    db = bots.current.db
+    g = world.guild.id
+    for who, first in ((world.alice.id, 2), (dave.id, 3)):
+        for d in range(first, 15):
+            await db.execute(
+                "INSERT INTO activity_member_day (guild_id, day, user_id, messages) "
+                "VALUES (?, ?, ?, 1)",
+                (g, date(2026, 1, d).isoformat(), who),
+            )
+    r = await world.alice.slash(world.general, "advocate load", weeks=2)
     lines = r.response.content.splitlines()
-    [alice] = [line for line in lines if line.startswith(f"<@{world.alice.id}>")]
-    assert "2 sessions hosted" in alice and "3 questions answered" in alice
-    assert "2 outside their hours" in alice  # the 20:00 session and its question
-    [dave_line] = [line for line in lines if line.startswith(f"<@{dave.id}>")]
-    assert "2 feedback status changes" in dave_line
-    [erin_line] = [line for line in lines if line.startswith(f"<@{erin.id}>")]
-    assert "3 on-call shifts" in erin_line
-    text = r.response.content
-    assert "on-call shifts above twice the team's median (0)" in text
-    assert "questions answered above twice the team's median (0)" in text
+    [mine] = [i for i, line in enumerate(lines) if line.startswith(f"<@{world.alice.id}>")]
+    assert lines[mine].endswith("longest run 13 days")
+    assert lines[mine + 1] == "  ⚠️ 13 days in a row without a day off"
+    [his] = [i for i, line in enumerate(lines) if line.startswith(f"<@{dave.id}>")]
+    assert lines[his].endswith("longest run 12 days")
+    assert his + 1 == len(lines) or not lines[his + 1].startswith("  ⚠️")

@@ -186,7 +186,7 @@ async def test_the_nudge_goes_to_the_on_call_advocate_when_wired(world, bots) ->
     async def on_call(guild_id: int) -> int | None:
         return world.alice.id if guild_id == world.guild.id else None
 
-    async def tell_advocate(guild_id: int, user_id: int, text: str) -> None:
+    async def tell_advocate(guild_id: int, user_id: int, text: str, message_id: int) -> None:
         told.append((guild_id, user_id, text))
 
     service.on_call, service.tell_advocate = on_call, tell_advocate
@@ -488,3 +488,80 @@ async def test_with_a_rotation_the_nudge_dms_whoever_is_on_call_and_the_handoff_
     await advance_to(env, datetime(2026, 1, 2, 9, 1, tzinfo=UTC))
     await settle_jobs(bots)
     assert "1 help post without a reply for over a day" in notes(advocates_channel)[-1]
+
+
+async def _held_nudges_setup(world):
+    """The daily rotation (dave on call Thu 09:00 -> Fri 09:00) with dave working Mon-Fri
+    09:00-17:00 UTC, a log channel and a help channel."""
+    from tests.cogs.test_oncall import rotation
+
+    env = world.env
+    _, _, dave, _ = await rotation(world)
+    r = await dave.slash(
+        world.general, "advocate hours", days="mon-fri", start="09:00", end="17:00", timezone="UTC"
+    )
+    assert "Your working hours are now" in r.response.content
+    log = world.guild.create_text_channel("log")
+    help_ch = world.guild.create_text_channel("help")
+    await env.settle()
+    await world.alice.slash(world.general, "setup channel", kind="log", channel=log)
+    await world.alice.slash(world.general, "setup channel", kind="help", channel=help_ch)
+    return dave, log, help_ch
+
+
+def dm_texts(member) -> list[str]:
+    channel = member.user.dm_channel
+    return [] if channel is None else [m.content for m in channel.history()]
+
+
+async def test_a_held_nudge_is_dropped_when_the_post_gets_a_reply_before_delivery(
+    world, bots
+) -> None:
+    """Two posts at Thu 00:00 wait 24 h: at Fri 00:00 dave is on call but off until 09:00,
+    so both nudges are held for him. One gets a reply at 02:00; at 09:00 his "While you
+    were off" message holds only the other."""
+    from services.boundaries.service import HEADER
+
+    env = world.env
+    dave, log, help_ch = await _held_nudges_setup(world)
+    answered = await world.bob.send(help_ch, "Why does the webhook 401?")
+    waiting = await world.carol.send(help_ch, "Is there a Rust SDK?")
+    await advance_to(env, datetime(2026, 1, 2, 0, 0, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    assert dm_texts(dave) == []  # held: he is off
+    assert notices(log) == []  # not the whole team
+    r = await dave.slash(world.general, "advocate me")
+    assert "Held for you: 2 notices." in r.response.content
+
+    await advance_to(env, datetime(2026, 1, 2, 2, tzinfo=UTC))
+    await world.alice.send(help_ch, "Rotate the secret", reply_to=answered)
+    await advance_to(env, datetime(2026, 1, 2, 9, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    [delivered] = dm_texts(dave)
+    assert delivered.startswith(f"{HEADER} (1 notice held for you):"), delivered
+    assert f"/{help_ch.id}/{waiting.id}" in delivered
+    assert str(answered.id) not in delivered
+    r = await dave.slash(world.general, "advocate me")
+    assert "Held for you" not in r.response.content
+
+
+async def test_when_the_only_held_nudge_is_answered_nothing_is_delivered(
+    world, bots, restart
+) -> None:
+    env = world.env
+    dave, log, help_ch = await _held_nudges_setup(world)
+    question = await world.bob.send(help_ch, "Docs link is broken")
+    await advance_to(env, datetime(2026, 1, 2, 0, 0, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    r = await dave.slash(world.general, "advocate me")
+    assert "Held for you: 1 notice." in r.response.content
+    await world.carol.send(help_ch, "Fixed now, thanks", reply_to=question)
+    await restart()  # the held notice and its check survive a restart
+    await advance_to(env, datetime(2026, 1, 2, 9, 1, tzinfo=UTC))
+    await settle_jobs(bots)
+    await env.advance_time(3 * 24 * HOUR)
+    await settle_jobs(bots)
+    assert dm_texts(dave) == []
+    assert notices(log) == []  # answered: no escalation either
+    r = await dave.slash(world.general, "advocate me")
+    assert "Held for you" not in r.response.content

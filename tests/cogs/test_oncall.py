@@ -304,3 +304,27 @@ async def test_the_office_hours_board_names_on_call_without_pinging(world) -> No
     assert f"<@{dave.id}> is back <t:{back}:R>" in text
     assert f"<@{erin.id}>" not in text  # erin has no hours set: she is not off
     assert board.mentions == [] and not board.role_mentions
+
+
+async def test_check_explains_what_stops_the_role_moving(world) -> None:
+    """`python bot.py --check`'s on-call part, over REST as --check runs it (fetch_guild,
+    fetch_member), against SimCord: fine, then no Manage Roles, then the bot's role below."""
+    from bot import check_oncall
+
+    role, _, _, _ = await rotation(world)
+    env = world.env
+    bot = env.bot
+    assert await check_oncall(bot, bot.db) == []
+    bot_role = world.guild.roles["TestBot"]
+    env.backend.edit_role(world.guild.id, bot_role.id, {"permissions": 0})
+    await env.settle()
+    [problem] = await check_oncall(bot, bot.db)
+    assert problem.startswith(f"on call in {world.guild.name} ({world.guild.id}): ")
+    assert "lacks the **Manage Roles** permission" in problem
+    assert "Server Settings → Roles" in problem
+    env.backend.edit_role(world.guild.id, bot_role.id, {"permissions": 1 << 28})
+    top = bot.get_guild(world.guild.id).get_role(bot_role.id).position
+    env.backend.edit_role(world.guild.id, role.id, {"position": top + 5})
+    await env.settle()
+    [problem] = await check_oncall(bot, bot.db)
+    assert "sits below it" in problem and "drag Hallway's role above **On call**" in problem
