@@ -148,7 +148,9 @@ class AdvocateInbox:
 
     async def _send(self, delivery: DeliveryRow) -> None:
         user = self.bot.get_user(delivery.user_id) or await send_reliably(
-            lambda: self.bot.fetch_user(delivery.user_id), what="look-up of an advocate"
+            lambda: self.bot.fetch_user(delivery.user_id),
+            pace=self.bot.pacer.wait,
+            what="look-up of an advocate",
         )
         since = delivery.claimed_at - timedelta(seconds=1)
 
@@ -167,5 +169,6 @@ class AdvocateInbox:
         await send_reliably(
             lambda: user.send(delivery.text, allowed_mentions=NO_PINGS),
             find_sent=sent_already,
+            pace=self.bot.pacer.wait,
             what=f"held notices for {delivery.user_id}",
         )

@@ -102,12 +102,14 @@ class OnCallJobs:
                 if member.id != holder:
                     await send_reliably(
                         lambda m=member: m.remove_roles(role, reason="On-call handoff"),
+                        pace=self.bot.pacer.wait,
                         what="on-call role removal",
                     )
             member = guild.get_member(holder) if holder is not None else None
             if member is not None and role not in member.roles:
                 await send_reliably(
                     lambda: member.add_roles(role, reason="On-call handoff"),
+                    pace=self.bot.pacer.wait,
                     what="on-call role",
                 )
         except SendFailed as failed:
@@ -148,6 +150,7 @@ class OnCallJobs:
             await send_reliably(
                 lambda: channel.send(text, allowed_mentions=mentions),
                 find_sent=sent_already,
+                pace=self.bot.pacer.wait,
                 what="on-call handoff note",
             )
         except SendFailed as failed:
