@@ -196,6 +196,9 @@ class CallsCog(commands.Cog, name="Calls"):
         view, slot = await self.service.add_slot(
             interaction.guild_id, series, name=name, day=day, at=time, timezone=timezone
         )
+        # Creating the call's event may retry through network faults (5 s, then 30 s),
+        # longer than an interaction waits for its answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.jobs.plan_series(interaction.guild_id, view.series.id)
         nxt = await self.service.upcoming(interaction.guild_id, 50)
         first = next((o for o in nxt if o.slot.id == slot.id), None)
@@ -213,6 +216,7 @@ class CallsCog(commands.Cog, name="Calls"):
         """Remove a slot from a series."""
         assert interaction.guild_id is not None
         slot, ahead = await self.service.remove_slot(interaction.guild_id, series, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # as in slot-add
         await self.jobs.cancel_sessions(interaction.guild_id, ahead)
         await send_ephemeral(interaction, f"Removed the slot {slot_line(slot)}.")
 
@@ -268,6 +272,7 @@ class CallsCog(commands.Cog, name="Calls"):
         )
         for call in filled:
             self.jobs.schedule_notice(call)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # as in slot-add
         await self.jobs.plan_series(interaction.guild_id, found.id)
         extra = f" You now host {plural(len(filled), 'planned call')}." if filled else ""
         await send_ephemeral(
@@ -402,6 +407,8 @@ class CallsCog(commands.Cog, name="Calls"):
             decisions=decisions,
             covered=covered,
         )
+        # Posting may retry through network faults for longer than an interaction waits.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         message = await self.jobs.post_recap(
             interaction.guild_id,
             result.call.id,
