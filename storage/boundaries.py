@@ -237,7 +237,9 @@ class BoundariesRepository:
             "sessions": (
                 "SELECT host_id, COALESCE(started_at, starts_at) FROM oh_sessions "
                 "WHERE guild_id = ? AND status = 'ended' AND COALESCE(started_at, starts_at) >= ? "
-                "AND COALESCE(started_at, starts_at) < ?"
+                "AND COALESCE(started_at, starts_at) < ? "
+                # An unhosted call's session holds host 0 (no host yet): nobody's load.
+                "AND NOT (origin = 'call' AND host_id = 0)"
             ),
             "status_changes": (
                 "SELECT actor_id, created_at FROM feedback_history WHERE guild_id = ? "

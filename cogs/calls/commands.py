@@ -49,7 +49,9 @@ def slot_line(slot: CallSlot) -> str:
 
 
 def host_text(host_id: int | None) -> str:
-    return f"hosted by <@{host_id}>" if host_id is not None else "no host yet"
+    if host_id:
+        return f"hosted by <@{host_id}>"
+    return "no host yet (sign up with `/calls host`)"
 
 
 def occurrence_line(o: Occurrence) -> str:

@@ -456,3 +456,30 @@ async def test_privacy_export_includes_and_forget_erases_a_hosts_calls_data(worl
     assert "<@0>" not in shown.response.content and "no host yet" in shown.response.content
     await world.env.advance_time(14 * DAY)
     assert len([m for m in dms(dave) if "You host" in m]) == told  # no notice after forget
+
+
+async def test_an_unhosted_call_is_shown_as_such_and_counted_as_nobodys(world, bots) -> None:
+    from services.digest.render import coming_up_section
+    from storage.boundaries import BoundariesRepository
+
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    r = await world.bob.slash(world.general, "calls upcoming")
+    assert "no host yet (sign up with `/calls host`)" in r.response.content
+    assert "<@0>" not in r.response.content
+    # The call of 7 January runs (started and ended by the office-hours engine) with no host.
+    await world.env.advance_time(7 * DAY)
+    (first, *_) = await calls_of(bots, world)
+    assert first.host_id is None
+    session = await bots.current.services.office_hours.session(world.guild.id, first.session_id)
+    assert session.status == "ended"
+    events = await BoundariesRepository(bots.current.db).load_events(
+        world.guild.id, datetime(2026, 1, 1, tzinfo=UTC), world.env.now()
+    )
+    assert 0 not in [user for user, _ in events["sessions"]]
+    # Nor does the digest's "coming up" show <@0>.
+    section = coming_up_section([], [], [("Community call", "EMEA", world.env.now(), None)])
+    text = "\n".join(item for b in section.blocks for item in b.items)
+    assert "<@0>" not in text and "no host yet" in text
+    r = await world.alice.slash(world.general, "advocate load", weeks=2)
+    assert "<@0>" not in r.response.content
