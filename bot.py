@@ -409,16 +409,18 @@ class HallwayBot(commands.Bot):
         # Hosts are rotated among those free for the call (working hours, time off), and
         # their 24-hour notice respects their quiet hours: both from advocates' boundaries.
         planner = CallPlanner(service, sessions=office_hours, available=boundaries.free_for)
+        agenda = AgendaService(planner)
         jobs = CallJobs(
             self,
             planner,
+            agenda,
             announce=oh_cog.lifecycle.announce,
             cancel_session=oh_cog.lifecycle.cancel_session,
             tell_host=tell_host,
         )
         # The advocates' load view counts the calls each advocate hosted.
         boundaries.load_sources["calls"] = service.hosted_between
-        await self.add_cog(CallsCog(self, service, planner, AgendaService(planner), jobs))
+        await self.add_cog(CallsCog(self, service, planner, agenda, jobs))
         await jobs.rebuild()
 
     async def wire_digest(self) -> None:

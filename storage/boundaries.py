@@ -244,6 +244,8 @@ class BoundariesRepository:
         queries = {
             "sessions": (
                 "SELECT host_id, COALESCE(started_at, starts_at) FROM oh_sessions "
+                # Calls are counted by the calls seam (load_sources["calls"]), which
+                # leaves out unhosted ones; here only office-hours sessions count.
                 "WHERE guild_id = ? AND status = 'ended' AND origin = 'office_hours' "
                 "AND COALESCE(started_at, starts_at) >= ? "
                 "AND COALESCE(started_at, starts_at) < ?"

@@ -310,8 +310,9 @@ class PrivacyRepository:
             (g, u),
         )
         data.call_hosting = await self._rows(
-            "SELECT h.series_id, s.title AS series_title, h.slot_id, h.signed_up_at "
-            "FROM call_hosts h JOIN call_series s ON s.id = h.series_id "
+            "SELECT h.series_id, s.title AS series_title, h.slot_id, l.name AS slot_name, "
+            "h.signed_up_at FROM call_hosts h JOIN call_series s ON s.id = h.series_id "
+            "LEFT JOIN call_slots l ON l.id = h.slot_id "
             "WHERE h.guild_id = ? AND h.user_id = ? ORDER BY h.signed_up_at",
             (g, u),
         )

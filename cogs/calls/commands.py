@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import NO_PINGS, advocate_only, is_advocate, send_ephemeral
+from cogs._common import advocate_only, is_advocate, send_ephemeral
 from cogs._send import dm_reliably
 from cogs.calls.jobs import CallJobs
 from cogs.calls.views import NotesModal
@@ -49,7 +49,9 @@ def slot_line(slot: CallSlot) -> str:
 
 
 def host_text(host_id: int | None) -> str:
-    return f"hosted by <@{host_id}>" if host_id is not None else "no host yet"
+    if host_id:
+        return f"hosted by <@{host_id}>"
+    return "no host yet (sign up with `/calls host`)"
 
 
 def occurrence_line(o: Occurrence) -> str:
@@ -196,6 +198,9 @@ class CallsCog(commands.Cog, name="Calls"):
         view, slot = await self.service.add_slot(
             interaction.guild_id, series, name=name, day=day, at=time, timezone=timezone
         )
+        # Creating the call's event may retry through network faults (5 s, then 30 s),
+        # longer than an interaction waits for its answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.jobs.plan_series(interaction.guild_id, view.series.id)
         nxt = await self.service.upcoming(interaction.guild_id, 50)
         first = next((o for o in nxt if o.slot.id == slot.id), None)
@@ -213,6 +218,7 @@ class CallsCog(commands.Cog, name="Calls"):
         """Remove a slot from a series."""
         assert interaction.guild_id is not None
         slot, ahead = await self.service.remove_slot(interaction.guild_id, series, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # as in slot-add
         await self.jobs.cancel_sessions(interaction.guild_id, ahead)
         await send_ephemeral(interaction, f"Removed the slot {slot_line(slot)}.")
 
@@ -268,6 +274,7 @@ class CallsCog(commands.Cog, name="Calls"):
         )
         for call in filled:
             self.jobs.schedule_notice(call)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # as in slot-add
         await self.jobs.plan_series(interaction.guild_id, found.id)
         extra = f" You now host {plural(len(filled), 'planned call')}." if filled else ""
         await send_ephemeral(
@@ -402,46 +409,21 @@ class CallsCog(commands.Cog, name="Calls"):
             decisions=decisions,
             covered=covered,
         )
-        lines = [
-            f"📝 **Recap: {result.series.title} · {result.call.slot_name}** "
-            f"({discord_timestamp(result.call.starts_at, 'F')})",
-            result.summary,
-        ]
-        if result.decisions:
-            lines.append(
-                "**Decisions** (open for comments from other regions until the next "
-                "call in each region: " + ", ".join(result.regions) + ")"
-            )
-            lines += [f"- {d}" for d in result.decisions]
-        if result.covered:
-            lines.append("Covered: " + ", ".join(f"#{i.id}" for i in result.covered))
-        if result.carried:
-            lines.append(
-                "Carried to the next call: " + ", ".join(f"#{i.id}" for i in result.carried)
-            )
-        text = "\n".join(lines)[:2000]
-        thread = await self._thread(interaction.guild, result.series)
-        if thread is None:
-            message = await interaction.channel.send(text, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
-        else:
-            message = await thread.send(text, allowed_mentions=NO_PINGS)
-        await self.agenda_service.set_notes_message(result.call, message.id)
-        await send_ephemeral(interaction, f"Posted the recap: {message.jump_url}")
-
-    async def _thread(self, guild: discord.Guild, series: CallSeries) -> discord.Thread | None:
-        """The series' recap thread, opened in its home channel on the first recap."""
-        if series.thread_id is not None:
-            found = guild.get_thread(series.thread_id) or guild.get_channel(series.thread_id)
-            if isinstance(found, discord.Thread):
-                return found
-        home = guild.get_channel(series.home_channel_id) if series.home_channel_id else None
-        if not isinstance(home, discord.TextChannel):
-            return None
-        thread = await home.create_thread(
-            name=f"{series.title}: recaps"[:100], type=discord.ChannelType.public_thread
+        # Posting may retry through network faults for longer than an interaction waits.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = await self.jobs.post_recap(
+            interaction.guild_id,
+            result.call.id,
+            fallback=interaction.channel,  # type: ignore[arg-type]
         )
-        await self.agenda_service.set_thread(series, thread.id)
-        return thread
+        if message is None:
+            await send_ephemeral(
+                interaction,
+                "Your notes are saved, but Discord failed when I posted them. I'll keep "
+                "trying for a day and the advocates are told; don't write them again.",
+            )
+            return
+        await send_ephemeral(interaction, f"Posted the recap: {message.jump_url}")
 
     @slot_add.autocomplete("timezone")
     async def zone_autocomplete(

@@ -9,12 +9,23 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cogs._common import ready_job
-from cogs._send import SEND_ERRORS, dm_reliably
-from services.calls import CallPlanner
+import discord
+
+from cogs._common import NO_PINGS, ready_job
+from cogs._send import (
+    SEND_ERRORS,
+    SendFailed,
+    describe,
+    dm_reliably,
+    find_recent,
+    send_reliably,
+    tell_advocates,
+)
+from services.calls import AgendaService, CallPlanner
 from services.calls.plan import HostNotice
+from services.retry import Fault
 from services.time.timefmt import discord_timestamp
-from storage.calls import PlannedCall
+from storage.calls import CallSeries, PlannedCall
 
 if TYPE_CHECKING:
     from bot import HallwayBot
@@ -26,6 +37,9 @@ SessionSeam = Callable[[int, int], Awaitable[None]]
 REPLAN_AFTER = timedelta(seconds=1)
 # Who is in the call's voice or stage channel, sampled this often while it runs.
 SAMPLE_EVERY = timedelta(minutes=5)
+# A recap that failed to post is tried again this often, for a day after it was written.
+RECAP_RETRY = timedelta(minutes=10)
+RECAP_GIVE_UP = timedelta(days=1)
 
 
 def notice_text(notice: HostNotice, guild_id: int) -> str:
@@ -61,6 +75,7 @@ class CallJobs:
         self,
         bot: HallwayBot,
         planner: CallPlanner,
+        agenda: AgendaService,
         *,
         announce: SessionSeam,
         cancel_session: SessionSeam,
@@ -68,11 +83,14 @@ class CallJobs:
     ) -> None:
         self.bot = bot
         self.planner = planner
+        self.agenda = agenda
         self.announce = announce
         self.cancel_session = cancel_session
         # The advocate inbox (wired in bot.py) holds a host's notice outside their working
         # hours; without it the notice is a DM at once.
         self.tell_host = tell_host
+        # Recaps whose failure the advocates were told about (once, not at every retry).
+        self._told: set[int] = set()
 
     def _job(self, fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         return ready_job(self.bot, fn, log, "Calls")
@@ -83,6 +101,10 @@ class CallJobs:
             # A call under way when the bot restarted is sampled again from now on.
             for call in await self.planner.in_progress(series.guild_id, series.id):
                 self.schedule_sample(call.guild_id, call.id, self.planner.now())
+        # A recap claimed but not posted (a restart or a failure came between) is posted now;
+        # post_recap first looks for a post a lost reply may have made.
+        for call in await self.agenda.unposted():
+            self.schedule_recap(call.guild_id, call.id, self.planner.now())
 
     async def plan_series(self, guild_id: int, series_id: int) -> list[PlannedCall]:
         """Plan what isn't planned yet, give every call ahead its event and jobs, and
@@ -162,6 +184,94 @@ class CallJobs:
             sent = await dm_reliably(self.bot, notice.host_id, text)
         if sent:
             await self.planner.record_notice(guild_id, call_id)
+
+    # -- the recap -----------------------------------------------------------
+
+    def schedule_recap(self, guild_id: int, call_id: int, due: datetime) -> None:
+        self.bot.alarm.schedule(
+            f"calls-recap:{call_id}",
+            due,
+            self._job(lambda: self._retry_recap(guild_id, call_id)),
+        )
+
+    async def _retry_recap(self, guild_id: int, call_id: int) -> None:
+        await self.post_recap(guild_id, call_id)
+
+    async def post_recap(
+        self,
+        guild_id: int,
+        call_id: int,
+        fallback: discord.abc.Messageable | None = None,
+    ) -> discord.Message | None:
+        """Post a claimed recap from its stored text, once: through network faults, looking
+        for a post a lost reply made before any resend. None when it failed; it is then
+        retried every RECAP_RETRY for a day and the advocates are told once."""
+        call = await self.planner.call(guild_id, call_id)
+        if call.notes_message_id is not None or call.notes_text is None:
+            return None
+        text = call.notes_text
+        series = await self.planner.series_of(call)
+        guild = self.bot.get_guild(guild_id)
+        try:
+            if guild is None:
+                raise SendFailed(RuntimeError("guild unavailable"), Fault.FINAL, 1, False)
+            channel = await self._thread(guild, series) or fallback
+            if channel is None:
+                home = guild.get_channel(series.home_channel_id or 0)
+                channel = home if isinstance(home, discord.abc.Messageable) else None
+            if channel is None:
+                raise SendFailed(RuntimeError("no channel to post in"), Fault.FINAL, 1, False)
+            where_to = channel
+            since = call.notes_claimed_at - timedelta(minutes=1) if call.notes_claimed_at else None
+            message = await send_reliably(
+                lambda: where_to.send(text, allowed_mentions=NO_PINGS),
+                find_sent=lambda: find_recent(
+                    self.bot, where_to, lambda m: m.content == text, since=since
+                ),
+                pace=self.bot.pacer.wait,
+                what=f"recap of call {call_id}",
+            )
+        except SendFailed as failed:
+            log.warning("Could not post the recap of call %s: %r", call_id, failed.error)
+            claimed = call.notes_claimed_at or self.planner.now()
+            if self.planner.now() + RECAP_RETRY < claimed + RECAP_GIVE_UP:
+                self.schedule_recap(guild_id, call_id, self.planner.now() + RECAP_RETRY)
+            if call_id not in self._told:
+                self._told.add(call_id)
+                await tell_advocates(
+                    self.bot,
+                    guild_id,
+                    f"⚠️ I couldn't post the recap of **{series.title} · {call.slot_name}** "
+                    f"(call #{call_id}) in its recap thread ({describe(failed)}). I'll try "
+                    "again every 10 minutes for a day; check that I can post there.",
+                )
+            return None
+        await self.agenda.set_notes_message(call, message.id)
+        self.bot.alarm.cancel(f"calls-recap:{call_id}")
+        return message
+
+    async def _thread(self, guild: discord.Guild, series: CallSeries) -> discord.Thread | None:
+        """The series' recap thread, opened in its home channel on the first recap."""
+        if series.thread_id is not None:
+            found = guild.get_thread(series.thread_id) or guild.get_channel(series.thread_id)
+            if isinstance(found, discord.Thread):
+                return found
+        home = guild.get_channel(series.home_channel_id) if series.home_channel_id else None
+        if not isinstance(home, discord.TextChannel):
+            return None
+        name = f"{series.title}: recaps"[:100]
+
+        async def opened() -> discord.Thread | None:
+            return next((t for t in home.threads if t.name == name), None)
+
+        thread = await opened() or await send_reliably(
+            lambda: home.create_thread(name=name, type=discord.ChannelType.public_thread),
+            find_sent=opened,
+            pace=self.bot.pacer.wait,
+            what=f"recap thread of {series.title}",
+        )
+        await self.agenda.set_thread(series, thread.id)
+        return thread
 
     async def cancel_sessions(self, guild_id: int, session_ids: list[int]) -> None:
         """A removed slot's planned calls are cancelled with their Discord events."""

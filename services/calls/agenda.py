@@ -5,11 +5,12 @@ the next call's agenda in every other region."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.calls.plan import CallPlanner
 from services.calls.schedule import clean
 from services.errors import Conflict, InvalidInput, NotAllowed
+from services.time.timefmt import discord_timestamp
 from storage.calls import AgendaItem, CallSeries, CallSlot, PlannedCall
 
 MAX_ITEM = 200
@@ -35,6 +36,26 @@ class Notes:
     covered: list[AgendaItem]
     carried: list[AgendaItem]  # still open after this call
     regions: list[str]  # the other slots the decisions go to
+    text: str = ""  # the recap as posted, claimed with the call before it is sent
+
+
+def recap_text(n: Notes) -> str:
+    lines = [
+        f"📝 **Recap: {n.series.title} · {n.call.slot_name}** "
+        f"({discord_timestamp(n.call.starts_at, 'F')})",
+        n.summary,
+    ]
+    if n.decisions:
+        lines.append(
+            "**Decisions** (open for comments from other regions until the next "
+            "call in each region: " + ", ".join(n.regions) + ")"
+        )
+        lines += [f"- {d}" for d in n.decisions]
+    if n.covered:
+        lines.append("Covered: " + ", ".join(f"#{i.id}" for i in n.covered))
+    if n.carried:
+        lines.append("Carried to the next call: " + ", ".join(f"#{i.id}" for i in n.carried))
+    return "\n".join(lines)[:2000]
 
 
 def parse_covered(text: str, items: list[AgendaItem]) -> list[AgendaItem]:
@@ -58,6 +79,16 @@ def parse_covered(text: str, items: list[AgendaItem]) -> list[AgendaItem]:
         if item not in chosen:
             chosen.append(item)
     return chosen
+
+
+def refuse_written(call: PlannedCall) -> None:
+    if call.notes_message_id is not None:
+        raise Conflict("That call's notes were already posted.")
+    if call.notes_claimed_at is not None:
+        raise Conflict(
+            "That call's notes were already written; Hallway is posting them in the "
+            "series' recap thread (and retries if Discord fails)."
+        )
 
 
 class AgendaService:
@@ -118,8 +149,7 @@ class AgendaService:
             self.may_write_notes(call, by, by_advocate)
             if call.starts_at > self.planner.now():
                 raise Conflict("That call hasn't happened yet; write its notes after it starts.")
-            if call.notes_message_id is not None:
-                raise Conflict("That call's notes were already posted.")
+            refuse_written(call)
             series = await self.planner.series_of(call)
             agenda = await self.planner.agenda_for(call)
             chosen = parse_covered(covered, [i for i in agenda if i.for_slot_id is None])
@@ -143,9 +173,21 @@ class AgendaService:
             left = [
                 i for i in await self.calls.open_items(guild_id, series.id) if i.for_slot_id is None
             ]
-        return Notes(
-            call, series, text, decided, chosen, left, [s.name for s in others] if decided else []
-        )
+            notes = Notes(
+                call,
+                series,
+                text,
+                decided,
+                chosen,
+                left,
+                [s.name for s in others] if decided else [],
+            )
+            posted = recap_text(notes)
+            # Claimed before it is sent: a second submit or a restart never posts it twice,
+            # and a failed post is retried from this text (cogs/calls/jobs.py post_recap).
+            if not await self.calls.claim_notes(guild_id, call.id, posted, now):
+                raise Conflict("That call's notes were already written.")
+        return replace(notes, text=posted)
 
     @staticmethod
     def may_write_notes(call: PlannedCall, by: int, by_advocate: bool) -> None:
@@ -156,10 +198,12 @@ class AgendaService:
         """Refuse before the modal opens, so nobody types a recap that can't be saved."""
         call = await self.planner.call(guild_id, call_id)
         self.may_write_notes(call, by, by_advocate)
-        if call.notes_message_id is not None:
-            raise Conflict("That call's notes were already posted.")
+        refuse_written(call)
         if call.starts_at > self.planner.now():
             raise Conflict("That call hasn't happened yet; write its notes after it starts.")
+
+    async def unposted(self) -> list[PlannedCall]:
+        return await self.calls.unposted_notes()
 
     async def set_notes_message(self, call: PlannedCall, message_id: int) -> None:
         await self.calls.set_notes_message(call.guild_id, call.id, message_id)

@@ -355,7 +355,13 @@ def coming_up_section(
     for call in calls:
         # A regional call: (series title, slot name, starts_at[, host id]).
         title, slot, at, *rest = call
-        host = f", hosted by <@{rest[0]}>" if rest and rest[0] else ""
+        host = ""
+        if rest:  # never <@0>: an unhosted call says so
+            host = (
+                f", hosted by <@{rest[0]}>"
+                if rest[0]
+                else ", no host yet (sign up with /calls host)"
+            )
         entries.append((at, f"📞 **{clean(title, 80)}** · {clean(slot, 40)}{host}"))
     for item in sessions:
         title, at = _unpack_upcoming(item, title_attr="title", time_attr="starts_at")

@@ -10,8 +10,8 @@ from storage.timeutil import from_db, maybe_from_db, to_db
 
 _OCC = (
     "SELECT id, guild_id, series_id, slot_id, slot_name, cycle, starts_at, session_id, host_id, "
-    "notice_claimed_at, notice_sent_at, interested, present_peak, notes_message_id "
-    "FROM call_occurrences"
+    "notice_claimed_at, notice_sent_at, interested, present_peak, notes_message_id, "
+    "notes_claimed_at, notes_text FROM call_occurrences"
 )
 _ITEM = (
     "SELECT id, guild_id, series_id, author_id, text, added_at, for_slot_id, decision_of, "
@@ -35,6 +35,9 @@ class PlannedCall:
     interested: int | None
     present_peak: int | None
     notes_message_id: int | None
+    # The recap, claimed (with its text) before it is posted; posted once notes_message_id is set.
+    notes_claimed_at: datetime | None = None
+    notes_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def _occ(row: object) -> PlannedCall:
         interested=r[11],
         present_peak=r[12],
         notes_message_id=r[13],
+        notes_claimed_at=maybe_from_db(r[14]),
+        notes_text=r[15],
     )
 
 
@@ -199,6 +204,23 @@ class OccurrenceRepository:
             "UPDATE call_occurrences SET notes_message_id = ? WHERE guild_id = ? AND id = ?",
             (message_id, guild_id, occ_id),
         )
+
+    async def claim_notes(self, guild_id: int, occ_id: int, text: str, now: datetime) -> bool:
+        """True for the one caller that claims the recap (posted at most once)."""
+        changed = await self.db.execute(
+            "UPDATE call_occurrences SET notes_claimed_at = ?, notes_text = ? "
+            "WHERE guild_id = ? AND id = ? AND notes_claimed_at IS NULL "
+            "AND notes_message_id IS NULL",
+            (to_db(now), text, guild_id, occ_id),
+        )
+        return changed == 1
+
+    async def unposted_notes(self) -> list[PlannedCall]:
+        """Recaps claimed but not posted yet (a restart or a failure came between)."""
+        rows = await self.db.fetchall(
+            f"{_OCC} WHERE notes_claimed_at IS NOT NULL AND notes_message_id IS NULL ORDER BY id"
+        )
+        return [_occ(r) for r in rows]
 
     # -- hosts ------------------------------------------------------------
 

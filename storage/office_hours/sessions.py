@@ -297,7 +297,8 @@ class OfficeHoursRepository:
             if (w := wait_seconds(q, started.get(q.session_id))) is not None
             and q.outcome != "carried"
         ]
-        hosts = {s.host_id for s in sessions} | {
+        # An unhosted call's session holds host 0 (no host yet): not a host.
+        hosts = {s.host_id for s in sessions if not (s.origin == "call" and s.host_id == 0)} | {
             q.host_id for q in questions if q.host_id is not None and q.outcome == "answered"
         }
         return OfficeHoursFigures(

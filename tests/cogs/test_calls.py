@@ -212,6 +212,9 @@ async def test_series_autocomplete(world, bots, current) -> None:
     assert [c["value"] for c in found] == ["Community call"]
 
 
+NO_HOST = ", no host yet (sign up with /calls host)"
+
+
 async def test_digest_coming_up_lists_each_series_next_call(world, bots) -> None:
     await create_series(world, mode="rotating")
     await add_slot(world, "APAC", "wednesday", "10:00", "Asia/Singapore")
@@ -227,6 +230,7 @@ async def test_digest_coming_up_lists_each_series_next_call(world, bots) -> None
     apac = datetime(2026, 1, 7, 2, tzinfo=UTC)
     sync = datetime(2026, 1, 2, 10, tzinfo=UTC)
     assert coming == [
-        f"<t:{int(sync.timestamp())}:f> · 📞 **Maintainers sync** · EMEA",
-        f"<t:{int(apac.timestamp())}:f> · 📞 **Community call** · APAC",
+        # Unhosted calls say so (never <@0>).
+        f"<t:{int(sync.timestamp())}:f> · 📞 **Maintainers sync** · EMEA{NO_HOST}",
+        f"<t:{int(apac.timestamp())}:f> · 📞 **Community call** · APAC{NO_HOST}",
     ]

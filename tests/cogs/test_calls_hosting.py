@@ -416,3 +416,70 @@ async def test_a_hosts_notice_outside_their_hours_waits_for_their_next_morning(w
     # Wednesday 09:00 Berlin (08:00 UTC), her hours start and the notice arrives, once.
     await world.env.advance_time(17 * HOUR + 5 * 60)
     assert len([m for m in dms(world.alice) if "You host" in m]) == 1
+
+
+async def test_privacy_export_includes_and_forget_erases_a_hosts_calls_data(world, bots) -> None:
+    from tests.cogs.test_privacy import dm_export, read_export
+    from tests.storage.test_privacy_repo import find_id
+
+    await create_series(world)
+    await add_slot(world, "APAC", "wednesday", "10:00", "Asia/Singapore")
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    dave = world.guild.add_member(world.env.create_user("dave"), roles=[world.advocates])
+    await world.env.settle()
+    for slot in ("APAC", "EMEA"):
+        await dave.slash(world.general, "calls host", series="Community call", slot=slot)
+    await dave.slash(world.general, "calls agenda", series="Community call", item="Roadmap")
+    # After APAC's call of 7 January (02:00 UTC); EMEA's at 14:00 and next week's are ahead.
+    await world.env.advance_time(6 * DAY + 3 * HOUR)
+    apac = next(c for c in await calls_of(bots, world) if c.slot_name == "APAC")
+    shown = await dave.slash(world.general, "calls notes", occurrence=apac.id)
+    await dave.submit_modal(shown, {"summary": "Short call.", "decisions": "Ship in March"})
+
+    r = await dave.slash(world.general, "privacy export")
+    assert "📬 Sent you a DM" in r.response.content
+    data = (await read_export(dm_export(dave)))["servers"][0]["data"]
+    assert {h["slot_name"] for h in data["call_hosting"]} == {"APAC", "EMEA"}
+    assert apac.id in [c["id"] for c in data["calls_hosted"]]
+    texts = [i["text"] for i in data["call_agenda_items"]]
+    assert "Roadmap" in texts and "Decided in APAC: Ship in March" in texts
+
+    told = len([m for m in dms(dave) if "You host" in m])
+    r = await dave.slash(world.general, "privacy forget")
+    done = await dave.click(r.response.message, label="Erase my data")
+    assert "✅ Done" in done.response.content
+    await bots.current.alarm.drain()
+    assert await find_id(bots.current.db, dave.id) == []
+    # The calls keep working without a host, and nobody is shown or told as host 0.
+    assert all(c.host_id is None for c in await calls_of(bots, world))
+    shown = await world.bob.slash(world.general, "calls upcoming")
+    assert "<@0>" not in shown.response.content and "no host yet" in shown.response.content
+    await world.env.advance_time(14 * DAY)
+    assert len([m for m in dms(dave) if "You host" in m]) == told  # no notice after forget
+
+
+async def test_an_unhosted_call_is_shown_as_such_and_counted_as_nobodys(world, bots) -> None:
+    from services.digest.render import coming_up_section
+    from storage.boundaries import BoundariesRepository
+
+    await create_series(world)
+    await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    r = await world.bob.slash(world.general, "calls upcoming")
+    assert "no host yet (sign up with `/calls host`)" in r.response.content
+    assert "<@0>" not in r.response.content
+    # The call of 7 January runs (started and ended by the office-hours engine) with no host.
+    await world.env.advance_time(7 * DAY)
+    (first, *_) = await calls_of(bots, world)
+    assert first.host_id is None
+    session = await bots.current.services.office_hours.session(world.guild.id, first.session_id)
+    assert session.status == "ended"
+    events = await BoundariesRepository(bots.current.db).load_events(
+        world.guild.id, datetime(2026, 1, 1, tzinfo=UTC), world.env.now()
+    )
+    assert 0 not in [user for user, _ in events["sessions"]]
+    # Nor does the digest's "coming up" show <@0>.
+    section = coming_up_section([], [], [("Community call", "EMEA", world.env.now(), None)])
+    text = "\n".join(item for b in section.blocks for item in b.items)
+    assert "<@0>" not in text and "no host yet" in text
+    r = await world.alice.slash(world.general, "advocate load", weeks=2)
+    assert "<@0>" not in r.response.content
