@@ -175,15 +175,38 @@ class MetricsService:
         await self._repo.set_level_settings(guild_id, settings, self._clock.now())
         return settings
 
-    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
-        """Each scoring member's level over the 90 days before ``at``."""
+    async def _scores_at(
+        self, guild_id: int, at: datetime
+    ) -> tuple[dict[int, float], tuple[float, ...], dict[str, float]]:
+        """Each scoring member's 90-day score before ``at``, the thresholds and weights."""
         window = timedelta(days=levels.WINDOW_DAYS)
         counts = await self._repo.activity_by_kind(guild_id, at - window, at)
         weights = await self.level_weights(guild_id)
         scores = {user: levels.score(kinds, weights) for user, kinds in counts.items()}
         stored = (await self._repo.level_settings(guild_id)).thresholds
-        thresholds = stored or levels.default_thresholds(scores.values())
+        thresholds = tuple(stored or levels.default_thresholds(scores.values()))
+        return scores, thresholds, weights
+
+    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
+        """Each scoring member's level over the 90 days before ``at``."""
+        scores, thresholds, _ = await self._scores_at(guild_id, at)
         return {user: levels.level_of(value, thresholds) for user, value in scores.items()}
+
+    async def about(self, guild_id: int, user_id: int) -> list[str]:
+        """For ``/me show``: the member's own level, 90-day score, and what counts."""
+        now = await self._fresh()
+        scores, thresholds, weights = await self._scores_at(guild_id, now)
+        value = scores.get(user_id, 0.0)
+        level = levels.level_of(value, thresholds)
+        starts = ", ".join(
+            f"{name} {start:g}" for name, start in zip(levels.LEVELS[1:], thresholds, strict=True)
+        )
+        counts = ", ".join(f"{kind} {weight:g}" for kind, weight in weights.items())
+        return [
+            f"Level: {level} (score {value:g} over the last {levels.WINDOW_DAYS} days)",
+            f"Levels start at: {starts}",
+            f"What counts (points each): {counts}",
+        ]
 
     async def level_movement(
         self, guild_id: int
