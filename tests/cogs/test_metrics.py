@@ -309,3 +309,28 @@ async def test_digest_shows_help_channel_responsiveness_and_level_movement(world
     text = "\n".join(e.description or "" for e in r.response.embeds)
     assert "🏅 Levels this week: **0** moved up, **1** moved down" in text.splitlines()
     assert "help channels" not in text
+
+
+async def test_loop_closure_counts_only_the_dms_that_arrived(world, bots) -> None:
+    """Bob reports #1; carol and admin vote. Moving it to planned tells all three, but only
+    a move to shipped counts. At the ship, carol's DM fails (403, closed DMs): she is named
+    in the channel instead, which is not a DM, so 2 of 3 were told."""
+    env = world.env
+    await make_advocates(world)
+    await submit_feedback(world.bob, world.general, "Go SDK please")
+    await world.carol.slash(world.general, "feedback vote", item=1)
+    await world.admin.slash(world.general, "feedback vote", item=1)
+    await world.alice.slash(world.general, "feedback status", item=1, status="planned")
+    assert await bots.current.db.fetchval("SELECT COUNT(*) FROM feedback_told") == 0
+    env.inject_error(
+        "POST", f"/channels/{world.carol.user.dm_channel.id}/messages", status=403, code=50007
+    )
+    r = await world.alice.slash(world.general, "feedback status", item=1, status="shipped")
+    assert "told 2 by DM; 1 with closed DMs" in r.response.content, r.response.content
+    r = await world.alice.slash(world.general, "stats loop", days=30)
+    text = r.response.embeds[0].description
+    assert "Items shipped: **1**, reaching **3 reporters and voters**" in text
+    assert "📨 Told by DM that it shipped: told **2** of 3 reporters and voters" in text
+    # Ids and times only; carol's failed DM left no row.
+    rows = await bots.current.db.fetchall("SELECT item_id, user_id FROM feedback_told")
+    assert sorted(tuple(r) for r in rows) == sorted([(1, world.bob.id), (1, world.admin.id)])
