@@ -432,6 +432,9 @@ class HallwayBot(commands.Bot):
             MetricsRepository(self.db), self.clock, before_read=recorder.flush, charts=self.charts
         )
         self.services.metrics = metrics
+        # The seam: /me show tells a member their own level and what counts.
+        if self.services.members is not None:
+            self.services.members.add_about("Your level", metrics.about)
         self.services.digest = DigestService(
             DigestRepository(self.db),
             activity,

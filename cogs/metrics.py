@@ -125,6 +125,8 @@ def loop_embed(result: LoopClosure, days: int) -> discord.Embed:
     lines = [
         f"🚀 Items shipped: **{result.shipped}**, reaching "
         f"**{plural(result.people, 'reporter or voter', 'reporters and voters')}**",
+        f"📨 Told by DM that it shipped: told **{result.told}** of {result.people} "
+        "reporters and voters",
         f"⏱️ Median time from capture to shipped: **{duration(result.median_to_ship)}**",
     ]
     if result.by_tag:

@@ -472,6 +472,19 @@ async def seed_week(env: Env, world: World) -> list[str]:
             "help: a waiting post",
             lambda: sam.send(help_channel, "Does the Python SDK work behind an HTTP proxy?"),
         )
+
+    # Levels: some chatter in #general and thresholds that spread the three developers
+    # (priya 7 points, a champion; marco 4, a contributor; sam 2, a participant).
+    async def chatter() -> Any:
+        for member, n in ((priya, 6), (marco, 3), (sam, 1)):
+            for i in range(n):
+                await member.send(world.general, f"Thanks, that helped ({i + 1})")
+
+    await step("levels: chatter in #general", chatter)
+    await step(
+        "/stats levels-configure",
+        lambda: you.slash(staff, "stats levels-configure", thresholds="2, 4, 7"),
+    )
     await env.settle()
     return failures
 

@@ -46,6 +46,7 @@ class ShippedItem:
     shipped_at: datetime
     tags: tuple[str, ...]
     people: int  # reporters and voters, each once
+    told: int = 0  # of them, those a "shipped" DM reached
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,10 @@ class MetricsRepository:
             "(SELECT group_concat(t.tag, char(31)) FROM feedback_tags t WHERE t.item_id = i.id), "
             "(SELECT COUNT(*) FROM (SELECT user_id FROM feedback_reporters "
             "WHERE item_id = i.id UNION SELECT user_id FROM feedback_votes "
-            "WHERE item_id = i.id)) "
+            "WHERE item_id = i.id)), "
+            "(SELECT COUNT(*) FROM feedback_told f WHERE f.item_id = i.id AND f.user_id IN "
+            "(SELECT user_id FROM feedback_reporters WHERE item_id = i.id UNION "
+            "SELECT user_id FROM feedback_votes WHERE item_id = i.id)) "
             "FROM (SELECT item_id, MIN(created_at) AS shipped_at FROM feedback_history "
             "WHERE guild_id = ? AND status = 'shipped' GROUP BY item_id) h "
             "JOIN feedback_items i ON i.id = h.item_id AND i.guild_id = ? "
@@ -183,6 +187,7 @@ class MetricsRepository:
                 maybe_from_db(r[2]),  # type: ignore[arg-type]
                 tuple(sorted(r[3].split("\x1f"))) if r[3] else (),
                 int(r[4]),
+                int(r[5]),
             )
             for r in rows
         ]

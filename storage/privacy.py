@@ -55,6 +55,7 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("announcement_drafts", "author_id"): "deleted",
     ("activity_member_day", "user_id"): "deleted",
     ("member_milestones", "user_id"): "deleted",
+    ("feedback_told", "user_id"): "deleted",
     ("member_settings", "user_id"): "deleted",
     ("hallway_members", "user_id"): "deleted",
     ("hallway_never", "user_id"): "deleted",
@@ -102,6 +103,7 @@ class UserData:
     announcement_drafts: list[dict[str, Any]] = field(default_factory=list)
     activity_days: list[dict[str, Any]] = field(default_factory=list)
     activity_milestones: list[dict[str, Any]] = field(default_factory=list)
+    feedback_told: list[dict[str, Any]] = field(default_factory=list)
     member_settings: list[dict[str, Any]] = field(default_factory=list)
     hallway_profile: list[dict[str, Any]] = field(default_factory=list)
     hallway_never_list: list[dict[str, Any]] = field(default_factory=list)
@@ -262,6 +264,10 @@ class PrivacyRepository:
         data.activity_milestones = await self._rows(
             "SELECT joined_at, first_message_at FROM member_milestones "
             "WHERE guild_id = ? AND user_id = ?",
+            (g, u),
+        )
+        data.feedback_told = await self._rows(
+            "SELECT item_id, told_at FROM feedback_told WHERE guild_id = ? AND user_id = ?",
             (g, u),
         )
         data.member_settings = await self._rows(
@@ -449,6 +455,9 @@ class PrivacyRepository:
             )
             deleted["help_channel_posts"] = await ex(
                 "DELETE FROM help_posts WHERE guild_id = ? AND author_id = ?", (g, u)
+            )
+            deleted["feedback_told"] = await ex(
+                "DELETE FROM feedback_told WHERE guild_id = ? AND user_id = ?", (g, u)
             )
             deleted["activity_milestones"] = await ex(
                 "DELETE FROM member_milestones WHERE guild_id = ? AND user_id = ?", (g, u)

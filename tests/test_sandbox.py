@@ -507,3 +507,11 @@ async def test_the_digest_preview_right_after_the_seed_shows_the_seeded_week(
     )
     seeded = page_of_items.total
     assert seeded > 0 and f"New feedback items: **{seeded}**" in reply
+
+
+async def test_the_seeded_week_spreads_members_across_levels(running: Sandbox) -> None:
+    # /stats levels in the sandbox is not empty: the seeded members are at several levels.
+    counts, ups, _ = await running.bot.services.metrics.level_movement(running.world.guild.id)
+    # priya 7 points (champion), marco 4 (contributor), sam 2 (participant) at 2 / 4 / 7.
+    assert counts == {"observer": 0, "participant": 1, "contributor": 1, "champion": 1}, counts
+    assert ups  # everyone the seed made active moved up from observer this week

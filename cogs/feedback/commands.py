@@ -404,7 +404,11 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
     async def _announce(self, change: StatusChange, guild_name: str) -> tuple[int, int]:
         """After a status change: reporters and voters told, the forum post redrawn."""
         text = status_message(change.item, change.old_status, change.note, guild_name)
-        told = await notify(self.bot, change.item, change.recipients, text)
+        reached: list[int] = []
+        told = await notify(self.bot, change.item, change.recipients, text, reached)
+        if change.item.status == "shipped":
+            # Loop closure counts only the DMs that arrived.
+            await self.service.record_told(change.item.guild_id, change.item.id, reached)
         await self.forum.update_forum(change.item.guild_id, change.item.id)
         return told
 

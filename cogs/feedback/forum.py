@@ -119,11 +119,15 @@ class FeedbackForum:
 
 
 async def notify(
-    bot: HallwayBot, item: FeedbackItem, user_ids: list[int], text: str
+    bot: HallwayBot,
+    item: FeedbackItem,
+    user_ids: list[int],
+    text: str,
+    told: list[int] | None = None,
 ) -> tuple[int, int]:
     """DM each person; those with closed DMs are named in the item's source channel.
 
-    Returns (sent by DM, named in the channel).
+    Returns (sent by DM, named in the channel); ``told`` gets the ids the DM reached.
     """
     refused: list[int] = []
     sent = 0
@@ -132,6 +136,8 @@ async def notify(
             user = bot.get_user(user_id) or await bot.fetch_user(user_id)
             await user.send(text, allowed_mentions=NO_PINGS)
             sent += 1
+            if told is not None:
+                told.append(user_id)
         except discord.Forbidden:
             refused.append(user_id)
         except SEND_ERRORS:

@@ -319,7 +319,8 @@ def hallway_section(f: Any) -> Section | None:
 
 
 def metrics_section(f: Any) -> Section | None:
-    """Newcomers answered, the cohort from 4 weeks ago, and how fast questions were answered."""
+    """Newcomers answered, the cohort from 4 weeks ago, how fast office-hours questions and
+    help-channel posts were answered, and level movement."""
     if not f.any_at_all:
         return None
     lines = [
@@ -344,6 +345,24 @@ def metrics_section(f: Any) -> Section | None:
         lines.append(f"⏱️ Time to a first answer ({plural(r.asked, 'question')} asked): {answered}")
         if r.due:
             lines.append(f"⌛ Unanswered after 24 hours: **{r.unanswered_after_24h}** of {r.due}")
+    h = getattr(f, "help", None)
+    if h is not None and h.asked:
+        replied = (
+            f"median **{span_text(h.median)}**, 90th percentile **{span_text(h.p90)}**"
+            if h.median is not None and h.p90 is not None
+            else "none replied to yet"
+        )
+        lines.append(
+            f"🙋 Time to a first reply in help channels ({plural(h.asked, 'post')}): {replied}"
+        )
+        if h.due:
+            lines.append(
+                f"⌛ Help posts without a reply after 24 hours: **{h.unanswered_after_24h}** "
+                f"of {h.due}"
+            )
+    up, down = getattr(f, "moved_up", 0), getattr(f, "moved_down", 0)
+    if up or down:
+        lines.append(f"🏅 Levels this week: **{up}** moved up, **{down}** moved down")
     # Standing figures: on their own they don't make a quiet week worth posting.
     return Section("metrics", "📈 Activation and responsiveness", [Block(None, lines)], news=False)
 

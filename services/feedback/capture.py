@@ -532,6 +532,11 @@ class FeedbackService:
         recipients = await self._audience(guild_id, item.id, exclude=actor_id)
         return StatusChange(item, old, note, recipients)
 
+    async def record_told(self, guild_id: int, item_id: int, user_ids: list[int]) -> None:
+        """Loop closure: the people a shipped item's DM reached."""
+        if user_ids:
+            await self.repo.record_told(guild_id, item_id, user_ids, self.clock.now())
+
     async def _audience(self, guild_id: int, item_id: int, *, exclude: int) -> list[int]:
         people: list[int] = [r.user_id for r in await self.repo.reporters(guild_id, item_id)]
         for voter in await self.repo.voters(guild_id, item_id):

@@ -207,6 +207,7 @@ class TagClosure:
 class LoopClosure:
     shipped: int
     people: int  # reporters and voters of the shipped items, counted per item
+    told: int  # of them, those a "shipped" DM reached
     median_to_ship: timedelta | None
     by_tag: list[TagClosure]
 
@@ -223,6 +224,7 @@ def loop_closure(items: Sequence[ShippedItem]) -> LoopClosure:
     return LoopClosure(
         len(items),
         sum(i.people for i in items),
+        sum(i.told for i in items),
         median([i.shipped_at - i.captured_at for i in items]),
         by_tag,
     )

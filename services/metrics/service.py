@@ -56,6 +56,11 @@ class MetricsDigest:
     newcomers_answered: int  # of the members who joined in the last 4 weeks, first answer now
     cohort: RetentionRow | None  # the join week 4 weeks back, its first weeks
     responsiveness: Responsiveness
+    # Help-channel posts made in the window, and their first replies by someone else.
+    help: Responsiveness | None = None
+    # Members whose level is higher (lower) at the window's end than 7 days before it.
+    moved_up: int = 0
+    moved_down: int = 0
 
     @property
     def any_at_all(self) -> bool:
@@ -64,6 +69,9 @@ class MetricsDigest:
             or self.newcomers_answered
             or (self.cohort is not None and self.cohort.size)
             or self.responsiveness.asked
+            or (self.help is not None and self.help.asked)
+            or self.moved_up
+            or self.moved_down
         )
 
 
@@ -142,7 +150,8 @@ class MetricsService:
 
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> MetricsDigest:
         """For the digest's window [start, end): newcomers, who of them got a first
-        answer in it, the join week 4 weeks back, and how fast questions were answered."""
+        answer in it, the join week 4 weeks back, how fast office-hours questions and
+        help-channel posts were answered, and how many members moved up or down a level."""
         if self._before_read is not None:
             await self._before_read()
         recent = await self._repo.joiners(guild_id, start - 4 * WEEK, end)
@@ -153,7 +162,21 @@ class MetricsService:
         cohort_week = monday_of(end.astimezone(UTC).date()) - DIGEST_COHORT_WEEKS_AGO * WEEK
         [cohort] = await self._retention_rows(guild_id, [cohort_week], end)
         questions = await self._repo.questions(guild_id, start, end)
-        return MetricsDigest(newcomers, answered, cohort, responsiveness(questions, end))
+        posts = await self._repo.help_posts(guild_id, start, end)
+        # Level movement over the week that ends with the window.
+        ups, downs = levels.movement(
+            await self.levels_at(guild_id, end - timedelta(days=7)),
+            await self.levels_at(guild_id, end),
+        )
+        return MetricsDigest(
+            newcomers,
+            answered,
+            cohort,
+            responsiveness(questions, end),
+            help=responsiveness(posts, end),
+            moved_up=len(ups),
+            moved_down=len(downs),
+        )
 
     # ------------------------------------------------------------------ levels
 
@@ -175,15 +198,38 @@ class MetricsService:
         await self._repo.set_level_settings(guild_id, settings, self._clock.now())
         return settings
 
-    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
-        """Each scoring member's level over the 90 days before ``at``."""
+    async def _scores_at(
+        self, guild_id: int, at: datetime
+    ) -> tuple[dict[int, float], tuple[float, ...], dict[str, float]]:
+        """Each scoring member's 90-day score before ``at``, the thresholds and weights."""
         window = timedelta(days=levels.WINDOW_DAYS)
         counts = await self._repo.activity_by_kind(guild_id, at - window, at)
         weights = await self.level_weights(guild_id)
         scores = {user: levels.score(kinds, weights) for user, kinds in counts.items()}
         stored = (await self._repo.level_settings(guild_id)).thresholds
-        thresholds = stored or levels.default_thresholds(scores.values())
+        thresholds = tuple(stored or levels.default_thresholds(scores.values()))
+        return scores, thresholds, weights
+
+    async def levels_at(self, guild_id: int, at: datetime) -> dict[int, str]:
+        """Each scoring member's level over the 90 days before ``at``."""
+        scores, thresholds, _ = await self._scores_at(guild_id, at)
         return {user: levels.level_of(value, thresholds) for user, value in scores.items()}
+
+    async def about(self, guild_id: int, user_id: int) -> list[str]:
+        """For ``/me show``: the member's own level, 90-day score, and what counts."""
+        now = await self._fresh()
+        scores, thresholds, weights = await self._scores_at(guild_id, now)
+        value = scores.get(user_id, 0.0)
+        level = levels.level_of(value, thresholds)
+        starts = ", ".join(
+            f"{name} {start:g}" for name, start in zip(levels.LEVELS[1:], thresholds, strict=True)
+        )
+        counts = ", ".join(f"{kind} {weight:g}" for kind, weight in weights.items())
+        return [
+            f"Level: {level} (score {value:g} over the last {levels.WINDOW_DAYS} days)",
+            f"Levels start at: {starts}",
+            f"What counts (points each): {counts}",
+        ]
 
     async def level_movement(
         self, guild_id: int

@@ -470,6 +470,16 @@ class FeedbackRepository:
 
     # ------------------------------------------------------------------ status, merge
 
+    async def record_told(
+        self, guild_id: int, item_id: int, user_ids: list[int], now: datetime
+    ) -> None:
+        """Who was told by DM that the item shipped (ids and a time; once per person)."""
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO feedback_told (guild_id, item_id, user_id, told_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(guild_id, item_id, u, to_db(now)) for u in user_ids],
+        )
+
     async def set_status(
         self, guild_id: int, item_id: int, status: str, actor_id: int, note: str, now: datetime
     ) -> None:

@@ -261,3 +261,76 @@ async def test_members_are_refused_and_bad_input_is_explained(world, bots) -> No
         await service.funnel(world.guild.id, 27)
     with pytest.raises(InvalidInput, match="between 1 and 90; you gave 0"):
         await service.responsiveness(world.guild.id, 0)
+
+
+async def test_digest_shows_help_channel_responsiveness_and_level_movement(world) -> None:
+    """The help-channel history of test_help_channels: posts at 00:00, 01:00, 02:00, 03:00 on
+    Jan 1; replies by someone else after 1 h, 2 h and 30 h; the 03:00 post only gets its
+    author's own reply. Previewed on Jan 3 06:00 (the last 7 × 24 h):
+    - 4 posts; waits 1 h, 2 h, 30 h: median 2 h, nearest-rank p90 of three is 30 h;
+    - all four are 24 h old; without a reply after 24 h: the 30 h one and the unanswered
+      one, 2 of 4.
+    Levels start at 3 / 6 / 100. Messages this week: bob 2 (q1, q3), alice 2 (a1, a2),
+    carol 4 (q2, q4, self, a3): carol alone moves up, observer → participant; nobody down."""
+    from tests.cogs.test_help_channels import help_setup
+
+    env = world.env
+    _, help_ch = await help_setup(world)
+    await world.alice.slash(world.general, "stats levels-configure", thresholds="3, 6, 100")
+    await advance_to(env, datetime(2026, 1, 1, 0, tzinfo=UTC))
+    p1 = await world.bob.send(help_ch, "q1")
+    await advance_to(env, datetime(2026, 1, 1, 1, tzinfo=UTC))
+    p2 = await world.carol.send(help_ch, "q2")
+    await world.alice.send(help_ch, "a1", reply_to=p1)  # p1: 1 h
+    await advance_to(env, datetime(2026, 1, 1, 2, tzinfo=UTC))
+    p3 = await world.bob.send(help_ch, "q3")
+    await advance_to(env, datetime(2026, 1, 1, 3, tzinfo=UTC))
+    p4 = await world.carol.send(help_ch, "q4")
+    await world.alice.send(help_ch, "a2", reply_to=p2)  # p2: 2 h
+    await world.carol.send(help_ch, "self", reply_to=p4)  # not by someone else
+    await advance_to(env, datetime(2026, 1, 2, 8, tzinfo=UTC))
+    await world.carol.send(help_ch, "a3", reply_to=p3)  # p3: 30 h
+    await advance_to(env, datetime(2026, 1, 3, 6, tzinfo=UTC))
+
+    r = await world.alice.slash(world.general, "digest preview")
+    text = "\n".join(e.description or "" for e in r.response.embeds)
+    lines = text.splitlines()
+    assert (
+        "🙋 Time to a first reply in help channels (4 posts): median **2 h**, "
+        "90th percentile **30 h**" in lines
+    )
+    assert "⌛ Help posts without a reply after 24 hours: **2** of 4" in lines
+    assert "🏅 Levels this week: **1** moved up, **0** moved down" in lines
+
+    # 91 days on, carol's messages have left the 90 days: she moves down, and the
+    # week's window holds no help post, so its lines are gone.
+    await env.advance_time(91 * DAY)
+    r = await world.alice.slash(world.general, "digest preview")
+    text = "\n".join(e.description or "" for e in r.response.embeds)
+    assert "🏅 Levels this week: **0** moved up, **1** moved down" in text.splitlines()
+    assert "help channels" not in text
+
+
+async def test_loop_closure_counts_only_the_dms_that_arrived(world, bots) -> None:
+    """Bob reports #1; carol and admin vote. Moving it to planned tells all three, but only
+    a move to shipped counts. At the ship, carol's DM fails (403, closed DMs): she is named
+    in the channel instead, which is not a DM, so 2 of 3 were told."""
+    env = world.env
+    await make_advocates(world)
+    await submit_feedback(world.bob, world.general, "Go SDK please")
+    await world.carol.slash(world.general, "feedback vote", item=1)
+    await world.admin.slash(world.general, "feedback vote", item=1)
+    await world.alice.slash(world.general, "feedback status", item=1, status="planned")
+    assert await bots.current.db.fetchval("SELECT COUNT(*) FROM feedback_told") == 0
+    env.inject_error(
+        "POST", f"/channels/{world.carol.user.dm_channel.id}/messages", status=403, code=50007
+    )
+    r = await world.alice.slash(world.general, "feedback status", item=1, status="shipped")
+    assert "told 2 by DM; 1 with closed DMs" in r.response.content, r.response.content
+    r = await world.alice.slash(world.general, "stats loop", days=30)
+    text = r.response.embeds[0].description
+    assert "Items shipped: **1**, reaching **3 reporters and voters**" in text
+    assert "📨 Told by DM that it shipped: told **2** of 3 reporters and voters" in text
+    # Ids and times only; carol's failed DM left no row.
+    rows = await bots.current.db.fetchall("SELECT item_id, user_id FROM feedback_told")
+    assert sorted(tuple(r) for r in rows) == sorted([(1, world.bob.id), (1, world.admin.id)])

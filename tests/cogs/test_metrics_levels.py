@@ -61,3 +61,30 @@ async def test_levels_configure_refuses_members_and_explains_bad_input(world) ->
     assert "vote 1," in r.response.content
     assert "hosting 8" in r.response.content
     assert "from this server's percentiles" in r.response.content
+
+
+async def test_me_show_tells_a_member_their_own_level_score_and_what_counts(world) -> None:  # type: ignore[no-untyped-def]
+    await make_advocates(world)
+    await world.alice.slash(world.general, "stats levels-configure", thresholds="3, 6, 100")
+    # Bob writes 4 messages: 4 points, a participant (3 ≤ 4 < 6).
+    for i in range(4):
+        await world.bob.send(world.general, f"bob {i}")
+    r = await world.bob.slash(world.general, "me show")
+    assert r.ephemeral
+    text = r.response.content
+    assert "**Your level**" in text
+    assert "• Level: participant (score 4 over the last 90 days)" in text
+    assert "• Levels start at: participant 3, contributor 6, champion 100" in text
+    assert (
+        "• What counts (points each): message 1, question 3, feedback 3, vote 1, "
+        "answer 5, hosting 8" in text
+    )
+    # Carol did nothing: an observer with 0 points.
+    r = await world.carol.slash(world.general, "me show")
+    assert "• Level: observer (score 0 over the last 90 days)" in r.response.content
+
+    # Messages now weigh 2: Bob's 4 messages make 8 points, a contributor.
+    await world.alice.slash(world.general, "stats levels-configure", message="2")
+    r = await world.bob.slash(world.general, "me show")
+    assert "• Level: contributor (score 8 over the last 90 days)" in r.response.content
+    assert "message 2, question 3" in r.response.content

@@ -234,7 +234,9 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             "4 joined in this one)\n"
             "⏱️ Time to a first answer (3 questions asked): median **2 min**, "
             "90th percentile **3 min**\n"
-            "⌛ Unanswered after 24 hours: **1** of 3"
+            "⌛ Unanswered after 24 hours: **1** of 3\n"
+            # Everyone who did something this week moved up from observer.
+            "🏅 Levels this week: **4** moved up, **0** moved down"
         ),
     }
     for_b = {
@@ -257,7 +259,8 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             "3 joined in this one)\n"
             "⏱️ Time to a first answer (1 question asked): median **2 min**, "
             "90th percentile **2 min**\n"
-            "⌛ Unanswered after 24 hours: **0** of 1"
+            "⌛ Unanswered after 24 hours: **0** of 1\n"
+            "🏅 Levels this week: **2** moved up, **0** moved down"
         ),
     }
     return for_a, for_b

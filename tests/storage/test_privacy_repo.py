@@ -151,6 +151,8 @@ async def seed(db: Database, guild_id: int) -> dict[str, int]:
     await fb.merge(guild_id, dup, theirs, YOU, "dup", T0)
     await fb.add_vote(guild_id, reported, YOU, T0)
     await fb.set_status(guild_id, theirs, "planned", ME, f"thanks <@{ME}>", T0)
+    # Told by DM that an item shipped (loop closure): ids and a time.
+    await fb.record_told(guild_id, theirs, [ME, YOU], T0)
     await tags.retag(guild_id, theirs, ["docs"], [], ME, T0, [("docs", str(ME), 1)], [("docs", 1)])
     await ann.create(announcement(guild_id, ME, "Release notes"), T0)
     await ann.create(announcement(guild_id, YOU, f"Welcome <@{ME}> to the team"), T0)
