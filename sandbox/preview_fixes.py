@@ -93,6 +93,8 @@ def keep_the_clock_still(bot: HallwayBot, env: Env) -> None:
     """
     from simcord import SetupError
 
+    from services.time.pacer import Pacer
+
     async def sleep(seconds: float) -> None:
         try:
             await env.external_wait(
@@ -103,8 +105,9 @@ def keep_the_clock_still(bot: HallwayBot, env: Env) -> None:
             await asyncio.sleep(seconds)
 
     bot.alarm.sleep = sleep
-    bot.pacer.sleep = sleep
-    bot.storm_pacer.sleep = sleep
+    # No real Discord to protect here, and a paced send waiting for virtual time would
+    # stall the seed (time moves only with /sandbox advance): the sandbox doesn't pace.
+    bot.pacer = bot.storm_pacer = Pacer(rate=1e9, burst=1_000_000)
 
 
 def render_embed_mentions() -> None:
