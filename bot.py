@@ -424,6 +424,15 @@ class HallwayBot(commands.Bot):
             MetricsRepository(self.db), self.clock, before_read=recorder.flush, charts=self.charts
         )
         self.services.metrics = metrics
+        # The monthly report's programme reach: each feature's digest figures.
+        for name, feature in (
+            ("office_hours", self.services.office_hours),
+            ("calls", self.services.calls),
+            ("surveys", self.services.surveys),
+            ("hallway", self.services.hallway),
+        ):
+            if feature is not None:
+                metrics.programmes[name] = feature.digest_figures
         self.services.digest = DigestService(
             DigestRepository(self.db),
             activity,
