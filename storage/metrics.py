@@ -156,13 +156,15 @@ class MetricsRepository:
             "WITH RECURSIVE chain(root, id) AS ("
             "SELECT id, id FROM oh_questions WHERE guild_id = ? AND carried_from IS NULL "
             "AND asked_at >= ? AND asked_at < ? "
+            # A carried copy is asked no earlier than its root: bounding it by the window's
+            # start keeps each step on the (guild_id, asked_at) index, not the whole history.
             "UNION ALL SELECT c.root, q.id FROM oh_questions q JOIN chain c "
-            "ON q.carried_from = c.id WHERE q.guild_id = ?) "
+            "ON q.carried_from = c.id WHERE q.guild_id = ? AND q.asked_at >= ?) "
             "SELECT r.asked_at, MIN(CASE WHEN q.outcome = 'answered' "
             "THEN COALESCE(q.taken_at, q.finished_at) END) "
             "FROM chain JOIN oh_questions q ON q.id = chain.id "
             "JOIN oh_questions r ON r.id = chain.root GROUP BY chain.root ORDER BY r.asked_at",
-            (guild_id, to_db(start), to_db(end), guild_id),
+            (guild_id, to_db(start), to_db(end), guild_id, to_db(start)),
         )
         return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
 
