@@ -151,22 +151,33 @@ class MetricsRepository:
         self, guild_id: int, start: datetime, end: datetime
     ) -> list[AnsweredQuestion]:
         """Office-hours questions first asked in [start, end) (a question carried to the
-        next session is the same question), with when a host took one up and answered it."""
+        next session is the same question), with when a host took one up and answered it.
+
+        A carried copy is asked no earlier than its root, so every copy of a root asked in
+        the window is in one range read of the (guild_id, asked_at) index; the chains are
+        followed here (oh_questions has no index on carried_from)."""
         rows = await self._db.fetchall(
-            "WITH RECURSIVE chain(root, id) AS ("
-            "SELECT id, id FROM oh_questions WHERE guild_id = ? AND carried_from IS NULL "
-            "AND asked_at >= ? AND asked_at < ? "
-            # A carried copy is asked no earlier than its root: bounding it by the window's
-            # start keeps each step on the (guild_id, asked_at) index, not the whole history.
-            "UNION ALL SELECT c.root, q.id FROM oh_questions q JOIN chain c "
-            "ON q.carried_from = c.id WHERE q.guild_id = ? AND q.asked_at >= ?) "
-            "SELECT r.asked_at, MIN(CASE WHEN q.outcome = 'answered' "
-            "THEN COALESCE(q.taken_at, q.finished_at) END) "
-            "FROM chain JOIN oh_questions q ON q.id = chain.id "
-            "JOIN oh_questions r ON r.id = chain.root GROUP BY chain.root ORDER BY r.asked_at",
-            (guild_id, to_db(start), to_db(end), guild_id, to_db(start)),
+            "SELECT id, carried_from, asked_at, CASE WHEN outcome = 'answered' "
+            "THEN COALESCE(taken_at, finished_at) END FROM oh_questions "
+            "WHERE guild_id = ? AND asked_at >= ?",
+            (guild_id, to_db(start)),
         )
-        return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
+        parent = {int(r[0]): r[1] for r in rows}
+        end_text = to_db(end)
+        roots: dict[int, list] = {
+            int(r[0]): [r[2], None] for r in rows if r[1] is None and r[2] < end_text
+        }
+        for r in rows:
+            if r[3] is None:
+                continue
+            node: int | None = int(r[0])
+            while node is not None and node not in roots:
+                up = parent.get(node)
+                node = int(up) if up is not None and int(up) in parent else None
+            if node is not None and (roots[node][1] is None or r[3] < roots[node][1]):
+                roots[node][1] = r[3]
+        ordered = sorted(roots.items(), key=lambda kv: (kv[1][0], kv[0]))
+        return [AnsweredQuestion(maybe_from_db(a), maybe_from_db(t)) for _, (a, t) in ordered]  # type: ignore[arg-type]
 
     async def help_posts(
         self, guild_id: int, start: datetime, end: datetime
