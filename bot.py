@@ -435,6 +435,15 @@ class HallwayBot(commands.Bot):
         # The seam: /me show tells a member their own level and what counts.
         if self.services.members is not None:
             self.services.members.add_about("Your level", metrics.about)
+        # The monthly report's programme reach: each feature's digest figures.
+        for name, feature in (
+            ("office_hours", self.services.office_hours),
+            ("calls", self.services.calls),
+            ("surveys", self.services.surveys),
+            ("hallway", self.services.hallway),
+        ):
+            if feature is not None:
+                metrics.programmes[name] = feature.digest_figures
         self.services.digest = DigestService(
             DigestRepository(self.db),
             activity,

@@ -33,6 +33,7 @@ BENCHMARKS = {
     "load": "bench.load",
     "storm": "bench.storm",
     "survey_export": "bench.survey_export",
+    "report": "bench.report",
 }
 
 

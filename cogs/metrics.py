@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only
+from services.chart_process import ChartError
 from services.errors import InvalidInput
 from services.metrics.figures import (
     FUNNEL_STEPS,
@@ -24,6 +25,7 @@ from services.metrics.figures import (
     percent,
 )
 from services.metrics.levels import Movement
+from services.metrics.report import MonthlyReport, change_text, number
 from services.metrics.service import MAX_DAYS, MAX_WEEKS, MetricsService
 from services.plural import plural
 
@@ -307,6 +309,45 @@ class MetricsCog(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+
+    @app_commands.command(name="report")
+    @app_commands.guild_only()
+    @app_commands.describe(month="The month, as YYYY-MM (default: last month)")
+    @advocate_only()
+    async def report(self, interaction: discord.Interaction, month: str | None = None) -> None:
+        """A month's impact report: headline figures as a picture, every figure as CSV."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.service.report(interaction.guild_id, month)
+        name = f"report-{report.month:%Y-%m}"
+        files = [discord.File(io.BytesIO(self.service.report_csv(report)), f"{name}.csv")]
+        embed = discord.Embed(
+            title=f"Impact report · {report.month:%B %Y}",
+            description=report_text(report),
+            colour=COLOUR,
+        )
+        try:
+            png = await self.service.report_png(report)
+        except ChartError:
+            png = None  # the figures still go out, without their picture
+        if png is not None:
+            files.insert(0, discord.File(io.BytesIO(png), f"{name}.png"))
+            embed.set_image(url=f"attachment://{name}.png")
+        await interaction.followup.send(
+            embed=embed, files=files, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+def report_text(report: MonthlyReport) -> str:
+    lines = [
+        f"• {f.label}: **{number(f.value, f.unit)}** ({change_text(f)})" for f in report.headline
+    ]
+    if report.through is not None:
+        lines.append(
+            f"-# This month isn't over: figures up to <t:{int(report.through.timestamp())}:F>."
+        )
+    lines.append("-# UTC months, compared with the month before. Every figure is in the CSV.")
+    return "\n".join(lines)
 
 
 def _moves(moves: list[Movement]) -> str:

@@ -50,6 +50,21 @@ class ShippedItem:
 
 
 @dataclass(frozen=True)
+class MonthTotals:
+    active: int  # members with any activity row in the span
+    messages: int
+    returning: int  # of them, those also active in the span before
+    left: int
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    user_id: int
+    joined_at: datetime
+    first_message_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LevelSettings:
     weights: dict[str, float] | None
     thresholds: list[float] | None
@@ -137,20 +152,33 @@ class MetricsRepository:
         self, guild_id: int, start: datetime, end: datetime
     ) -> list[AnsweredQuestion]:
         """Office-hours questions first asked in [start, end) (a question carried to the
-        next session is the same question), with when a host took one up and answered it."""
+        next session is the same question), with when a host took one up and answered it.
+
+        A carried copy is asked no earlier than its root, so every copy of a root asked in
+        the window is in one range read of the (guild_id, asked_at) index; the chains are
+        followed here (oh_questions has no index on carried_from)."""
         rows = await self._db.fetchall(
-            "WITH RECURSIVE chain(root, id) AS ("
-            "SELECT id, id FROM oh_questions WHERE guild_id = ? AND carried_from IS NULL "
-            "AND asked_at >= ? AND asked_at < ? "
-            "UNION ALL SELECT c.root, q.id FROM oh_questions q JOIN chain c "
-            "ON q.carried_from = c.id WHERE q.guild_id = ?) "
-            "SELECT r.asked_at, MIN(CASE WHEN q.outcome = 'answered' "
-            "THEN COALESCE(q.taken_at, q.finished_at) END) "
-            "FROM chain JOIN oh_questions q ON q.id = chain.id "
-            "JOIN oh_questions r ON r.id = chain.root GROUP BY chain.root ORDER BY r.asked_at",
-            (guild_id, to_db(start), to_db(end), guild_id),
+            "SELECT id, carried_from, asked_at, CASE WHEN outcome = 'answered' "
+            "THEN COALESCE(taken_at, finished_at) END FROM oh_questions "
+            "WHERE guild_id = ? AND asked_at >= ?",
+            (guild_id, to_db(start)),
         )
-        return [AnsweredQuestion(maybe_from_db(r[0]), maybe_from_db(r[1])) for r in rows]  # type: ignore[arg-type]
+        parent = {int(r[0]): r[1] for r in rows}
+        end_text = to_db(end)
+        roots: dict[int, list] = {
+            int(r[0]): [r[2], None] for r in rows if r[1] is None and r[2] < end_text
+        }
+        for r in rows:
+            if r[3] is None:
+                continue
+            node: int | None = int(r[0])
+            while node is not None and node not in roots:
+                up = parent.get(node)
+                node = int(up) if up is not None and int(up) in parent else None
+            if node is not None and (roots[node][1] is None or r[3] < roots[node][1]):
+                roots[node][1] = r[3]
+        ordered = sorted(roots.items(), key=lambda kv: (kv[1][0], kv[0]))
+        return [AnsweredQuestion(maybe_from_db(a), maybe_from_db(t)) for _, (a, t) in ordered]  # type: ignore[arg-type]
 
     async def help_posts(
         self, guild_id: int, start: datetime, end: datetime
@@ -174,11 +202,15 @@ class MetricsRepository:
             "(SELECT COUNT(*) FROM feedback_told f WHERE f.item_id = i.id AND f.user_id IN "
             "(SELECT user_id FROM feedback_reporters WHERE item_id = i.id UNION "
             "SELECT user_id FROM feedback_votes WHERE item_id = i.id)) "
+            # Moves to shipped in the window, less items that had shipped before it: the
+            # read is bounded by the window, however long the history.
             "FROM (SELECT item_id, MIN(created_at) AS shipped_at FROM feedback_history "
-            "WHERE guild_id = ? AND status = 'shipped' GROUP BY item_id) h "
+            "WHERE guild_id = ? AND status = 'shipped' AND created_at >= ? AND created_at < ? "
+            "GROUP BY item_id) h "
             "JOIN feedback_items i ON i.id = h.item_id AND i.guild_id = ? "
-            "WHERE h.shipped_at >= ? AND h.shipped_at < ? ORDER BY h.shipped_at, i.id",
-            (guild_id, guild_id, to_db(start), to_db(end)),
+            "WHERE NOT EXISTS (SELECT 1 FROM feedback_history e WHERE e.item_id = h.item_id "
+            "AND e.status = 'shipped' AND e.created_at < ?) ORDER BY h.shipped_at, i.id",
+            (guild_id, to_db(start), to_db(end), guild_id, to_db(start)),
         )
         return [
             ShippedItem(
@@ -260,3 +292,95 @@ class MetricsRepository:
             if n:
                 counts.setdefault(int(user_id), {})[kind] = int(n)
         return counts
+
+    # ------------------------------------------------------------------ monthly report
+
+    async def first_day(self, guild_id: int) -> date | None:
+        """The first UTC day Hallway holds anything for the guild: an activity row or a join."""
+        row = await self._db.fetchone(
+            "SELECT (SELECT MIN(day) FROM activity_member_day WHERE guild_id = ?), "
+            "(SELECT MIN(day) FROM activity_guild_day WHERE guild_id = ?), "
+            "(SELECT MIN(joined_at) FROM member_milestones "
+            "WHERE guild_id = ? AND joined_at IS NOT NULL)",
+            (guild_id, guild_id, guild_id),
+        )
+        found = [] if row is None else [date.fromisoformat(str(v)[:10]) for v in row if v]
+        return min(found) if found else None
+
+    async def month_totals(
+        self, guild_id: int, first: date, last: date, prev_first: date, prev_last: date
+    ) -> MonthTotals:
+        """Over the UTC days first..last: members active, messages, members who left, and
+        the active members who were also active in prev_first..prev_last."""
+        lo, hi = first.isoformat(), last.isoformat()
+        row = await self._db.fetchone(
+            "SELECT (SELECT COUNT(DISTINCT user_id) FROM activity_member_day "
+            "WHERE guild_id = ? AND day BETWEEN ? AND ?), "
+            "(SELECT COALESCE(SUM(messages), 0) FROM activity_channel_day "
+            "WHERE guild_id = ? AND day BETWEEN ? AND ?), "
+            "(SELECT COALESCE(SUM(leaves), 0) FROM activity_guild_day "
+            "WHERE guild_id = ? AND day BETWEEN ? AND ?), "
+            "(SELECT COUNT(*) FROM (SELECT user_id FROM activity_member_day "
+            "WHERE guild_id = ? AND day BETWEEN ? AND ? INTERSECT SELECT user_id "
+            "FROM activity_member_day WHERE guild_id = ? AND day BETWEEN ? AND ?))",
+            (
+                *(guild_id, lo, hi) * 4,
+                guild_id,
+                prev_first.isoformat(),
+                prev_last.isoformat(),
+            ),
+        )
+        assert row is not None
+        return MonthTotals(int(row[0]), int(row[1]), int(row[3]), int(row[2]))
+
+    async def newcomers(self, guild_id: int, start: datetime, end: datetime) -> list[Newcomer]:
+        """Members whose first join Hallway saw is in [start, end)."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, joined_at, first_message_at FROM member_milestones "
+            "WHERE guild_id = ? AND joined_at >= ? AND joined_at < ? ORDER BY joined_at, user_id",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        return [
+            Newcomer(int(r[0]), maybe_from_db(r[1]), maybe_from_db(r[2]))  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    async def answers_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, datetime]]:
+        """(member, when) for every answer a member got in [start, end) to something they
+        asked in it: an office-hours question a host took up and marked answered, or the
+        first reply by someone else to a help-channel post. Ids and times only."""
+        s, e = to_db(start), to_db(end)
+        rows = await self._db.fetchall(
+            "SELECT user_id, COALESCE(taken_at, finished_at) AS t FROM oh_questions "
+            "WHERE guild_id = ? AND asked_at >= ? AND asked_at < ? AND outcome = 'answered' "
+            "AND COALESCE(taken_at, finished_at) < ? "
+            "UNION ALL SELECT author_id, answered_at FROM help_posts "
+            "WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? "
+            "AND answered_at IS NOT NULL AND answered_at < ?",
+            (guild_id, s, e, e, guild_id, s, e, e),
+        )
+        return [(int(r[0]), maybe_from_db(r[1])) for r in rows if r[1]]  # type: ignore[misc]
+
+    async def captured(self, guild_id: int, start: datetime, end: datetime) -> int:
+        """Feedback items captured in [start, end)."""
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM feedback_items "
+                "WHERE guild_id = ? AND created_at >= ? AND created_at < ?",
+                (guild_id, to_db(start), to_db(end)),
+            )
+        )
+
+    async def announcement_reach(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> tuple[int, int]:
+        """Announcement posts sent in [start, end), and the reactions recorded on them."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(reactions), 0) FROM announcement_deliveries "
+            "WHERE guild_id = ? AND status = 'sent' AND sent_at >= ? AND sent_at < ?",
+            (guild_id, to_db(start), to_db(end)),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])

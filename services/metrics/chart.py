@@ -60,3 +60,25 @@ def render_retention(rows: Sequence[RetentionRow]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def render_report(title: str, tiles: Sequence[tuple[str, str, str]]) -> bytes:
+    """The monthly report's headline: one tile per figure (label, value, change)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    columns = 4
+    rows = max(1, -(-len(tiles) // columns))
+    figure = Figure(figsize=(10.0, 0.9 + 1.5 * rows), dpi=DPI)
+    FigureCanvasAgg(figure)
+    figure.suptitle(title, fontsize=15, fontweight="bold")
+    for i, (label, value, change) in enumerate(tiles):
+        axes = figure.add_subplot(rows, columns, i + 1)
+        axes.set_axis_off()
+        colour = "#2e7d32" if change.startswith("+") else "#c62828" if change[:1] == "-" else "grey"
+        axes.text(0.5, 0.72, value, ha="center", va="center", fontsize=20, fontweight="bold")
+        axes.text(0.5, 0.38, label, ha="center", va="center", fontsize=10)
+        axes.text(0.5, 0.12, change, ha="center", va="center", fontsize=9, color=colour)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -6,14 +6,17 @@ still in memory first, so a figure includes the last few seconds.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from services.chart_process import ChartDrawer, InThread
 from services.errors import InvalidInput
 from services.metrics import levels
-from services.metrics.chart import render_retention, retention_csv
+from services.metrics import report as monthly
+from services.metrics.chart import render_report, render_retention, retention_csv
 from services.metrics.figures import (
     RETENTION_WEEKS,
     WEEK,
@@ -31,6 +34,11 @@ from services.metrics.figures import (
 )
 from services.time.clock import Clock
 from storage.metrics import LevelSettings, MetricsRepository
+
+log = logging.getLogger(__name__)
+
+# A programme's figures for [start, end): each feature's digest_figures, wired in bot.py.
+Programme = Callable[[int, datetime, datetime], Awaitable[Any]]
 
 MAX_WEEKS = 26
 MAX_DAYS = 90
@@ -94,6 +102,8 @@ class MetricsService:
         self._charts = charts or InThread()
         self._clock = clock
         self._before_read = before_read
+        # name -> the feature's digest_figures (office_hours, calls, surveys, hallway).
+        self.programmes: dict[str, Programme] = {}
 
     async def _fresh(self) -> datetime:
         if self._before_read is not None:
@@ -244,3 +254,65 @@ class MetricsService:
         for user_id in week_ago:
             today.setdefault(user_id, levels.LEVELS[0])
         return levels.counts_per_level(today.values()), ups, downs
+
+    # ------------------------------------------------------------------ monthly report
+
+    async def report(self, guild_id: int, month: str | None) -> monthly.MonthlyReport:
+        """The month's figures beside the month before's (UTC months)."""
+        now = await self._fresh()
+        first = await self._repo.first_day(guild_id)
+        chosen = monthly.parse_month(month, now.date(), first)
+        assert first is not None
+        end = monthly.month_start(monthly.next_month(chosen))
+        through = now if end > now else None
+        this = await self._month(guild_id, chosen, min(end, _through(now)), now)
+        before_month = monthly.previous_month(chosen)
+        before = None
+        if before_month >= first.replace(day=1):
+            before = await self._month(guild_id, before_month, monthly.month_start(chosen), now)
+        return monthly.build_report(chosen, this, before, through)
+
+    async def _month(
+        self, guild_id: int, month: date, end: datetime, now: datetime
+    ) -> monthly.MonthData:
+        start = monthly.month_start(month)
+        last = (end - timedelta(microseconds=1)).date()
+        prev = monthly.previous_month(month)
+        totals = await self._repo.month_totals(
+            guild_id, month, last, prev, month - timedelta(days=1)
+        )
+        questions = await self._repo.questions(guild_id, start, end)
+        posts = await self._repo.help_posts(guild_id, start, end)
+        at = min(end, now)
+        programmes: dict[str, dict[str, int]] = {}
+        for name, read in self.programmes.items():
+            try:
+                programmes[name] = monthly.REACH[name](await read(guild_id, start, end))
+            except Exception:
+                log.exception("The %s figures for the monthly report failed", name)
+        sent, reactions = await self._repo.announcement_reach(guild_id, start, end)
+        programmes["announcements"] = {"posts": sent, "reactions": reactions}
+        return monthly.MonthData(
+            totals=totals,
+            newcomers=await self._repo.newcomers(guild_id, start, end),
+            answers=await self._repo.answers_between(guild_id, start, end),
+            questions=responsiveness(questions, at),
+            help=responsiveness(posts, at),
+            captured=await self._repo.captured(guild_id, start, end),
+            loop=loop_closure(await self._repo.shipped(guild_id, start, end)),
+            programmes=programmes,
+        )
+
+    async def report_png(self, report: monthly.MonthlyReport) -> bytes:
+        title = f"Impact report · {report.month:%B %Y}"
+        if report.through is not None:
+            title += f" (to {report.through:%d %b})"
+        tiles = [
+            (f.label, monthly.number(f.value, f.unit), monthly.change_text(f))
+            for f in report.headline
+        ]
+        return await self._charts.draw(render_report, title, tiles)
+
+    @staticmethod
+    def report_csv(report: monthly.MonthlyReport) -> bytes:
+        return monthly.report_csv(report)
