@@ -132,3 +132,23 @@ async def test_each_guild_sees_only_its_own_figures(world) -> None:
     assert rows["messages"][5:7] == ["2", "2"]
     assert rows["active_members"][5:7] == ["2", "3"]
     assert rows["new_members"][5:7] == ["1", "4"]
+
+
+async def test_a_closed_poll_counts_in_the_surveys_reach(world) -> None:
+    await make_advocates(world)
+    r = await world.alice.slash(
+        world.general, "survey poll", question="Which SDK next?", options="Python, Go",
+        duration="2h",
+    )  # fmt: skip
+    assert r.ephemeral, r.response.content
+    poll = world.general.last_message
+    await world.bob.vote(poll, answer=1)
+    await world.carol.vote(poll, answer=2)
+    await world.admin.vote(poll, answer=1)
+    await advance_to(world.env, datetime(2026, 1, 1, 3, tzinfo=UTC))  # the poll has ended
+    await advance_to(world.env, datetime(2026, 2, 2, 9, tzinfo=UTC))
+    r = await world.alice.slash(world.general, "report", month="2026-01")
+    rows = await read_csv(r)
+    assert rows["surveys_closed"][5] == "1"
+    assert rows["surveys_responses"][5] == "3"  # bob, carol and the admin voted
+    assert not any(k.startswith(("calls_", "hallway_")) for k in rows)
