@@ -41,6 +41,7 @@ __all__ = [
     "describe",
     "dm_reliably",
     "find_recent",
+    "post_once",
     "send_reliably",
     "tell_advocates",
 ]
@@ -116,6 +117,30 @@ async def find_recent(
     return None
 
 
+async def post_once(
+    bot: HallwayBot,
+    channel: discord.abc.Messageable,
+    text: str,
+    *,
+    what: str,
+    allowed_mentions: discord.AllowedMentions | None = None,
+    since: datetime | None = None,
+    limit: int = RECENT_LIMIT,
+) -> discord.Message:
+    """Post ``text`` in ``channel`` from a job, once, under the jobs' pace: after a lost
+    reply the channel's recent messages are searched for it before any resend."""
+    return await send_reliably(
+        lambda: channel.send(
+            text, allowed_mentions=allowed_mentions or discord.AllowedMentions.none()
+        ),
+        find_sent=lambda: find_recent(
+            bot, channel, lambda m: m.content == text, since=since, limit=limit
+        ),
+        pace=bot.pacer.wait,
+        what=what,
+    )
+
+
 def describe(error: BaseException) -> str:
     """A failure as a sentence fragment for the owner's notice."""
     if isinstance(error, SendFailed):
@@ -143,12 +168,7 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, text: str) -> bool:
         log.warning("Guild %s has no log channel to tell: %s", guild_id, text)
         return False
     try:
-        await send_reliably(
-            lambda: channel.send(text, allowed_mentions=discord.AllowedMentions.none()),
-            find_sent=lambda: find_recent(bot, channel, lambda m: m.content == text, limit=10),
-            pace=bot.pacer.wait,
-            what=f"notice in #{channel}",
-        )
+        await post_once(bot, channel, text, limit=10, what=f"notice in #{channel}")
     except SendFailed as failed:
         log.warning("Could not tell guild %s's advocates: %r", guild_id, failed.error)
         return False

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from cogs._common import NO_PINGS
-from cogs._send import SendFailed, find_recent, send_reliably
+from cogs._send import SendFailed, post_once
 from cogs._send import tell_advocates as tell_log_channel
 
 if TYPE_CHECKING:
@@ -31,11 +30,7 @@ async def tell_advocates(bot: HallwayBot, guild_id: int, channel_id: int | None,
         log.warning("No channel to tell the advocates of %s: %s", guild_id, text)
         return
     try:
-        await send_reliably(
-            lambda: channel.send(text[:2000], allowed_mentions=NO_PINGS),
-            find_sent=lambda: find_recent(bot, channel, lambda m: m.content == text, limit=10),
-            pace=bot.pacer.wait,
-            what=f"GitHub notice in #{channel}",
-        )
+        # Posted and looked for as the same (cut) text, so a lost reply can't post twice.
+        await post_once(bot, channel, text[:2000], limit=10, what=f"GitHub notice in #{channel}")
     except SendFailed as failed:
         log.warning("Could not tell the advocates of %s: %r", guild_id, failed.error)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from cogs._common import NO_PINGS, ready_job
+from cogs._common import ready_job
 from cogs._send import (
     SEND_ERRORS,
     SendFailed,
     describe,
     dm_reliably,
-    find_recent,
+    post_once,
     send_reliably,
     tell_advocates,
 )
@@ -223,13 +223,8 @@ class CallJobs:
                 raise SendFailed(RuntimeError("no channel to post in"), Fault.FINAL, 1, False)
             where_to = channel
             since = call.notes_claimed_at - timedelta(minutes=1) if call.notes_claimed_at else None
-            message = await send_reliably(
-                lambda: where_to.send(text, allowed_mentions=NO_PINGS),
-                find_sent=lambda: find_recent(
-                    self.bot, where_to, lambda m: m.content == text, since=since
-                ),
-                pace=self.bot.pacer.wait,
-                what=f"recap of call {call_id}",
+            message = await post_once(
+                self.bot, where_to, text, since=since, what=f"recap of call {call_id}"
             )
         except SendFailed as failed:
             log.warning("Could not post the recap of call %s: %r", call_id, failed.error)

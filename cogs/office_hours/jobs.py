@@ -31,6 +31,7 @@ from cogs._send import (
     describe,
     dm_reliably,
     find_recent,
+    post_once,
     send_reliably,
     tell_advocates,
 )
@@ -383,12 +384,12 @@ class SessionLifecycle:
         since = _seconds_ago(self.bot)
         try:
             # The retries take seconds, well inside the reminder's lateness tolerance.
-            message = await send_reliably(
-                lambda: channel.send(text, allowed_mentions=allowed),
-                find_sent=lambda: find_recent(
-                    self.bot, channel, lambda m: m.content == text, since=since
-                ),
-                pace=self.bot.pacer.wait,
+            message = await post_once(
+                self.bot,
+                channel,
+                text,
+                allowed_mentions=allowed,
+                since=since,
                 what=f"reminder {offset} min for session {session_id}",
             )
         except SendFailed as failed:

@@ -324,15 +324,10 @@ async def test_bots_system_messages_and_other_channels_are_not_tracked(world, bo
 # --------------------------------------------------------------------------- figures
 
 
-async def test_responsiveness_shows_help_channel_figures_on_a_known_history(world, bots) -> None:
+async def known_help_history(world, help_ch) -> None:
     """Posts at 00:00, 01:00, 02:00 and 03:00 on Jan 1; replies by others after 1 h, 2 h
-    and 30 h; the 03:00 post gets only its author's own reply. Read on Jan 3 at 06:00:
-    - posts 4, replied to 3; waits 1 h, 2 h, 30 h: median 2.0 h; nearest-rank p90 of three
-      is the third, 30.0 h;
-    - all four are 24 h old; past 24 h without a reply: the 30 h one and the unanswered
-      one, 2 of 4 (50%)."""
+    and 30 h; the 03:00 post gets only its author's own reply. Ends on Jan 3 at 06:00."""
     env = world.env
-    _, help_ch = await help_setup(world)
     await advance_to(env, datetime(2026, 1, 1, 0, tzinfo=UTC))
     p1 = await world.bob.send(help_ch, "q1")
     await advance_to(env, datetime(2026, 1, 1, 1, tzinfo=UTC))
@@ -347,6 +342,17 @@ async def test_responsiveness_shows_help_channel_figures_on_a_known_history(worl
     await advance_to(env, datetime(2026, 1, 2, 8, tzinfo=UTC))
     await world.carol.send(help_ch, "a3", reply_to=p3)  # p3: 30 h
     await advance_to(env, datetime(2026, 1, 3, 6, tzinfo=UTC))
+
+
+async def test_responsiveness_shows_help_channel_figures_on_a_known_history(world, bots) -> None:
+    """Posts at 00:00, 01:00, 02:00 and 03:00 on Jan 1; replies by others after 1 h, 2 h
+    and 30 h; the 03:00 post gets only its author's own reply. Read on Jan 3 at 06:00:
+    - posts 4, replied to 3; waits 1 h, 2 h, 30 h: median 2.0 h; nearest-rank p90 of three
+      is the third, 30.0 h;
+    - all four are 24 h old; past 24 h without a reply: the 30 h one and the unanswered
+      one, 2 of 4 (50%)."""
+    _, help_ch = await help_setup(world)
+    await known_help_history(world, help_ch)
 
     r = await world.alice.slash(world.general, "stats responsiveness", days=7)
     text = r.response.embeds[0].description

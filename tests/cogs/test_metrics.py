@@ -272,25 +272,12 @@ async def test_digest_shows_help_channel_responsiveness_and_level_movement(world
       one, 2 of 4.
     Levels start at 3 / 6 / 100. Messages this week: bob 2 (q1, q3), alice 2 (a1, a2),
     carol 4 (q2, q4, self, a3): carol alone moves up, observer → participant; nobody down."""
-    from tests.cogs.test_help_channels import help_setup
+    from tests.cogs.test_help_channels import help_setup, known_help_history
 
     env = world.env
     _, help_ch = await help_setup(world)
     await world.alice.slash(world.general, "stats levels-configure", thresholds="3, 6, 100")
-    await advance_to(env, datetime(2026, 1, 1, 0, tzinfo=UTC))
-    p1 = await world.bob.send(help_ch, "q1")
-    await advance_to(env, datetime(2026, 1, 1, 1, tzinfo=UTC))
-    p2 = await world.carol.send(help_ch, "q2")
-    await world.alice.send(help_ch, "a1", reply_to=p1)  # p1: 1 h
-    await advance_to(env, datetime(2026, 1, 1, 2, tzinfo=UTC))
-    p3 = await world.bob.send(help_ch, "q3")
-    await advance_to(env, datetime(2026, 1, 1, 3, tzinfo=UTC))
-    p4 = await world.carol.send(help_ch, "q4")
-    await world.alice.send(help_ch, "a2", reply_to=p2)  # p2: 2 h
-    await world.carol.send(help_ch, "self", reply_to=p4)  # not by someone else
-    await advance_to(env, datetime(2026, 1, 2, 8, tzinfo=UTC))
-    await world.carol.send(help_ch, "a3", reply_to=p3)  # p3: 30 h
-    await advance_to(env, datetime(2026, 1, 3, 6, tzinfo=UTC))
+    await known_help_history(world, help_ch)
 
     r = await world.alice.slash(world.general, "digest preview")
     text = "\n".join(e.description or "" for e in r.response.embeds)
