@@ -34,6 +34,7 @@ BENCHMARKS = {
     "storm": "bench.storm",
     "survey_export": "bench.survey_export",
     "report": "bench.report",
+    "history_exports": "bench.history_exports",
 }
 
 
