@@ -61,7 +61,7 @@ from services.announcements.scheduling import AnnouncementService
 from services.boundaries.oncall import OnCallService
 from services.boundaries.service import BoundariesService
 from services.calls import AgendaService, CallPlanner, CallsService
-from services.chart_process import ChartProcess
+from services.chart_process import ChartDrawer, ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
@@ -154,6 +154,9 @@ class HallwayBot(commands.Bot):
         # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
         # never imports matplotlib (about 47 MiB it would keep for good).
         self.charts = ChartProcess()
+        # Big files (/feedback export) are built in a process of their own, so a 100k-item
+        # export neither stalls the event loop nor holds up a chart.
+        self.file_worker = ChartProcess()
         self.unexpected_errors: list[BaseException] = []
         self._services: Services | None = None
         self.synced_commands = False
@@ -282,7 +285,9 @@ class HallwayBot(commands.Bot):
             member = guild.get_member(user_id) if guild is not None else None
             return member.display_name if member is not None else None
 
-        service = build_feedback(self.db, self.clock, name_lookup=display_name)
+        service = build_feedback(
+            self.db, self.clock, name_lookup=display_name, files=self.file_worker
+        )
         self.services.feedback = service
         # Index terms queued behind captures are written before the database closes, and
         # any a crash left pending are written now, before the first capture.
@@ -561,6 +566,7 @@ class HallwayBot(commands.Bot):
     async def close(self) -> None:
         await self.alarm.stop()
         await self.charts.close()
+        await self.file_worker.close()
         if self.github_client is not None:
             await self.github_client.close()
         if self.db.is_open:
@@ -754,12 +760,15 @@ async def export(settings: Settings, guild_id: int, fmt: str, since: str | None)
 
 
 def build_feedback(
-    db: Database, clock: Clock, name_lookup: Callable[[int, int], str | None] | None = None
+    db: Database,
+    clock: Clock,
+    name_lookup: Callable[[int, int], str | None] | None = None,
+    files: ChartDrawer | None = None,
 ) -> FeedbackService:
     """The feedback service and what it stands on, for the bot and for ``similar``."""
     items = FeedbackRepository(db)
     tags = FeedbackTags(FeedbackTagRepository(db), items, clock)
-    return FeedbackService(items, clock, tags=tags, name_lookup=name_lookup)
+    return FeedbackService(items, clock, tags=tags, name_lookup=name_lookup, files=files)
 
 
 SIMILAR_GUILD = 1

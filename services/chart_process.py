@@ -24,9 +24,10 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 60.0
@@ -54,7 +55,7 @@ class ChartProcess:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes:
+    async def draw(self, fn: Callable[..., T], *args: Any) -> T:
         request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         async with self._lock:
             if self._idle is not None:
@@ -137,14 +138,17 @@ _retiring: set[asyncio.Task[None]] = set()
 
 
 class ChartDrawer(Protocol):
-    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes: ...
+    """Runs ``fn(*args)`` somewhere other than the event loop and returns what it returned
+    (a chart's PNG bytes, or any picklable value such as an export's file)."""
+
+    async def draw(self, fn: Callable[..., T], *args: Any) -> T: ...
 
 
 class InThread:
     """Draws in a thread of this process: for services built outside the bot (tests, tools).
     The bot wires a ChartProcess."""
 
-    async def draw(self, fn: Callable[..., bytes], *args: Any) -> bytes:
+    async def draw(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
 
 

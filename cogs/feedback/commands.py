@@ -47,6 +47,7 @@ from cogs.feedback.views import (
     card_view,
     page_view,
 )
+from services.chart_process import ChartError
 from services.errors import InvalidInput
 from services.feedback.capture import (
     MAX_MESSAGE_TEXT,
@@ -637,9 +638,20 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
         # A big guild's file takes seconds to build: acknowledge within Discord's 3 s first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         stamp = self.service.clock.now().strftime("%Y%m%d")
-        export = await self.service.export_file(
-            interaction.guild_id, format, start, f"feedback-{stamp}"
-        )
+        try:
+            export = await self.service.export_file(
+                interaction.guild_id, format, start, f"feedback-{stamp}"
+            )
+        except ChartError:
+            log.exception("feedback export failed in its worker process")
+            await interaction.edit_original_response(
+                content="❌ The export couldn't be built this time (its worker process stopped). "
+                "Try again in a minute; if it keeps failing, the bot's machine can write the "
+                f"same file with `python bot.py export --guild {interaction.guild_id} "
+                f"--format {format}`.",
+                allowed_mentions=NO_PINGS,
+            )
+            return
         reply = render_export(
             export, format, interaction.guild.filesize_limit, interaction.guild_id
         )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from services.chart_process import ChartDrawer
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback.export import ExportFile, export_file
 from services.feedback.index import FeedbackIndex, item_text
@@ -224,11 +225,14 @@ class FeedbackService:
         *,
         tags: FeedbackTags,
         name_lookup: NameLookup | None = None,
+        files: ChartDrawer | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.tags = tags
         self._name_lookup = name_lookup
+        # Where big exports are built (a worker process in the bot; here when None).
+        self._files = files
         self.index = FeedbackIndex(repo.index)
         # Set by the cog so items from other features (office hours) reach the forum too.
         self.on_created: CreatedHook | None = None
@@ -480,7 +484,7 @@ class FeedbackService:
         self, guild_id: int, fmt: str, since: datetime | None, stem: str
     ) -> ExportFile:
         """The guild's feedback as a file to upload, zipped when large (built off the loop)."""
-        return await export_file(self.repo, guild_id, fmt, since, stem)
+        return await export_file(self.repo, guild_id, fmt, since, stem, self._files)
 
     async def autocomplete(self, guild_id: int, text: str) -> list[ItemSummary]:
         return await self.repo.autocomplete(guild_id, text[:100])

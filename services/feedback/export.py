@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import files
+from services.chart_process import ChartDrawer
 from services.errors import InvalidInput
 from storage.database import Database
 from storage.feedback.items import FeedbackItem, FeedbackRepository, Reporter
@@ -142,20 +143,34 @@ class ExportFile:
     zipped: bool
 
 
-def package(records: list[dict[str, Any]], fmt: str, stem: str) -> ExportFile:
+def package(
+    records: list[dict[str, Any]], fmt: str, stem: str, zip_over: int | None = None
+) -> ExportFile:
     """The records as one file, zipped when large. CPU-bound: run it off the event loop."""
     raw = render(records, fmt).encode("utf-8")
-    upload = files.zipped_if_large(raw, f"{stem}.{fmt}", over=ZIP_OVER)
+    over = ZIP_OVER if zip_over is None else zip_over
+    upload = files.zipped_if_large(raw, f"{stem}.{fmt}", over=over)
     return ExportFile(len(records), upload.filename, upload.data, upload.size, upload.zipped)
 
 
 async def export_file(
-    repo: FeedbackRepository, guild_id: int, fmt: str, since: datetime | None, stem: str
+    repo: FeedbackRepository,
+    guild_id: int,
+    fmt: str,
+    since: datetime | None,
+    stem: str,
+    worker: ChartDrawer | None = None,
 ) -> ExportFile:
-    """/feedback export's file. The rows are read through the database's own thread; turning
-    100k of them into records, text and a zip takes seconds, so that runs in a worker thread
-    and the bot keeps answering other guilds meanwhile."""
+    """/feedback export's file. With a ``worker`` (the bot wires a process of its own) the
+    rows are read and the file built in that process: 100k items are a few hundred thousand
+    Python objects, and building them anywhere in the bot's process, even in a thread, stalled
+    its event loop for up to a second (the garbage collector and the GIL are shared). Without
+    one, or on an in-memory database another process can't open, it is built here."""
     fmt = _checked(fmt, since)
+    path = repo.database_path
+    if worker is not None and path != ":memory:":
+        # The threshold goes along: the worker's own module has its default, not this one's.
+        return await worker.draw(build_from_database, path, guild_id, fmt, since, stem, ZIP_OVER)
     items = await repo.export_rows(guild_id, since)
     reporters = await repo.reporters_by_item(guild_id, since)
 
@@ -164,6 +179,25 @@ async def export_file(
         return package(records, fmt, stem)
 
     return await asyncio.to_thread(build)
+
+
+def build_from_database(
+    path: str, guild_id: int, fmt: str, since: datetime | None, stem: str, zip_over: int
+) -> ExportFile:
+    """export_file's work in the worker process: its own connection (SQLite's WAL lets it read
+    while the bot writes), the rows, and the file."""
+
+    async def read_and_build() -> ExportFile:
+        db = Database(path)
+        await db.open()
+        try:
+            repo = FeedbackRepository(db)
+            records = await export_records(repo, guild_id, since)
+        finally:
+            await db.close()
+        return package(records, fmt, stem, zip_over)
+
+    return asyncio.run(read_and_build())
 
 
 def _checked(fmt: str, since: datetime | None) -> str:

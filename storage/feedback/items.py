@@ -196,6 +196,11 @@ class FeedbackRepository:
         self._db = db
         self.index = FeedbackIndexRepository(db)
 
+    @property
+    def database_path(self) -> str:
+        """The file a worker process opens to read the same rows (``:memory:`` it can't)."""
+        return self._db.path
+
     # ------------------------------------------------------------------ items
 
     async def create_item(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import zipfile
@@ -17,6 +18,7 @@ import zipfile
 import discord
 
 import services.feedback.export as export_module
+from services.chart_process import ChartError
 from tests.conftest import make_advocates, submit_feedback
 from tests.test_cli import run_cli
 
@@ -118,3 +120,40 @@ async def test_a_member_cannot_export(world, bots) -> None:
     r = await world.bob.slash(world.general, "feedback export")
     assert r.ephemeral and r.response.attachments == []
     assert "advocate" in r.response.content.lower()
+
+
+async def test_the_export_is_built_in_the_bots_worker_process_not_its_event_loop(
+    world, bots
+) -> None:
+    await _three_items(world)
+    worker = bots.current.file_worker
+    assert worker.started == 0
+    r = await world.alice.slash(world.general, "feedback export", format="csv")
+    [attachment] = r.response.attachments
+    rows = list(csv.DictReader(io.StringIO((await attachment.read()).decode("utf-8"))))
+    assert [row["summary"] for row in rows] == SUMMARIES[:3]
+    # One process started, and it is not this one: the 100k-item build that stalled the
+    # loop for a second now happens there.
+    assert worker.started == 1 and worker.pid is not None and worker.pid != os.getpid()
+    # Charts have a worker of their own, so an export never holds one up.
+    assert bots.current.charts.started == 0
+
+
+async def test_a_worker_that_stops_gets_a_clear_reply_and_the_next_export_works(
+    world, bots, monkeypatch
+) -> None:
+    await _three_items(world)
+    worker = bots.current.file_worker
+
+    async def stopped(fn, *args):
+        raise ChartError("the chart worker stopped: BrokenPipeError()")
+
+    monkeypatch.setattr(worker, "draw", stopped)
+    r = await world.alice.slash(world.general, "feedback export", format="json")
+    assert r.ephemeral and r.response.attachments == []
+    assert r.response.content.startswith("❌ The export couldn't be built this time")
+    assert "python bot.py export --guild" in r.response.content
+    monkeypatch.undo()
+    r = await world.alice.slash(world.general, "feedback export", format="json")
+    [attachment] = r.response.attachments
+    assert [rec["summary"] for rec in json.loads(await attachment.read())] == SUMMARIES[:3]
