@@ -8,6 +8,7 @@ result under ``CACHE`` keyed by its parameters. Benchmarks copy the cached file 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import sqlite3
@@ -92,8 +93,10 @@ def _feedback_rows(
     seed: int,
     with_terms: bool,
     first_id: int = 1,
+    spread_over: list[int] | None = None,
 ) -> None:
-    """``count`` items created between start and end, with every row capture writes.
+    """``count`` items created between start and end, with every row capture writes
+    (in ``guild_id``, or shared evenly by the guilds of ``spread_over``).
 
     Rows the schema's triggers derive (reporter, first vote, history, index counts) are left
     to them.
@@ -101,6 +104,8 @@ def _feedback_rows(
     rng = random.Random(seed)
     tagger = Tagger(load_taxonomy())
     span = (end - start).total_seconds()
+    # Items in contiguous blocks, one block per guild, when spread over several.
+    owners = spread_over or [guild_id]
     # The same few hundred texts over and over would make dedupe look cheaper (and the
     # term index smaller) than a real guild's: every text is a variant.
     texts = messages(count, seed=seed)
@@ -111,6 +116,7 @@ def _feedback_rows(
         status = rng.choice(STATUSES)
         reporter = 1_000 + rng.randrange(20_000)
         stamp = to_db(created)
+        guild_id = owners[n * len(owners) // count]
         nvotes = int(rng.paretovariate(2.0))
         summary = summary_of(text)
         rows["items"].append(
@@ -295,6 +301,87 @@ def _announcement_rows(conn, rng, start, now) -> None:
         "reactions_recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         deliveries,
     )
+
+
+# --------------------------------------------------------------------------- many guilds
+
+
+def guilds_db(
+    guilds: list[tuple[int, int]],
+    *,
+    now: datetime,
+    items: int = 200,
+    announcements: int = 10,
+    series: int = 2,
+) -> Path:
+    """What each of many guilds holds (issue 20's "many guilds"): settings, a weekly digest,
+    ``series`` weekly office-hours series, ``announcements`` recurring announcements and
+    ``items`` feedback items, fully indexed. ``guilds`` are (guild id, channel id) pairs of a
+    SimCord world, whose ids are the same on every run that builds the same world."""
+    key = hashlib.sha256(repr(guilds).encode()).hexdigest()[:10]
+
+    def fill(conn: sqlite3.Connection) -> None:
+        rng = random.Random(11)
+        stamp = to_db(now)
+        zones = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
+        monday = now + timedelta(days=(7 - now.weekday()) % 7 or 7)
+        digest_at = to_db(monday.replace(hour=9, minute=0, second=0, microsecond=0))
+        settings, oh, digests, anns, sessions = [], [], [], [], []
+        for gid, channel in guilds:
+            zone = rng.choice(zones)
+            settings.append((gid, zone, channel, channel, channel, channel, stamp))
+            oh.append((gid, stamp))
+            digests.append((gid, channel, zone, digest_at, stamp))
+            for _ in range(announcements):
+                due = now + timedelta(minutes=rng.randint(60, 60 * 24 * 30))
+                anns.append(
+                    (gid, 42, channel, "Community update", "Hello " * 20,
+                     rng.choice(["daily", "weekly", "monthly"]), zone, to_db(due), to_db(due),
+                     stamp, stamp)
+                )  # fmt: skip
+            for s in range(series):
+                starts = now + timedelta(hours=rng.randint(2, 24 * 7))
+                sessions.append(
+                    (gid, len(sessions) + 1, f"Office hours {s + 1}", 42, to_db(starts),
+                     to_db(starts + timedelta(hours=1)), zone, "weekly", to_db(starts), channel,
+                     stamp)
+                )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO guild_settings (guild_id, timezone, office_hours_channel_id, "
+            "announcements_channel_id, digest_channel_id, feedback_channel_id, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            settings,
+        )
+        conn.executemany("INSERT INTO oh_settings (guild_id, updated_at) VALUES (?, ?)", oh)
+        conn.executemany(
+            "INSERT INTO digest_config (guild_id, channel_id, timezone, next_run_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            digests,
+        )
+        conn.executemany(
+            "INSERT INTO announcements (guild_id, author_id, channel_id, channel_kind, title, "
+            "body, repeat_spec, zone, anchor, next_run_at, status, created_at, updated_at) "
+            "VALUES (?, ?, ?, 'text', ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)",
+            anns,
+        )
+        conn.executemany(
+            "INSERT INTO oh_sessions (guild_id, series_id, title, host_id, starts_at, ends_at, "
+            "zone, repeat_spec, series_anchor, text_channel_id, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)",
+            sessions,
+        )
+        _feedback_rows(
+            conn,
+            guild_id=guilds[0][0],
+            count=items * len(guilds),
+            start=now - timedelta(days=365),
+            end=now - timedelta(hours=1),
+            seed=13,
+            with_terms=True,
+            spread_over=[gid for gid, _ in guilds],
+        )
+
+    return _cached(f"guilds-{len(guilds)}-{key}-{now:%Y%m%d}", fill)
 
 
 # --------------------------------------------------------------------------- start-up

@@ -1,19 +1,25 @@
 """7. Scale, part 1 of issue 20: many guilds in one process (start-up to ready, memory per guild).
 
-Each bot runs in a fresh interpreter (``python -m bench.scale <kind> <guilds> <members>``)
-under SimCord, with the world there before it connects: ``guilds`` guilds of ``members``
-members and three channels each, arriving in GUILD_CREATE. The child reports the real time
-from ``env.start()`` to every guild cached and settled (``time.perf_counter``, which SimCord's
-virtual clock leaves alone), the peak RSS, and the event loop's lag while it started: a
-thread asks the loop to run a callback every 10 ms of real time and records how late it ran
-(asyncio's own timers follow SimCord's virtual clock, so the probe can't sleep in the loop).
+Each bot runs in a fresh interpreter (``python -m bench.scale <kind> <guilds> <step> <divisor>``)
+under SimCord, with the world there before it connects: guilds of long-tailed sizes (most
+50-500 members, one in a hundred 10,000-50,000: 1.49M memberships over 2,500 guilds; see
+``guild_sizes``) with three channels each, arriving in GUILD_CREATE. For Hallway, the
+database is there too, seeded with the world's own guild ids before the bot starts: for each
+guild its settings, a weekly digest, two weekly office-hours series, ten recurring
+announcements and 200 feedback items, fully indexed (bench.data.guilds_db). The child
+reports the real time from ``env.start()`` to every guild cached and settled, then the time to
+chunk every guild's members into the cache (which a real start does before ready; SimCord
+skips it, see _child)
+(``time.perf_counter``, which SimCord's virtual clock leaves alone), the time from setup_hook's
+start to every alarm rebuilt, the jobs scheduled, the peak RSS, and the event loop's lag while
+it started: a thread asks the loop to run a callback every 10 ms of real time and records how
+late it ran (asyncio's own timers follow SimCord's virtual clock, so the probe can't sleep in
+the loop).
 
-Memory per guild is the marginal cost: (Hallway - bare) at the large count minus the same at
-the small count, over the difference in guilds, so Hallway's fixed overhead cancels out.
-
-Not built yet (see docs/performance.md): the database seeded per guild (settings, two
-office-hours series, ten announcements, 200 items; bench/startup.py measures the alarm
-rebuild on its own). The sustained load is bench/load.py, the storm bench/storm.py.
+Memory per guild is the marginal cost: (Hallway - bare) at 2,500 guilds minus the same at the
+small count (every tenth guild of the same sizes), over the difference in guilds, so
+Hallway's fixed overhead cancels out. The sustained load is bench/load.py, the storm
+bench/storm.py.
 """
 
 from __future__ import annotations
@@ -21,15 +27,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import Result, SimClock, settings_for, spawn_child, status_kib
+from bench.common import Result, SimClock, fresh_copy, settings_for, spawn_child, status_kib
+from bench.data import guilds_db
 
 TARGET_START_S = 5.0
 TARGET_KIB_PER_GUILD = 20.0
@@ -75,7 +84,23 @@ class LagProbe:
         }
 
 
-async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
+ALL_GUILDS = 2_500
+SEED_NOW = datetime(2026, 1, 1, tzinfo=UTC)  # SimCord's virtual clock when a world is built
+
+
+def guild_sizes(guilds: int = ALL_GUILDS) -> list[int]:
+    """Members per guild, a long tail: most 50-500 (skewed to the top), one in a hundred
+    10,000-50,000. Fixed by a seed, so every run builds the same world (and SimCord gives it the
+    same ids). The big guilds sit where taking every tenth guild keeps about a tenth of them."""
+    rng = random.Random(3)
+    sizes = [round(rng.triangular(50, 500, 500)) for _ in range(guilds)]
+    big = max(1, guilds // 100)
+    for i in range(big):
+        sizes[(i * 100 + i % 10) % guilds] = round(10_000 * 5 ** (i / max(1, big - 1)))
+    return sizes
+
+
+async def _child(kind: str, guilds: int, step: int, divisor: int) -> dict[str, Any]:
     import discord
     import simcord
     from discord.ext import commands
@@ -100,13 +125,29 @@ async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
             )
         env = simcord.Env(bot, check_errors=False)
         built = time.perf_counter()
-        for g in range(guilds):
+        sizes = [max(1, n // divisor) for n in guild_sizes()[::step][:guilds]]
+        pairs = []
+        for g, size in enumerate(sizes):
             guild = env.create_guild(f"community {g}")
-            for name in ("general", "feedback", "announcements"):
+            general = guild.create_text_channel("general")
+            for name in ("feedback", "announcements"):
                 guild.create_text_channel(name)
-            for n in range(members):
+            for n in range(size):
                 guild.add_member(env.create_user(f"m{g}-{n}"))
+            pairs.append((guild.id, general.id))
         world_s = time.perf_counter() - built
+        seeded: dict[str, Any] = {}
+        hooked: list[float] = []
+        if kind == "hallway":
+            seeded = await _seed(Path(tmp) / "h.db", pairs)
+            hook = bot.sync_commands_if_changed
+
+            async def jobs_rebuilt() -> None:
+                # setup_hook's last step: every alarm is rebuilt by now.
+                hooked.append(time.perf_counter())
+                await hook()
+
+            bot.sync_commands_if_changed = jobs_rebuilt
         probe = LagProbe(asyncio.get_running_loop())
         probe.start()
         started = time.perf_counter()
@@ -118,12 +159,27 @@ async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
             cached = len(bot.guilds)
             if cached < guilds:
                 raise RuntimeError(f"the bot holds {cached} guilds, expected {guilds}")
+            # discord.py chunks every guild before ready, but SimCord sets its guild-ready
+            # timeout to 0, so the start-up chunking is skipped there: fill the member cache
+            # here, as a real start would, and time it on its own (a bare bot pays the same).
+            chunk_began = time.perf_counter()
+            for guild in bot.guilds:
+                await guild.chunk()
+            chunk_s = time.perf_counter() - chunk_began
+            await env.settle()
             result = {
                 "kind": kind,
                 "guilds": cached,
-                "members_per_guild": members,
+                "memberships": sum(sizes),
+                "members_largest": max(sizes),
+                "members_median": sorted(sizes)[len(sizes) // 2],
+                "members_cached": sum(len(g.members) for g in bot.guilds),
                 "world_build_s": round(world_s, 2),
                 "start_to_ready_s": round(ready_s, 3),
+                "chunk_all_members_s": round(chunk_s, 2),
+                "start_to_alarms_rebuilt_s": round(hooked[0] - started, 3) if hooked else None,
+                "alarm_jobs": len(bot.alarm.names()) if kind == "hallway" else None,
+                **seeded,
                 "peak_kib": status_kib("VmHWM"),
                 "rss_kib": status_kib("VmRSS"),
                 "loop_lag_during_start": probe.summary(),
@@ -134,14 +190,34 @@ async def _child(kind: str, guilds: int, members: int) -> dict[str, Any]:
     return result
 
 
-def _spawn(kind: str, guilds: int, members: int) -> dict[str, Any]:
-    return spawn_child("bench.scale", kind, guilds, members, timeout=1800)
+async def _seed(path: Path, pairs: list[tuple[int, int]]) -> dict[str, Any]:
+    """The world's guilds in the bot's database, before it starts (cached by bench.data)."""
+
+    def build() -> dict[str, Any]:
+        began = time.perf_counter()
+        fresh_copy(guilds_db(pairs, now=SEED_NOW), path)
+        return {
+            "db_per_guild": "settings, digest, 2 office-hours series, 10 announcements, 200 items",
+            "db_mib": round(path.stat().st_size / 2**20, 1),
+            "db_ready_s": round(time.perf_counter() - began, 1),
+        }
+
+    return await asyncio.to_thread(build)
+
+
+def _spawn(kind: str, guilds: int, step: int, divisor: int) -> dict[str, Any]:
+    return spawn_child("bench.scale", kind, guilds, step, divisor, timeout=3600)
 
 
 def run(quick: bool) -> Result:
-    small, large, members = (25, 250, 10) if quick else (250, 2_500, 20)
+    # --quick: a tenth of the guilds, each a tenth of its size (the same long tail).
+    large, divisor = (250, 10) if quick else (ALL_GUILDS, 1)
+    small = large // 10
+    steps = {small: ALL_GUILDS // small, large: ALL_GUILDS // large}
     runs = {
-        (kind, g): _spawn(kind, g, members) for g in (small, large) for kind in ("bare", "hallway")
+        (kind, g): _spawn(kind, g, steps[g], divisor)
+        for g in (small, large)
+        for kind in ("bare", "hallway")
     }
     extra = {
         g: runs["hallway", g]["peak_kib"] - runs["bare", g]["peak_kib"] for g in (small, large)
@@ -162,7 +238,7 @@ def run(quick: bool) -> Result:
         met=start < TARGET_START_S and per_guild <= TARGET_KIB_PER_GUILD,
         rank_by="value",
         details={
-            "members_per_guild": members,
+            "memberships": runs["hallway", large]["memberships"],
             "runs": {f"{k}-{g}": v for (k, g), v in runs.items()},
             "kib_per_guild_above_bare": round(per_guild, 1),
             "table_rows": [
@@ -192,4 +268,5 @@ def run(quick: bool) -> Result:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))))
+    kind, *numbers = sys.argv[1:]
+    print(json.dumps(asyncio.run(_child(kind, *(int(n) for n in numbers)))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -78,14 +79,19 @@ def ready_job(
     before it is filled) and logs a HallwayError instead of raising it: what the job was
     planned for moved on since (an advocate ended the session, a call was cancelled)."""
 
-    async def run() -> None:
-        await bot.wait_until_ready()
-        try:
-            await fn()
-        except HallwayError as exc:
-            log.info("%s job skipped: %s", what, exc)
+    # A partial of a module-level function, not a closure: the alarm holds one per job (four
+    # per office-hours session), so at 2,500 guilds its size is part of the memory per guild.
+    return functools.partial(_run_when_ready, bot, fn, log, what)
 
-    return run
+
+async def _run_when_ready(
+    bot: commands.Bot, fn: Callable[[], Awaitable[None]], log: logging.Logger, what: str
+) -> None:
+    await bot.wait_until_ready()
+    try:
+        await fn()
+    except HallwayError as exc:
+        log.info("%s job skipped: %s", what, exc)
 
 
 def hallway(interaction: discord.Interaction) -> HallwayBot:

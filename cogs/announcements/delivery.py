@@ -14,6 +14,7 @@ schedule changes and send-now claims its commands make.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -85,16 +86,16 @@ class AnnouncementDelivery:
             self.bot.alarm.cancel(name)
 
     def schedule_reactions(self, delivery_id: int, due: datetime) -> None:
-        async def job() -> None:
-            await self.count_reactions(delivery_id)
-
-        self.bot.alarm.schedule(f"announce-reactions:{delivery_id}", due, job)
+        self.bot.alarm.schedule(
+            f"announce-reactions:{delivery_id}",
+            due,
+            functools.partial(self.count_reactions, delivery_id),
+        )
 
     def _occurrence_job(self, announcement_id: int) -> JobCallback:
-        async def job() -> None:
-            await self.run_occurrence(announcement_id)
-
-        return job
+        # A partial, not a closure: the alarm holds one per scheduled announcement (25,000
+        # for 2,500 guilds), and a partial is about half a closure's size with its cells.
+        return functools.partial(self.run_occurrence, announcement_id)
 
     def _publish_job(self, delivery_id: int) -> JobCallback:
         async def job() -> None:

@@ -13,6 +13,7 @@ the cog imports this module and never the other way round.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -279,7 +280,7 @@ class SessionLifecycle:
                 alarm.schedule(
                     f"oh-start:{session_id}",
                     self.service.start_due(session),
-                    self._job(lambda: self.auto_start(guild_id, session_id)),
+                    self._job(functools.partial(self.auto_start, guild_id, session_id)),
                 )
             for reminder in self.service.reminders_due(session, settings):
                 offset = reminder.offset_minutes
@@ -288,15 +289,13 @@ class SessionLifecycle:
                 alarm.schedule(
                     name,
                     reminder.due,
-                    self._job(
-                        lambda offset=offset: self.send_reminder(guild_id, session_id, offset)
-                    ),
+                    self._job(functools.partial(self.send_reminder, guild_id, session_id, offset)),
                 )
         if session.status in ("scheduled", "live") and settings.auto_end:
             alarm.schedule(
                 f"oh-end:{session_id}",
                 self.service.end_due(session, settings),
-                self._job(lambda: self.auto_end(guild_id, session_id)),
+                self._job(functools.partial(self.auto_end, guild_id, session_id)),
             )
 
     async def rebuild_jobs(self, guild_id: int | None = None) -> None:
