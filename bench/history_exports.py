@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.common import CACHE, GUILD_ID, Result, fresh_copy, latency_stats, now_ns, remove_db
 from bench.data import feedback_db, history_db
-from bench.scale import LagProbe
+from bench.scale import timed_with_lag
 from services.chart_process import ChartProcess
 from services.feedback.export import export_file
 from services.office_hours import MAX_HISTORY, OfficeHoursService
@@ -49,21 +49,13 @@ async def _exports(path, rounds: int) -> dict[str, Any]:
         repo = FeedbackRepository(db)
         found: dict[str, Any] = {}
         for fmt in ("csv", "json"):
-            samples, lags, upload = [], [], None
-            for _ in range(rounds):
-                probe = LagProbe(asyncio.get_running_loop())
-                probe.start()
-                start = now_ns()
-                upload = await export_file(repo, GUILD_ID, fmt, None, "feedback", worker)
-                samples.append(now_ns() - start)
-                await asyncio.sleep(0.02)  # let the last probe land
-                probe.stop()
-                lags.append(probe.summary().get("max_ms", 0.0))
-            assert upload is not None
+            samples, lag, upload = await timed_with_lag(
+                lambda fmt=fmt: export_file(repo, GUILD_ID, fmt, None, "feedback", worker), rounds
+            )
             found[fmt] = {
                 "items": upload.count,
                 "time": latency_stats(samples),
-                "loop_lag_max_ms": sorted(lags)[len(lags) // 2],
+                "loop_lag_max_ms": lag,
                 "file": upload.filename,
                 "raw_bytes": upload.size,
                 "bytes": len(upload.data),

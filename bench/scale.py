@@ -33,14 +33,24 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from bench.common import Result, SimClock, fresh_copy, settings_for, spawn_child, status_kib
+from bench.common import (
+    Result,
+    SimClock,
+    fresh_copy,
+    now_ns,
+    settings_for,
+    spawn_child,
+    status_kib,
+)
 from bench.data import guilds_db
 
 TARGET_START_S = 5.0
+T = TypeVar("T")
 TARGET_KIB_PER_GUILD = 20.0
 
 
@@ -82,6 +92,28 @@ class LagProbe:
             "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
             "max_ms": round(ordered[-1], 2),
         }
+
+
+async def timed_with_lag(
+    call: Callable[[], Awaitable[T]], rounds: int
+) -> tuple[list[int], float, T]:
+    """``rounds`` awaits of ``call()``: each one's time (ns), the event loop's worst lag during
+    a round (median of the rounds, ms), and the last result. For answers that grow with
+    history (exports), where what matters is whether other guilds wait meanwhile."""
+    samples: list[int] = []
+    lags: list[float] = []
+    result: T | None = None
+    for _ in range(rounds):
+        probe = LagProbe(asyncio.get_running_loop())
+        probe.start()
+        start = now_ns()
+        result = await call()
+        samples.append(now_ns() - start)
+        await asyncio.sleep(0.02)  # let the last probe land
+        probe.stop()
+        lags.append(probe.summary().get("max_ms", 0.0))
+    assert result is not None
+    return samples, sorted(lags)[len(lags) // 2], result
 
 
 ALL_GUILDS = 2_500

@@ -18,9 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import CACHE, GUILD_ID, Result, fresh_copy, latency_stats, now_ns, remove_db
+from bench.common import CACHE, GUILD_ID, Result, fresh_copy, latency_stats, remove_db
 from bench.data import _cached
-from bench.scale import LagProbe
+from bench.scale import timed_with_lag
 from services.surveys.service import SurveyService
 from storage.database import Database
 from storage.surveys import SurveyRepository
@@ -117,21 +117,13 @@ async def _one(path, rounds: int) -> dict[str, Any]:
         service = SurveyService(SurveyRepository(db), None, None)  # type: ignore[arg-type]
         found: dict[str, Any] = {}
         for fmt in ("csv", "json"):
-            samples, lags, upload = [], [], None
-            for _ in range(rounds):
-                probe = LagProbe(asyncio.get_running_loop())
-                probe.start()
-                start = now_ns()
-                upload, count = await service.export_file(GUILD_ID, SURVEY, fmt)
-                samples.append(now_ns() - start)
-                await asyncio.sleep(0.02)  # let the last probe land
-                probe.stop()
-                lags.append(probe.summary().get("max_ms", 0.0))
-            assert upload is not None
+            samples, lag, (upload, count) = await timed_with_lag(
+                lambda fmt=fmt: service.export_file(GUILD_ID, SURVEY, fmt), rounds
+            )
             found[fmt] = {
                 "responses": count,
                 "time": latency_stats(samples),
-                "loop_lag_max_ms": sorted(lags)[len(lags) // 2],
+                "loop_lag_max_ms": lag,
                 "file": upload.filename,
                 "bytes": len(upload.data),
                 "fits_unboosted": len(upload.data) <= UNBOOSTED_LIMIT,
