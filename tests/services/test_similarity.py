@@ -270,8 +270,10 @@ def test_rank_similar_scores_are_the_rounded_cosine_and_the_threshold_is_inclusi
         ("same", 1.0),
         ("partly", expected),
     ]
-    # "at least threshold": a perfect match passes a threshold of exactly 1.
-    assert rank_similar(query, stored.items(), doc_freq, 3, threshold=1.0) == [("same", 1.0)]
+    # "at least threshold": a one-term perfect match (a score of exactly 1.0, no rounding
+    # error) passes a threshold of exactly 1.
+    lone = [("lone", terms("timeout"))]
+    assert rank_similar("timeout", lone, {"timeout": 1}, 3, threshold=1.0) == [("lone", 1.0)]
     # Precomputed query terms are used as given (the text is then only for the caller).
     assert rank_similar(
         "", stored.items(), doc_freq, 3, threshold=0.1, query_terms=terms(query)
