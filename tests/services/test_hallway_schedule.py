@@ -11,7 +11,14 @@ import pytest
 
 from services.errors import InvalidInput
 from services.hallway.planning import SAT_OUT_ODD, plan_round, suggest_times
-from services.hallway.schedule import first_round, next_round, parse_day, parse_time_of_day
+from services.hallway.schedule import (
+    CADENCES,
+    describe,
+    first_round,
+    next_round,
+    parse_day,
+    parse_time_of_day,
+)
 from storage.hallway import HallwayConfig, HallwayMember
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,3 +90,34 @@ def test_suggested_times_are_inside_the_overlap_on_different_days() -> None:
         datetime(2026, 1, 5, 11, tzinfo=UTC),
         datetime(2026, 1, 5, 13, tzinfo=UTC),
     )
+
+
+def test_a_first_round_keeps_its_minutes_and_a_monthly_one_waits_for_the_first_weekday() -> None:
+    # Mid-month on purpose: the next Wednesday (the 14th) isn't the first of any month.
+    mid_january = datetime(2026, 1, 10, tzinfo=UTC)
+    weekly = first_round("weekly", 2, "09:30", BERLIN, mid_january)
+    assert weekly == datetime(2026, 1, 14, 8, 30, tzinfo=UTC)
+    monthly = first_round("monthly", 2, "17:45", BERLIN, mid_january)
+    assert monthly == datetime(2026, 2, 4, 16, 45, tzinfo=UTC)
+    monthly_config = HallwayConfig(
+        1, 2, "monthly", 2, "17:45", "Europe/Berlin", 2, 4, monthly, monthly
+    )
+    assert next_round(monthly_config, monthly) == datetime(2026, 3, 4, 16, 45, tzinfo=UTC)
+
+
+def test_the_first_round_is_strictly_after_now_even_at_the_round_time() -> None:
+    monday_nine = datetime(2026, 1, 5, 8, tzinfo=UTC)  # 09:00 in Berlin
+    assert first_round("weekly", 0, "09:00", BERLIN, monday_nine) == monday_nine + timedelta(days=7)
+
+
+def test_times_of_day_at_the_edges_and_a_bare_hour_are_read() -> None:
+    cases = {"0:00": "00:00", "00:59": "00:59", "23:59": "23:59", "9": "09:00", " 17 ": "17:00"}
+    assert {text: parse_time_of_day(text) for text in cases} == cases
+
+
+def test_describe_names_each_cadence_with_day_time_and_zone() -> None:
+    assert [describe(config(cadence, weekday=4, post_time="17:30")) for cadence in CADENCES] == [
+        "every Friday at 17:30 (Europe/Berlin)",
+        "every other Friday at 17:30 (Europe/Berlin)",
+        "the first Friday of each month at 17:30 (Europe/Berlin)",
+    ]

@@ -117,6 +117,11 @@ def test_repeat_is_frozen_and_knows_whether_it_repeats() -> None:
         ("cron:0 9 1 * mon", "both a day of the month and a weekday"),
         ("cron:0 0 30 2 *", "never fires"),
         ("cron:0 0 31 4 *", "never fires"),
+        # What was typed is echoed in a code span: whole up to 60 characters, then cut with
+        # an ellipsis, and a backtick in it can't close the span early.
+        ("x" * 60, f"`{'x' * 60}` isn't a repeat I know"),
+        ("y" * 61, f"`{'y' * 59}…` isn't a repeat I know"),
+        ("a`b", "`a'b` isn't a repeat I know"),
     ],
 )
 def test_parse_rejections_name_the_problem_and_show_an_example(typed: str, fragment: str) -> None:
@@ -335,6 +340,9 @@ def test_cron_mon_wed_fires_on_the_right_days() -> None:
         ("*/2", {"Sun", "Tue", "Thu", "Sat"}),
         ("1/2", {"Mon", "Wed", "Fri", "Sun"}),
         ("0,6", {"Sat", "Sun"}),
+        ("sun-tue", {"Sun", "Mon", "Tue"}),  # Sunday opens a range as 0, closes it as 7
+        ("0/2", {"Sun", "Tue", "Thu", "Sat"}),
+        ("2/2", {"Tue", "Thu", "Sat"}),  # "2-7/2": the step ends at Sunday, not past it
         ("*", {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}),
     ],
 )
@@ -443,7 +451,36 @@ def test_min_interval_custom_minimum() -> None:
         )
 
 
+def test_min_interval_messages_name_minutes_seconds_and_mixed_spans() -> None:
+    anchor = local(UTC_ZONE, 2026, 5, 14, 9, 0)
+    with pytest.raises(InvalidInput, match="fires every 1 minute\\."):
+        validate_min_interval(parse_repeat("cron:* * * * *"), anchor=anchor, zone=UTC_ZONE)
+    just_before = datetime(2026, 5, 14, 8, 59, 30, tzinfo=UTC)
+    with pytest.raises(InvalidInput, match="only 30 seconds after the start"):
+        validate_min_interval(parse_repeat("cron:0 9 * * *"), anchor=just_before, zone=UTC_ZONE)
+    with pytest.raises(InvalidInput, match="at least 1 hour 30 minutes apart;"):
+        validate_min_interval(
+            parse_repeat("cron:0 9,10 * * *"),
+            anchor=anchor,
+            zone=UTC_ZONE,
+            minimum=timedelta(minutes=90),
+        )
+
+
 # --- describe ------------------------------------------------------------------------
+
+
+def test_describe_monthly_ordinals() -> None:
+    def on(day: int) -> str:
+        text = describe(
+            parse_repeat("monthly"), anchor=local(UTC_ZONE, 2026, 5, day), zone=UTC_ZONE
+        )
+        return text.removeprefix("every month on the ").split(" ")[0]
+
+    days = (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)
+    assert [on(day) for day in days] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

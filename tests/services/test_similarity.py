@@ -11,6 +11,7 @@ from services.tagging.similarity import (
     DEFAULT_THRESHOLD,
     MAX_TERMS,
     cosine,
+    idf,
     rank_similar,
     rarest_terms,
     terms,
@@ -143,6 +144,33 @@ def test_tfidf_handles_unseen_terms_and_empty_input() -> None:
     assert vec == {"brandnew": 1.0}
 
 
+def test_idf_and_tfidf_follow_the_documented_formulas() -> None:
+    # Smoothed IDF ln((1 + N) / (1 + df)) + 1, sublinear TF 1 + ln tf: DEFAULT_THRESHOLD was
+    # tuned on these exact weights, so a drift in a constant must show here.
+    assert idf(0, 0) == 1.0
+    assert math.isclose(idf(3, 9), math.log(10 / 4) + 1)
+    assert math.isclose(idf(0, 9), math.log(10) + 1)  # unseen: the highest weight
+    assert math.isclose(idf(20, 9), 1.0)  # df is capped at N
+    doc_freq = {"seen": 4}
+    vec = tfidf({"new": 1, "seen": 3, "gone": 0}, doc_freq, 9)
+    new, seen = math.log(10) + 1, (1 + math.log(3)) * (math.log(10 / 5) + 1)
+    norm = math.hypot(new, seen)
+    assert vec.keys() == {"new", "seen"}
+    assert math.isclose(vec["new"], new / norm) and math.isclose(vec["seen"], seen / norm)
+    # A zero count is skipped, not the end of the item.
+    assert tfidf({"gone": 0, "new": 1}, doc_freq, 9) == {"new": 1.0}
+    # A lone term whose weight is exactly 1 (it is in every item) is still a vector.
+    assert tfidf({"everywhere": 1}, {"everywhere": 5}, 5) == {"everywhere": 1.0}
+
+
+def test_tfidf_with_an_idf_cache_gives_the_same_vectors() -> None:
+    doc_freq = {"sdk": 40, "timeout": 3}
+    cache: dict[str, float] = {}
+    for tf in ({"sdk": 1, "timeout": 2}, {"timeout": 1, "unseen": 1}, {"sdk": 2}):
+        assert tfidf(tf, doc_freq, 50, cache) == tfidf(tf, doc_freq, 50)
+    assert cache.keys() == {"sdk", "timeout", "unseen"}
+
+
 def test_cosine_basics() -> None:
     a = {"x": 1.0, "y": 2.0}
     assert math.isclose(cosine(a, a), 1.0)
@@ -224,6 +252,32 @@ def test_rank_similar_respects_limit_and_threshold() -> None:
     assert rank_similar(query, stored, doc_freq, 5, threshold=1.01) == []
     assert rank_similar("", stored, doc_freq, 5) == []
     assert rank_similar(query, [], doc_freq, 5) == []
+
+
+def test_rank_similar_scores_are_the_rounded_cosine_and_the_threshold_is_inclusive() -> None:
+    stored = {
+        "same": terms("upload times out"),
+        "partly": terms("upload fails with large files"),
+        "empty": {},  # an item whose text had no content words
+    }
+    doc_freq: Counter[str] = Counter(t for tf in stored.values() for t in tf)
+    query = "upload times out"
+    expected = round(
+        cosine(tfidf(terms(query), doc_freq, 3), tfidf(stored["partly"], doc_freq, 3)), 3
+    )
+    assert 0 < expected < 1
+    assert rank_similar(query, stored.items(), doc_freq, 3, threshold=0.1) == [
+        ("same", 1.0),
+        ("partly", expected),
+    ]
+    # "at least threshold": a one-term perfect match (a score of exactly 1.0, no rounding
+    # error) passes a threshold of exactly 1.
+    lone = [("lone", terms("timeout"))]
+    assert rank_similar("timeout", lone, {"timeout": 1}, 3, threshold=1.0) == [("lone", 1.0)]
+    # Precomputed query terms are used as given (the text is then only for the caller).
+    assert rank_similar(
+        "", stored.items(), doc_freq, 3, threshold=0.1, query_terms=terms(query)
+    ) == [("same", 1.0), ("partly", expected)]
 
 
 def test_index_workflow_finds_the_duplicate_among_the_dev_set(

@@ -161,3 +161,98 @@ async def test_lookup_reads_each_terms_newest_postings_and_ranks_by_terms_shared
     )
     assert list(similar.rows) == [both, newer[2]] and item_id not in similar.rows
     assert await repo.tags_of(G, item_id) == [("docs", 0.5, "rule")]
+
+
+async def test_autocomplete_by_id_prefix_by_text_and_with_nothing_typed(repo) -> None:
+    ids = [await repo.create_item(new(f"item {n}"), [], {}) for n in range(1, 31)]
+    await repo.create_item(new("item elsewhere", guild=G + 1), [], {})
+    # Discord takes at most 25 choices: the newest 25 of this guild.
+    assert [s.id for s in await repo.autocomplete(G, "  ")] == ids[::-1][:25]
+    assert [s.id for s in await repo.autocomplete(G, "#1")] == [19, 18, 17, 16, 15, 14, 13,
+                                                                  12, 11, 10, 1]  # fmt: skip
+    assert [s.id for s in await repo.autocomplete(G, "3")] == [30, 3]
+    first = (await repo.autocomplete(G, "#3"))[-1]
+    assert (first.id, first.summary, first.status, first.votes) == (3, "item 3", "new", 1)
+    assert first.created_at == T0
+
+
+async def test_autocomplete_text_matches_percent_underscore_and_backslash_literally(repo) -> None:
+    summaries = ["100% broken", "1000 broken", "a_b", "axb", "back\\slash", "backslash"]
+    for summary in summaries:
+        await repo.create_item(new(summary), [], {})
+
+    async def found(text: str) -> list[str]:
+        return [s.summary for s in await repo.autocomplete(G, text)]
+
+    assert await found("0% b") == ["100% broken"]
+    assert await found("a_b") == ["a_b"]
+    assert await found("k\\s") == ["back\\slash"]
+    assert await found("BROKEN") == ["1000 broken", "100% broken"]  # LIKE ignores case
+
+
+async def test_list_items_filters_by_status_and_tag_and_sorts_by_votes(repo) -> None:
+    a = await repo.create_item(new("a"), [("docs", 0.9, "rule")], {})
+    b = await repo.create_item(new("b"), [("auth", 0.7, "rule")], {})
+    c = await repo.create_item(new("c"), [("docs", 0.8, "rule")], {})
+    dup = await repo.create_item(new("dup"), [("docs", 0.8, "rule")], {})
+    for voter in (2, 3):
+        await repo.add_vote(G, b, voter, T0)
+    await repo.add_vote(G, a, 2, T0)
+    await repo.set_status(G, c, "planned", 9, "", T0)
+    await repo.merge(G, dup, a, 9, "same", T0)
+
+    async def listed(**filters: object) -> tuple[list[int], int]:
+        options = {"tag": None, "status": None, "sort": "new", "offset": 0, "limit": 10}
+        summaries, total = await repo.list_items(G, **{**options, **filters})
+        return [s.id for s in summaries], total
+
+    assert await listed() == ([c, b, a], 3)  # the duplicate lives on in its target
+    assert await listed(sort="votes") == ([b, a, c], 3)  # 3 votes, 2 (+1 merged in), 1
+    assert await listed(status="planned") == ([c], 1)
+    assert await listed(status="duplicate") == ([dup], 1)
+    assert await listed(tag="docs") == ([c, a], 2)
+    assert await listed(tag="docs", status="new") == ([a], 1)
+    assert await listed(sort="votes", offset=1, limit=1) == ([a], 3)
+
+
+async def test_most_voted_open_only_and_in_a_window(repo) -> None:
+    early = await repo.create_item(new("early", at=T0 - timedelta(days=3)), [], {})
+    shipped = await repo.create_item(new("shipped"), [], {})
+    dup = await repo.create_item(new("dup"), [], {})
+    late = await repo.create_item(new("late", at=T0 + timedelta(days=3)), [], {})
+    for voter in (2, 3, 4):
+        await repo.add_vote(G, shipped, voter, T0)
+    for voter in (2, 3):
+        await repo.add_vote(G, early, voter, T0)
+        await repo.add_vote(G, dup, voter, T0)
+    await repo.set_status(G, shipped, "shipped", 9, "", T0)
+    await repo.merge(G, dup, late, 9, "same", T0)  # late: 1 + 2 votes moved in
+
+    async def ids(**kwargs: object) -> list[int]:
+        return [s.id for s in await repo.most_voted(G, limit=10, **kwargs)]
+
+    assert await ids() == [shipped, late, early]
+    assert await ids(open_only=True) == [late, early]
+    window = {"start": T0 - timedelta(days=1), "end": T0 + timedelta(days=1)}
+    assert await ids(**window) == [shipped]
+    assert await ids(start=window["start"]) == [shipped, late, early]  # both ends, or neither
+
+
+async def test_history_and_reporters_keep_who_and_why(repo) -> None:
+    a = await repo.create_item(new("a", reporter=7, name="Ada"), [], {})
+    b = await repo.create_item(new("b", reporter=8, name="Bo"), [], {})
+    await repo.set_status(G, a, "planned", 9, "next sprint", T0 + timedelta(hours=1))
+    await repo.merge(G, b, a, 10, "same bug", T0 + timedelta(hours=2))
+    assert [(h.status, h.actor_id, h.note, h.created_at) for h in await repo.history(G, a)] == [
+        ("new", 7, "captured (command)", T0),
+        ("planned", 9, "next sprint", T0 + timedelta(hours=1)),
+    ]
+    assert [(h.status, h.actor_id, h.note) for h in await repo.history(G, b)][-1] == (
+        "duplicate",
+        10,
+        "same bug",
+    )
+    assert [(r.user_id, r.display_name) for r in await repo.reporters(G, a)] == [
+        (7, "Ada"),
+        (8, "Bo"),
+    ]
