@@ -567,6 +567,41 @@ class HallwayRepository:
         )
         return [r[0] for r in rows]
 
+    async def met_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, bool]]:
+        """(group id, new connection?) for each group whose first answer came in the period
+        and where someone said they met. A connection is new when none of the group's pairs
+        was grouped together before it (an earlier round, or earlier in the same round).
+
+        Only the period's groups are read: the "before" check is an indexed lookup of each
+        of their pairs, so the digest's cost doesn't grow with the guild's past rounds.
+        """
+        rows = await self._db.fetchall(
+            "WITH answered AS ("
+            "  SELECT group_id FROM hallway_group_members WHERE guild_id = ? "
+            "  AND answered_at IS NOT NULL GROUP BY group_id "
+            "  HAVING min(answered_at) >= ? AND min(answered_at) < ?) "
+            "SELECT g.id, NOT EXISTS ("
+            "  SELECT 1 FROM hallway_group_members a "
+            "  JOIN hallway_group_members b ON b.group_id = g.id AND b.user_id > a.user_id "
+            "  JOIN hallway_group_members oa ON oa.guild_id = ? AND oa.user_id = a.user_id "
+            "    AND oa.group_id != g.id "
+            "  JOIN hallway_group_members ob ON ob.group_id = oa.group_id "
+            "    AND ob.user_id = b.user_id "
+            "  JOIN hallway_groups og ON og.id = oa.group_id AND og.guild_id = ? "
+            "  JOIN hallway_rounds orr ON orr.id = og.round_id "
+            "  WHERE a.group_id = g.id AND a.user_id != 0 "
+            "  AND (orr.number < r.number OR (orr.number = r.number AND og.id < g.id))) "
+            "FROM answered JOIN hallway_groups g ON g.id = answered.group_id AND g.guild_id = ? "
+            "JOIN hallway_rounds r ON r.id = g.round_id "
+            "WHERE EXISTS (SELECT 1 FROM hallway_group_members y "
+            "  WHERE y.group_id = g.id AND y.answer = 'yes') "
+            "ORDER BY g.id",
+            (guild_id, to_db(start), to_db(end), guild_id, guild_id, guild_id),
+        )
+        return [(r[0], bool(r[1])) for r in rows]
+
     async def pool_count(self, guild_id: int, now: datetime) -> int:
         return int(
             await self._db.fetchval(
