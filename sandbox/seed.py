@@ -473,8 +473,11 @@ async def seed_week(env: Env, world: World) -> list[str]:
             lambda: sam.send(help_channel, "Does the Python SDK work behind an HTTP proxy?"),
         )
 
-    # Levels: some chatter in #general and thresholds that spread the three developers
-    # (priya 7 points, a champion; marco 4, a contributor; sam 2, a participant).
+    # Levels: some chatter in #general and thresholds that spread the members over all four
+    # levels. Scores (message 1, question 3, feedback 3, vote 1; a reporter's own item counts
+    # as their vote): priya 7 messages (6 here, 1 in #help) + 1 question + 2 items + 3 votes
+    # = 19, a champion; marco 4 + 3 + 3 + 3 = 13, a contributor; sam 2 + 3 + 3 = 8, a
+    # participant; you 1 vote = 1, an observer.
     async def chatter() -> Any:
         for member, n in ((priya, 6), (marco, 3), (sam, 1)):
             for i in range(n):
@@ -483,7 +486,7 @@ async def seed_week(env: Env, world: World) -> list[str]:
     await step("levels: chatter in #general", chatter)
     await step(
         "/stats levels-configure",
-        lambda: you.slash(staff, "stats levels-configure", thresholds="2, 4, 7"),
+        lambda: you.slash(staff, "stats levels-configure", thresholds="2, 10, 15"),
     )
     await env.settle()
     return failures
@@ -506,6 +509,8 @@ channel {help} with one answered question and one still waiting. \
 The advocate's commands that did it are in **#advocates**, which only advocates see. \
 #1 links to a GitHub issue (Hallway follows such links when it has a GitHub token; the \
 sandbox has none).
+• Members have levels from what they did (messages, questions, feedback, votes): \
+`/stats levels` shows how many are at each level and who moved up; `/me show` tells you your own.
 • Try `/officehours upcoming`, `/officehours queue`, `/feedback list`, `/feedback submit`, \
 `/announce list`, `/digest preview`, `/hallway status`, `/me show`, `/calls upcoming`, \
 `/calls agenda-list series:Community call`, \

@@ -550,22 +550,66 @@ class HallwayRepository:
     # ------------------------------------------------------------------ figures
 
     async def delivered_between(self, guild_id: int, start: datetime, end: datetime) -> list[int]:
-        rows = await self._db.fetchall(
-            "SELECT id FROM hallway_groups WHERE guild_id = ? AND delivered_at >= ? "
-            "AND delivered_at < ? ORDER BY id",
-            (guild_id, to_db(start), to_db(end)),
-        )
+        rows = await self._db.fetchall(self._DELIVERED, (guild_id, to_db(start), to_db(end)))
         return [r[0] for r in rows]
+
+    _DELIVERED = (
+        "SELECT id FROM hallway_groups WHERE guild_id = ? AND delivered_at >= ? "
+        "AND delivered_at < ? ORDER BY id"
+    )
+
+    # Groups whose first "did you meet?" answer came in [start, end), and whether someone
+    # said yes. A group answered first in the window has an answer in it, so the candidates
+    # are one range of (guild_id, answered_at); each is checked for an earlier answer.
+    _ANSWERED = (
+        "WITH candidates AS (SELECT DISTINCT group_id FROM hallway_group_members "
+        "WHERE guild_id = ? AND answered_at >= ? AND answered_at < ?), "
+        "answered AS (SELECT c.group_id, max(m.answer = 'yes') AS met FROM candidates c "
+        "JOIN hallway_group_members m ON m.group_id = c.group_id GROUP BY c.group_id "
+        "HAVING min(m.answered_at) >= ?) "
+    )
 
     async def answered_between(self, guild_id: int, start: datetime, end: datetime) -> list[int]:
         """Groups asked "did you meet?" whose first answer came in the period."""
         rows = await self._db.fetchall(
-            "SELECT group_id FROM hallway_group_members WHERE guild_id = ? "
-            "AND answered_at IS NOT NULL GROUP BY group_id "
-            "HAVING min(answered_at) >= ? AND min(answered_at) < ? ORDER BY group_id",
-            (guild_id, to_db(start), to_db(end)),
+            f"{self._ANSWERED}SELECT group_id FROM answered ORDER BY group_id",
+            (guild_id, to_db(start), to_db(end), to_db(start)),
         )
         return [r[0] for r in rows]
+
+    _MET = _ANSWERED + (
+        "SELECT w.group_id, NOT EXISTS ("
+        "  SELECT 1 FROM hallway_group_members a "
+        "  CROSS JOIN hallway_group_members b CROSS JOIN hallway_group_members oa "
+        "  CROSS JOIN hallway_group_members ob CROSS JOIN hallway_groups og "
+        "  CROSS JOIN hallway_rounds orr "
+        "  WHERE a.group_id = w.group_id AND a.user_id != 0 "
+        "  AND b.group_id = w.group_id AND b.user_id > a.user_id + 0 "
+        "  AND oa.guild_id = ? AND oa.user_id = a.user_id AND oa.group_id != w.group_id "
+        "  AND ob.group_id = oa.group_id AND ob.user_id = b.user_id "
+        "  AND og.id = oa.group_id AND og.guild_id = ? AND orr.id = og.round_id "
+        "  AND (orr.number < r.number OR (orr.number = r.number AND og.id < w.group_id))) "
+        "FROM answered w JOIN hallway_groups g ON g.id = w.group_id AND g.guild_id = ? "
+        "JOIN hallway_rounds r ON r.id = g.round_id WHERE w.met = 1 ORDER BY w.group_id"
+    )
+
+    async def met_between(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, bool]]:
+        """(group id, new connection?) for each group whose first answer came in the period
+        and where someone said they met. A connection is new when none of the group's pairs
+        was grouped together before it (an earlier round, or earlier in the same round).
+
+        Only the period's groups are read; "grouped before" looks up each of their pairs
+        through the first member's groups (a seek of the (guild_id, user_id) index). CROSS
+        JOIN keeps that order, and ``+ 0`` keeps SQLite from turning ``b > a`` and
+        ``oa = a`` into a range over every lower user id (39 s at ten years of rounds).
+        """
+        rows = await self._db.fetchall(
+            self._MET,
+            (guild_id, to_db(start), to_db(end), to_db(start), guild_id, guild_id, guild_id),
+        )
+        return [(r[0], bool(r[1])) for r in rows]
 
     async def pool_count(self, guild_id: int, now: datetime) -> int:
         return int(

@@ -509,9 +509,32 @@ async def test_the_digest_preview_right_after_the_seed_shows_the_seeded_week(
     assert seeded > 0 and f"New feedback items: **{seeded}**" in reply
 
 
-async def test_the_seeded_week_spreads_members_across_levels(running: Sandbox) -> None:
-    # /stats levels in the sandbox is not empty: the seeded members are at several levels.
-    counts, ups, _ = await running.bot.services.metrics.level_movement(running.world.guild.id)
-    # priya 7 points (champion), marco 4 (contributor), sam 2 (participant) at 2 / 4 / 7.
-    assert counts == {"observer": 0, "participant": 1, "contributor": 1, "champion": 1}, counts
-    assert ups  # everyone the seed made active moved up from observer this week
+async def test_the_seeded_week_spreads_members_across_levels(running: Sandbox, http) -> None:
+    # /stats levels in the sandbox is not empty, and the welcome says where to look.
+    world = running.world
+    guide = next(
+        m for m in world.general.history() if "Welcome to the Hallway sandbox" in m.content
+    )
+    assert "`/stats levels` shows how many are at each level" in guide.content
+    assert "`/me show` tells you your own" in guide.content
+    # Scores at message 1, question 3, feedback 3, vote 1 (each reporter's own vote included):
+    # priya 7 messages + 1 question + 2 items + 3 votes = 7 + 3 + 6 + 3 = 19;
+    # marco 4 + 1 question + 1 item + 3 votes = 4 + 3 + 3 + 3 = 13;
+    # sam 2 messages + 1 item + 3 votes = 2 + 3 + 3 = 8; you 1 vote = 1.
+    # At thresholds 2 / 10 / 15: priya a champion, marco a contributor, sam a participant,
+    # you an observer. A week ago none of them had a score: the three moved up.
+    page = PreviewPage(http, running.url)
+    await page.open(world.you.id)
+    await page.run("stats levels")
+    [reply] = [c for c in page.contents() if "Member levels" in c]
+    for level in ("Observer", "Participant", "Contributor", "Champion"):
+        assert f"**{level}**: 1" in reply, reply
+    priya, marco, sam = world.developers
+    assert f"<@{priya.id}> (observer → champion)" in reply
+    assert f"<@{marco.id}> (observer → contributor)" in reply
+    assert f"<@{sam.id}> (observer → participant)" in reply
+    page = PreviewPage(http, running.url)
+    await page.open(priya.id)
+    await page.run("me show")
+    [about] = [c for c in page.contents() if "Your level" in c]
+    assert "Level: champion (score 19 over the last 90 days)" in about, about

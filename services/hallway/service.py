@@ -463,17 +463,7 @@ class HallwayService:
 
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> HallwayFigures:
         made = await self.repo.delivered_between(guild_id, start, end)
-        answered_ids = set(await self.repo.answered_between(guild_id, start, end))
-        past = sorted(
-            await self.repo.past_groups(guild_id), key=lambda g: (g.round_number, g.group_id)
-        )
-        seen: set[tuple[int, int]] = set()
-        met = new = 0
-        for group in past:
-            pairs = {pair_key(a, b) for a in group.members for b in group.members if a < b and a}
-            if group.group_id in answered_ids and group.met:
-                met += 1
-                if not pairs & seen:
-                    new += 1
-            seen |= pairs
-        return HallwayFigures(len(made), len(answered_ids), met, new)
+        answered = await self.repo.answered_between(guild_id, start, end)
+        met = await self.repo.met_between(guild_id, start, end)
+        new = sum(1 for _, is_new in met if is_new)
+        return HallwayFigures(len(made), len(answered), len(met), new)

@@ -228,7 +228,9 @@ class MetricsService:
     async def about(self, guild_id: int, user_id: int) -> list[str]:
         """For ``/me show``: the member's own level, 90-day score, and what counts."""
         now = await self._fresh()
-        scores, thresholds, weights = await self._scores_at(guild_id, now)
+        # Up to and including now: a question asked this very instant (the sandbox's clock
+        # stands still) already counts.
+        scores, thresholds, weights = await self._scores_at(guild_id, _through(now))
         value = scores.get(user_id, 0.0)
         level = levels.level_of(value, thresholds)
         starts = ", ".join(
@@ -245,9 +247,9 @@ class MetricsService:
         self, guild_id: int
     ) -> tuple[dict[str, int], list[levels.Movement], list[levels.Movement]]:
         """Counts per level now, and who moved up and down since a week ago."""
-        now = await self._fresh()
-        today = await self.levels_at(guild_id, now)
-        week_ago = await self.levels_at(guild_id, now - timedelta(days=7))
+        end = _through(await self._fresh())
+        today = await self.levels_at(guild_id, end)
+        week_ago = await self.levels_at(guild_id, end - timedelta(days=7))
         ups, downs = levels.movement(week_ago, today)
         # A member whose score fell to nothing this week is still counted, as an observer,
         # so the counts and the "moved down" list agree.

@@ -152,3 +152,77 @@ async def test_a_closed_poll_counts_in_the_surveys_reach(world) -> None:
     assert rows["surveys_closed"][5] == "1"
     assert rows["surveys_responses"][5] == "3"  # bob, carol and the admin voted
     assert not any(k.startswith(("calls_", "hallway_")) for k in rows)
+
+
+async def test_the_hallway_tracks_reach_appears_in_its_month_only(world, bots) -> None:
+    from tests.cogs.test_hallway import everyone_joins, more_members, setup_hallway
+
+    env = world.env
+    # Sun 1 Feb: rounds on the first Monday of each month at 09:00 UTC, so February has
+    # exactly one round (Mon 2 Feb) and January none.
+    await advance_to(env, datetime(2026, 2, 1, 12, tzinfo=UTC))
+    hall = await setup_hallway(world, cadence="monthly")
+    [dave] = await more_members(world, "dave")
+    await everyone_joins(world, [world.bob, world.carol, world.admin, dave])
+    await advance_to(env, datetime(2026, 2, 2, 9, 1, tzinfo=UTC))
+    await bots.current.alarm.drain()
+    assert len(hall.threads) == 2  # four members, groups of two
+    # Fri 6 Feb, four days on: each thread is asked "did you meet?".
+    await advance_to(env, datetime(2026, 2, 6, 10, tzinfo=UTC))
+    await bots.current.alarm.drain()
+    [bobs] = [t for t in hall.threads if world.bob.id in t._channel.thread_members]
+    [others] = [t for t in hall.threads if t.id != bobs.id]
+    followup = [m for m in bobs.history() if m.components][-1]
+    r = await world.bob.click(followup, label="Yes")
+    assert r.ephemeral and "Great" in r.response.content, r.response.content
+    # The other pair answers "no": asked and answered, but not met.
+    [other] = [m for m in others.history() if m.components]
+    answerer = next(
+        m for m in (world.carol, world.admin, dave) if m.id in others._channel.thread_members
+    )
+    r = await answerer.click(other, label="No")
+    assert r.ephemeral, r.response.content
+    await advance_to(env, datetime(2026, 3, 1, 9, tzinfo=UTC))  # before March's round
+    rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-02"))
+    # Two pairs made on 2 Feb, one of which said it met; none in January.
+    assert rows["hallway_pairs"][1] == "hallway track"
+    assert rows["hallway_pairs"][5:] == ["2", "0", "2", ""]
+    assert rows["hallway_met"][5:8] == ["1", "0", "1"]
+    assert not any(k.startswith("calls_") for k in rows)
+    # January had no round, and December no data: the hallway rows are left out.
+    rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-01"))
+    assert not any(k.startswith("hallway_") for k in rows)
+
+
+async def test_regional_calls_reach_appears_in_its_month_only(world, bots) -> None:
+    from tests.cogs.test_calls import add_slot, create_series
+
+    env = world.env
+    # Sun 1 Feb: a weekly call on Wednesdays at 15:00 Berlin (14:00 UTC, CET), so
+    # February holds four: the 4th, 11th, 18th and 25th.
+    await advance_to(env, datetime(2026, 2, 1, 12, tzinfo=UTC))
+    voice = await create_series(world)
+    r = await add_slot(world, "EMEA", "wednesday", "15:00", "Europe/Berlin")
+    assert r.ephemeral, r.response.content
+    # Wed 4 Feb 14:00 UTC: bob and carol join the first call, carol leaves, bob stays.
+    await advance_to(env, datetime(2026, 2, 4, 14, tzinfo=UTC))
+    await world.bob.join_voice(voice)
+    await world.carol.join_voice(voice)
+    await env.advance_time(6 * 60)
+    await world.carol.leave_voice()
+    await env.advance_time(30 * 60)
+    await world.bob.leave_voice()
+    # Wed 18 Feb: bob alone for the third call; nobody on the 11th or the 25th.
+    await advance_to(env, datetime(2026, 2, 18, 14, 5, tzinfo=UTC))
+    await world.bob.join_voice(voice)
+    await env.advance_time(30 * 60)
+    await world.bob.leave_voice()
+    await advance_to(env, datetime(2026, 3, 1, 9, tzinfo=UTC))
+    rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-02"))
+    assert rows["calls_held"][1] == "regional calls"
+    assert rows["calls_held"][5:7] == ["4", "0"]
+    # Attendance adds each call's peak in the voice channel: 2 (4th) + 0 + 1 (18th) + 0.
+    assert rows["calls_attendance"][5:7] == ["3", "0"]
+    assert not any(k.startswith("hallway_") for k in rows)
+    rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-01"))
+    assert not any(k.startswith("calls_") for k in rows)

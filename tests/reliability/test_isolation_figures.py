@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ class Side:
     advocate: Any
     feedback_ids: list[int]
     session_id: int
+    people: dict[str, Any] = field(default_factory=dict)  # members by name, for mentions
 
 
 async def _ask_and_hold(env: Any, advocate: Any, general: Any, askers: list[Any], title: str):
@@ -159,7 +160,16 @@ async def two(world: World, bots: Any) -> TwoGuilds:
             a_ids,
             await session_of(world.guild.id),
         ),
-        b=Side(other, general_b, office_b, news_b, boss, b_ids, await session_of(other.id)),
+        b=Side(
+            other,
+            general_b,
+            office_b,
+            news_b,
+            boss,
+            b_ids,
+            await session_of(other.id),
+            {"dave": dave, "erin": erin},
+        ),
     )
 
 
@@ -235,7 +245,8 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             "⏱️ Time to a first answer (3 questions asked): median **2 min**, "
             "90th percentile **3 min**\n"
             "⌛ Unanswered after 24 hours: **1** of 3\n"
-            # Everyone who did something this week moved up from observer.
+            # From observer to participant (carol, admin) or contributor (alice, bob): the
+            # scores are worked out in test_levels_show_each_guilds_own_figures.
             "🏅 Levels this week: **4** moved up, **0** moved down"
         ),
     }
@@ -260,6 +271,7 @@ def _expected_digest(two: TwoGuilds, versus: str) -> tuple[dict[str, str], dict[
             "⏱️ Time to a first answer (1 question asked): median **2 min**, "
             "90th percentile **2 min**\n"
             "⌛ Unanswered after 24 hours: **0** of 1\n"
+            # dave to participant, boss to contributor (see the levels test).
             "🏅 Levels this week: **2** moved up, **0** moved down"
         ),
     }
@@ -405,3 +417,50 @@ async def test_returning_members_count_only_the_guilds_own_activity(
         "🔁 Returning members: **1** ▲ new (previous 4 days: 0)\n"
         "💬 Messages: **1** ▼ 50% (previous 4 days: 2)"
     )
+
+
+def _levels(counts: dict[str, int], ups: list[tuple[Any, str]]) -> str:
+    lines = [f"**{name}**: {n}" for name, n in counts.items()]
+    moves = ", ".join(f"<@{m.id}> (observer → {level})" for m, level in ups)
+    return "\n".join(
+        [*lines, "", f"⬆️ Moved up this week: {moves}", "⬇️ Moved down this week: nobody"]
+    )
+
+
+async def test_levels_show_each_guilds_own_figures(two: TwoGuilds, world: World) -> None:
+    a, b = two.a, two.b
+    # Scores over the 90 days to Monday 08:00, at the default weights (message 1,
+    # question 3, feedback 3, vote 1, answer given 5, session hosted 8). A reporter's own
+    # item carries their vote, so bob has 3 votes (one on each of his items).
+    #   A: alice answered 2 (bob's, carol's) and hosted 1:  2×5 + 8             = 18
+    #      bob: 3 items, 3 votes, 3 messages, 1 question:  3×3 + 3 + 3 + 3     = 18
+    #      carol: 1 vote, 1 message, 1 question:           1 + 1 + 3           = 5
+    #      admin: 1 vote, 1 message, 1 question (carried): 1 + 1 + 3           = 5
+    #   Thresholds from the non-zero scores [5, 5, 18, 18], nearest rank: 25th → the
+    #   1st = 5, 75th → the 3rd = 18, 95th → the 4th = 18, forced above the 75th: 19.
+    #   So carol and admin (5) are participants, alice and bob (18) contributors.
+    #   B: boss answered dave's and hosted 1:               5 + 8               = 13
+    #      dave: 1 item, its vote, 2 messages, 1 question: 3 + 1 + 2 + 3       = 9
+    #      erin only joined: no score, not counted.
+    #   Thresholds from [9, 13]: 25th → the 1st = 9, 75th → the 2nd = 13, 95th → the
+    #   2nd = 13, forced: 14. dave (9) is a participant, boss (13) a contributor.
+    # A week earlier (Mon 29 Dec) nobody had a score, so everyone listed moved up from
+    # observer: 4 in A, 2 in B, as the digest's "Levels this week" says.
+    carol, admin, bob = world.carol, world.admin, world.bob
+    expected_a = _levels(
+        {"Observer": 0, "Participant": 2, "Contributor": 2, "Champion": 0},
+        sorted(
+            [(a.advocate, "contributor"), (bob, "contributor"), (carol, "participant"),
+             (admin, "participant")],
+            key=lambda m: m[0].id,
+        ),
+    )  # fmt: skip
+    dave = b.people["dave"]
+    expected_b = _levels(
+        {"Observer": 0, "Participant": 1, "Contributor": 1, "Champion": 0},
+        sorted([(b.advocate, "contributor"), (dave, "participant")], key=lambda m: m[0].id),
+    )
+    for side, expected in ((a, expected_a), (b, expected_b)):
+        r = await side.advocate.slash(side.general, "stats levels")
+        [embed] = r.response.embeds
+        assert embed.description == expected, side.guild.name
