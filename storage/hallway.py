@@ -388,6 +388,17 @@ class HallwayRepository:
                     "VALUES (?, ?, ?)",
                     [(group_id, guild_id, uid) for uid in group.members],
                 )
+                # Rounds are written in order, so the first group a pair is in is kept.
+                await self._db.executemany(
+                    "INSERT OR IGNORE INTO hallway_pairs (guild_id, user_id, other_user_id, "
+                    "first_group_id) VALUES (?, ?, ?, ?)",
+                    [
+                        (guild_id, a, b, group_id)
+                        for a in group.members
+                        for b in group.members
+                        if 0 < a < b
+                    ],
+                )
             for user_id, reason, in_turn in sitouts:
                 await self._db.execute(
                     "INSERT INTO hallway_sitouts (round_id, guild_id, user_id, reason) "
@@ -577,20 +588,19 @@ class HallwayRepository:
         )
         return [r[0] for r in rows]
 
+    # A group is a new connection when each of its pairs was first grouped in it
+    # (hallway_pairs, 0021): one key look-up per pair, whatever the history's length.
+    # CROSS JOIN keeps a, b, p in that order, and ``+ 0`` keeps SQLite from ranging over
+    # a's pairs by ``other_user_id > ?`` instead of seeking b's.
     _MET = _ANSWERED + (
         "SELECT w.group_id, NOT EXISTS ("
-        "  SELECT 1 FROM hallway_group_members a "
-        "  CROSS JOIN hallway_group_members b CROSS JOIN hallway_group_members oa "
-        "  CROSS JOIN hallway_group_members ob CROSS JOIN hallway_groups og "
-        "  CROSS JOIN hallway_rounds orr "
+        "  SELECT 1 FROM hallway_group_members a CROSS JOIN hallway_group_members b "
+        "  CROSS JOIN hallway_pairs p "
         "  WHERE a.group_id = w.group_id AND a.user_id != 0 "
         "  AND b.group_id = w.group_id AND b.user_id > a.user_id + 0 "
-        "  AND oa.guild_id = ? AND oa.user_id = a.user_id AND oa.group_id != w.group_id "
-        "  AND ob.group_id = oa.group_id AND ob.user_id = b.user_id "
-        "  AND og.id = oa.group_id AND og.guild_id = ? AND orr.id = og.round_id "
-        "  AND (orr.number < r.number OR (orr.number = r.number AND og.id < w.group_id))) "
-        "FROM answered w JOIN hallway_groups g ON g.id = w.group_id AND g.guild_id = ? "
-        "JOIN hallway_rounds r ON r.id = g.round_id WHERE w.met = 1 ORDER BY w.group_id"
+        "  AND p.guild_id = ? AND p.user_id = a.user_id AND p.other_user_id = b.user_id "
+        "  AND p.first_group_id != w.group_id) "
+        "FROM answered w WHERE w.met = 1 ORDER BY w.group_id"
     )
 
     async def met_between(
@@ -600,14 +610,12 @@ class HallwayRepository:
         and where someone said they met. A connection is new when none of the group's pairs
         was grouped together before it (an earlier round, or earlier in the same round).
 
-        Only the period's groups are read; "grouped before" looks up each of their pairs
-        through the first member's groups (a seek of the (guild_id, user_id) index). CROSS
-        JOIN keeps that order, and ``+ 0`` keeps SQLite from turning ``b > a`` and
-        ``oa = a`` into a range over every lower user id (39 s at ten years of rounds).
+        Only the period's groups are read, and "grouped before" is one look-up of each of
+        their pairs' first group (hallway_pairs), so the cost follows the period, not the
+        years of rounds before it.
         """
         rows = await self._db.fetchall(
-            self._MET,
-            (guild_id, to_db(start), to_db(end), to_db(start), guild_id, guild_id, guild_id),
+            self._MET, (guild_id, to_db(start), to_db(end), to_db(start), guild_id)
         )
         return [(r[0], bool(r[1])) for r in rows]
 

@@ -62,6 +62,8 @@ USER_ID_COLUMNS: dict[tuple[str, str], str] = {
     ("hallway_never", "other_user_id"): "deleted",
     ("hallway_group_members", "user_id"): "set to 0, answer cleared (partners see a former member)",
     ("hallway_sitouts", "user_id"): "deleted",
+    ("hallway_pairs", "user_id"): "deleted (who was first grouped with whom)",
+    ("hallway_pairs", "other_user_id"): "deleted (who was first grouped with whom)",
     ("surveys", "author_id"): "set to 0",
     ("survey_responses", "member_id"): "deleted, with the answers (attributed surveys)",
     # Anonymous surveys: an HMAC of the id under a per-survey secret, never the id itself;
@@ -478,6 +480,13 @@ class PrivacyRepository:
             )
             deleted["hallway_sat_out"] = await ex(
                 "DELETE FROM hallway_sitouts WHERE guild_id = ? AND user_id = ?", (g, u)
+            )
+            # Derived from the groups (which stay, with the id set to 0 below); a former
+            # member makes no pair there either.
+            await ex(
+                "DELETE FROM hallway_pairs WHERE guild_id = ? AND (user_id = ? "
+                "OR other_user_id = ?)",
+                (g, u, u),
             )
             await ex(
                 "UPDATE hallway_groups SET reasons = '[]', suggested = '[]' WHERE guild_id = ? "

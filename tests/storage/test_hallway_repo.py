@@ -122,13 +122,34 @@ async def test_the_figures_read_only_the_window_through_indexes(repo) -> None:
     db = repo._db
     for name, sql, params in (
         ("delivered", repo._DELIVERED, 3),
-        ("met", repo._MET, 7),
+        ("met", repo._MET, 5),
     ):
         details = [r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + sql, (1,) * params)]
         assert not any(d.startswith("SCAN hallway") for d in details), (name, details)
         assert not any("user_id<?" in d or "user_id>?" in d for d in details), (name, details)
-    used = " ".join(r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + repo._MET, (1,) * 7))
+    used = " ".join(r[3] for r in await db.fetchall("EXPLAIN QUERY PLAN " + repo._MET, (1,) * 5))
     assert "hallway_group_members_answered (guild_id=? AND answered_at>? AND answered_at<?)" in used
-    assert "SEARCH oa USING INDEX hallway_group_members_user (guild_id=? AND user_id=?)" in used
+    # Each pair's first group: a primary-key look-up (0021), not the members' past groups.
+    assert "SEARCH p USING PRIMARY KEY (guild_id=? AND user_id=? AND other_user_id=?)" in used
+    assert "hallway_group_members_user" not in used
     plan = await db.fetchall("EXPLAIN QUERY PLAN " + repo._DELIVERED, (1,) * 3)
     assert "hallway_groups_delivered" in " ".join(r[3] for r in plan)
+
+
+async def test_groups_made_before_the_pairs_table_are_backfilled_in_round_order(repo) -> None:
+    """0021 fills hallway_pairs from the groups already there: a database upgraded from
+    0020 must give the same figures as one that recorded each pair as its groups were made."""
+    ids = await history(repo)
+    db = repo._db
+    before = await db.fetchall("SELECT * FROM hallway_pairs ORDER BY 1, 2, 3")
+    # Round 3's E repeats round 1's A: the pair (10, 11) keeps A, the earlier group.
+    assert (GUILD, 10, 11, ids["A"]) in [tuple(r) for r in before]
+    await db.execute("DROP TABLE hallway_pairs")
+    await db.execute("PRAGMA user_version = 20")
+    await db.migrate()
+    assert await db.fetchall("SELECT * FROM hallway_pairs ORDER BY 1, 2, 3") == before
+    for guild_id in (GUILD, OTHER):
+        met = await repo.met_between(guild_id, day(1), day(31))
+        answered = await repo.answered_between(guild_id, day(1), day(31))
+        now = (len(answered), len(met), sum(1 for _, new in met if new))
+        assert now == await old_figures(repo, guild_id, day(1), day(31))
