@@ -25,6 +25,7 @@ bench/storm.py.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import random
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,42 +58,114 @@ TARGET_KIB_PER_GUILD = 20.0
 
 class LagProbe:
     """Real-time loop lag: every ``period`` seconds a thread schedules a callback on the loop
-    and the callback records how long it waited."""
+    and the callback records how long it waited.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, period: float = 0.010) -> None:
+    With ``sample_after_ms``, the thread also says where a stall is: while a callback has
+    waited longer than that, it samples the loop thread's stack every few milliseconds, and
+    ``stalls()`` gives the innermost frames seen most often. The collector's own pauses are
+    counted apart (``gc`` in the summary), because a full collection over a large cache
+    stops the loop as surely as slow code does."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        period: float = 0.010,
+        sample_after_ms: float | None = None,
+    ) -> None:
         self.loop, self.period = loop, period
         self.lags_ms: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lag-probe", daemon=True)
+        self._sample_after = None if sample_after_ms is None else sample_after_ms / 1000
+        self._arrived_event = threading.Event()
+        self._loop_thread = threading.get_ident()
+        self._stacks: Counter[tuple[str, ...]] = Counter()
+        self._gc: dict[int, list[float]] = {}
+        self._gc_began = 0.0
 
     def start(self) -> None:
+        self._loop_thread = threading.get_ident()
+        if self._sample_after is not None:
+            gc.callbacks.append(self._on_gc)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            spent = (time.perf_counter() - self._gc_began) * 1000
+            self._gc.setdefault(info["generation"], []).append(spent)
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
             sent = time.perf_counter()
+            self._arrived_event.clear()
             try:
                 self.loop.call_soon_threadsafe(self._arrived, sent)
             except RuntimeError:
                 return
+            if self._sample_after is not None:
+                self._watch(sent)
+
+    def _watch(self, sent: float) -> None:
+        if self._arrived_event.wait(self._sample_after):
+            return
+        while not self._arrived_event.wait(0.005) and not self._stop.is_set():
+            frame = sys._current_frames().get(self._loop_thread)
+            if frame is not None:
+                self._stacks[_where(frame)] += 1
 
     def _arrived(self, sent: float) -> None:
         self.lags_ms.append((time.perf_counter() - sent) * 1000)
+        self._arrived_event.set()
 
-    def summary(self) -> dict[str, float]:
+    def stalls(self, top: int = 5) -> list[tuple[int, list[str]]]:
+        """(samples, innermost frames first) for the stacks seen most often during stalls."""
+        return [(n, list(stack)) for stack, n in self._stacks.most_common(top)]
+
+    def summary(self) -> dict[str, Any]:
         if not self.lags_ms:
             return {"samples": 0}
         ordered = sorted(self.lags_ms)
-        return {
+        found: dict[str, Any] = {
             "samples": len(ordered),
             "p50_ms": round(statistics.median(ordered), 2),
             "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
             "max_ms": round(ordered[-1], 2),
         }
+        if self._sample_after is not None:
+            found["gc"] = {
+                f"gen{g}": {"count": len(t), "max_ms": round(max(t), 1),
+                            "total_ms": round(sum(t), 1)}
+                for g, t in sorted(self._gc.items())
+            }  # fmt: skip
+            found["stalls"] = self.stalls()
+        return found
+
+
+_ROOT = str(Path(__file__).resolve().parent.parent) + "/"
+
+
+def _where(frame: Any, depth: int = 8) -> tuple[str, ...]:
+    """The innermost ``depth`` frames as 'file:function:line', library paths shortened."""
+    out = []
+    while frame is not None and len(out) < depth:
+        code = frame.f_code
+        name = code.co_filename
+        for marker in ("site-packages/", "lib/python3.11/"):
+            if marker in name:
+                name = name.split(marker, 1)[1]
+        if name.startswith(_ROOT):
+            name = name[len(_ROOT) :]
+        out.append(f"{name}:{code.co_name}:{frame.f_lineno}")
+        frame = frame.f_back
+    return tuple(out)
 
 
 async def timed_with_lag(

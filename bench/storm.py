@@ -70,7 +70,8 @@ async def _child(guilds: int, rate: float) -> dict[str, Any]:
         driver = Driver(env, bot, driven, acks)
         acks.install()
         loop = asyncio.get_running_loop()
-        probe = LagProbe(loop)
+        # Stalls over 100 ms are sampled, to say where the loop's worst lag comes from.
+        probe = LagProbe(loop, sample_after_ms=100)
         pacer = Pacer(loop, rate, driver.interaction, contextvars.copy_context())
         posts_before = len(env.http_requests)
         per_second: Counter[int] = Counter()
@@ -124,6 +125,10 @@ def run(quick: bool) -> Result:
     r = spawn_child("bench.storm", guilds, rate, timeout=900)
     acks, lag = r["interactions"], r["loop_lag"]
     peak = r["peak_channel_posts_per_virtual_s"]
+    # Where the loop stood still: the collector's pauses, then the stacks sampled in stalls.
+    print(f"  garbage collector: {lag.get('gc')}")
+    for samples, stack in lag.get("stalls", []):
+        print(f"  stalled ({samples} samples of 5 ms): {' <- '.join(stack)}")
     met = (
         r["posted"] >= guilds
         and r["all_posted_virtual_s"] <= TARGET_S

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +71,10 @@ async def bots(settings: Settings) -> AsyncIterator[Bots]:
     yield holder
     for bot in holder.all:
         await bot.close()
+    # Each bot freezes the heap when it is ready (HallwayBot.on_ready). In a long-lived
+    # bot that is what it should do; here a closed bot and its world would stay frozen,
+    # never collected, for the rest of the run.
+    gc.unfreeze()
     errors = [e for bot in holder.all for e in bot.unexpected_errors]
     assert not errors, f"unexpected errors in the bot: {errors!r}"
 

@@ -45,14 +45,24 @@ class FeedbackTags:
         self.taxonomy = taxonomy or load_taxonomy()
         # Taggers and models are per guild and cached: a capture must not rebuild them.
         self._taggers: dict[int, Tagger] = {}
+        self._plain: Tagger | None = None
         self._models: dict[int, TagModel] = {}
 
     async def tagger(self, guild_id: int) -> Tagger:
         tagger = self._taggers.get(guild_id)
         if tagger is None:
-            tagger = Tagger(self.taxonomy, await self.repo.custom_tags(guild_id))
+            custom = await self.repo.custom_tags(guild_id)
+            # Most guilds add no tags of their own, and they share one tagger: each one
+            # built is about 1,700 objects (index, patterns) kept, and walked by the
+            # collector, for every guild that captured feedback.
+            tagger = Tagger(self.taxonomy, custom) if custom else self._plain_tagger()
             self._taggers[guild_id] = tagger
         return tagger
+
+    def _plain_tagger(self) -> Tagger:
+        if self._plain is None:
+            self._plain = Tagger(self.taxonomy)
+        return self._plain
 
     async def model(self, guild_id: int) -> TagModel:
         model = self._models.get(guild_id)

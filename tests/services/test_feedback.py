@@ -229,6 +229,32 @@ async def test_custom_tags_tag_new_items(svc) -> None:
     assert "billing-portal" not in await svc.tags.known_tags(G)
 
 
+async def test_guilds_without_custom_tags_share_one_tagger_and_custom_tags_stay_apart(
+    svc, db
+) -> None:
+    """A guild's own tags must reach only that guild, while guilds with none share the
+    plain tagger (one per guild was ~1,700 objects each for the collector to walk)."""
+    third = 333
+    plain = await svc.tags.tagger(OTHER)
+    assert await svc.tags.tagger(third) is plain
+    await svc.tags.add_custom_tag(G, "billing-portal", "billing portal, invoice")
+    mine = await svc.tags.tagger(G)
+    assert mine is not plain and "billing-portal" in mine.tag_names
+    assert "billing-portal" not in plain.tag_names
+    assert (
+        "billing-portal"
+        not in (await submit(svc, "The invoice fails", guild_id=OTHER)).item.tag_names
+    )
+    assert "billing-portal" in (await submit(svc, "The invoice fails")).item.tag_names
+    # After a restart the guild's tags come back from the database, not the shared tagger.
+    fresh = service(db, svc.clock)
+    assert "billing-portal" in (await fresh.tags.tagger(G)).tag_names
+    assert (await fresh.tags.tagger(G)) is not (await fresh.tags.tagger(OTHER))
+    # Removing the guild's last tag of its own puts it back on the shared one.
+    await svc.tags.remove_custom_tag(G, "billing-portal")
+    assert await svc.tags.tagger(G) is plain
+
+
 async def test_list_search_trends(svc, clock) -> None:
     old = (await submit(svc, "Docs search returns nothing", "the docs search is broken")).item
     clock.advance(days=31)
