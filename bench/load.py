@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Result, SimClock, percentile, settings_for, spawn_child, status_kib
-from bench.scale import LagProbe
+from bench.scale import LagProbe, print_stalls
 
 ACK_LIMIT_MS = 3_000.0
 TARGET_P99_MS = 25.0
@@ -449,7 +449,8 @@ async def _child(guilds: int, seconds: float, rate: float, msg_rate: float) -> d
         acks.install()
         items_before = await bot.db.fetchval("SELECT count(*) FROM feedback_items")
         loop = asyncio.get_running_loop()
-        probe = LagProbe(loop)
+        # Stalls over 100 ms are sampled, to say where the worst lag comes from.
+        probe = LagProbe(loop, sample_after_ms=100)
         # The pacer's callbacks must run in this context: SimCord's HTTP adapter is a context
         # variable, and a callback scheduled from a thread would otherwise get discord.py's
         # real one.
@@ -519,6 +520,7 @@ def run(quick: bool) -> Result:
     guilds, seconds, rate, msg_rate = (50, 10, 100, 100) if quick else (500, 60, 100, 300)
     r = spawn_child("bench.load", guilds, seconds, rate, msg_rate, timeout=600)
     lag = r["loop_lag"]
+    print_stalls(lag)
     met = (
         r.get("p99_ms", 1e9) < TARGET_P99_MS
         and lag.get("p99_ms", 1e9) < TARGET_LAG_P99_MS

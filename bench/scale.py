@@ -149,6 +149,14 @@ class LagProbe:
         return found
 
 
+def print_stalls(lag: dict[str, Any]) -> None:
+    """Where the loop stood still (a LagProbe summary with ``sample_after_ms``): the
+    collector's pauses, then the stacks sampled in stalls."""
+    print(f"  garbage collector: {lag.get('gc')}")
+    for samples, stack in lag.get("stalls", []):
+        print(f"  stalled ({samples} samples of 5 ms): {' <- '.join(stack)}")
+
+
 _ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.common import Result, spawn_child, status_kib
 from bench.load import Acks, Driver, Pacer, ack_summary, build_world, real_sleep, seed_guilds
-from bench.scale import LagProbe
+from bench.scale import LagProbe, print_stalls
 
 TARGET_S = 300.0
 GLOBAL_LIMIT = 50  # Discord: requests per second for a bot
@@ -125,10 +125,7 @@ def run(quick: bool) -> Result:
     r = spawn_child("bench.storm", guilds, rate, timeout=900)
     acks, lag = r["interactions"], r["loop_lag"]
     peak = r["peak_channel_posts_per_virtual_s"]
-    # Where the loop stood still: the collector's pauses, then the stacks sampled in stalls.
-    print(f"  garbage collector: {lag.get('gc')}")
-    for samples, stack in lag.get("stalls", []):
-        print(f"  stalled ({samples} samples of 5 ms): {' <- '.join(stack)}")
+    print_stalls(lag)
     met = (
         r["posted"] >= guilds
         and r["all_posted_virtual_s"] <= TARGET_S
