@@ -171,14 +171,8 @@ async def export_file(
     if worker is not None and path != ":memory:":
         # The threshold goes along: the worker's own module has its default, not this one's.
         return await worker.draw(build_from_database, path, guild_id, fmt, since, stem, ZIP_OVER)
-    items = await repo.export_rows(guild_id, since)
-    reporters = await repo.reporters_by_item(guild_id, since)
-
-    def build() -> ExportFile:
-        records = [item_record(i, reporters.get(i.id, [])) for i in items]
-        return package(records, fmt, stem)
-
-    return await asyncio.to_thread(build)
+    records = await export_records(repo, guild_id, since)
+    return await asyncio.to_thread(package, records, fmt, stem)
 
 
 def build_from_database(
