@@ -585,3 +585,46 @@ async def test_funnel_responsiveness_loop_and_retention_show_each_guilds_own(
             ["2025-12-29", joined, active, share, *blank * 7],
             ["2026-01-05", "0", *blank * 8],
         ], side.guild.name
+
+
+async def test_monthly_report_shows_each_guilds_own_figures(two: TwoGuilds, world: World) -> None:
+    a, b = two.a, two.b
+    env = world.env
+    # Monday 5 Jan 08:00: admin, a newcomer in A whose question A carried over unanswered,
+    # joins B, asks there and is answered. Reading answers from every guild would count
+    # him as answered in A.
+    admin_in_b = b.guild.add_member(world.admin.user)
+    await env.settle()
+    r = await b.advocate.slash(
+        b.general, "officehours schedule", title="B2", start="2026-01-06 17:00"
+    )
+    assert "Scheduled" in r.response.content, r.response.content
+    r = await admin_in_b.slash(b.general, "officehours ask", question="B2 question")
+    assert "queued" in r.response.content, r.response.content
+    r = await b.advocate.slash(b.general, "officehours start")
+    assert "is live" in r.response.content, r.response.content
+    await env.advance_time(120)
+    r = await b.advocate.slash(b.general, "officehours next")
+    assert r.ephemeral, r.response.content
+    r = await b.advocate.slash(b.general, "officehours end")  # answered, as in the fixture
+    assert "Ended" in r.response.content, r.response.content
+    # January so far, with the activity the fixture arranged and the above:
+    #   A: alice (commands), bob, carol and admin active; 5 messages; 4 joined, 3 of them
+    #      wrote and 2 were answered (bob, carol); 3 questions; 3 items; 1 session with
+    #      3 askers; 2 announcements.
+    #   B: boss (commands), dave and admin active; 2 messages; 4 joined (admin too), dave
+    #      wrote, dave and admin were answered; 2 questions; 1 item; 2 sessions with
+    #      2 askers; 1 announcement.
+    keys = [
+        "active_members", "messages", "new_members", "new_members_wrote",
+        "new_members_answered", "oh_questions", "feedback_captured",
+        "office_hours_sessions", "office_hours_attendees", "announcements_posts",
+    ]  # fmt: skip
+    for side, values in (
+        (a, ["4", "5", "4", "3", "2", "3", "3", "1", "3", "2"]),
+        (b, ["3", "2", "4", "1", "2", "2", "1", "2", "2", "1"]),
+    ):
+        r = await side.advocate.slash(side.general, "report", month="2026-01")
+        [sheet] = [f for f in r.response.attachments if f.filename.endswith(".csv")]
+        rows = {row[3]: row for row in csv.reader(io.StringIO((await sheet.read()).decode()))}
+        assert [rows[key][5] for key in keys] == values, side.guild.name
