@@ -591,8 +591,8 @@ async def test_monthly_report_shows_each_guilds_own_figures(two: TwoGuilds, worl
     a, b = two.a, two.b
     env = world.env
     # Monday 5 Jan 08:00: admin, a newcomer in A whose question A carried over unanswered,
-    # joins B, asks there and is answered. Reading answers from every guild would count
-    # him as answered in A.
+    # joins B, asks there and is answered. Reading answers (office hours, then help
+    # channels, below) from every guild would count him as answered in A.
     admin_in_b = b.guild.add_member(world.admin.user)
     await env.settle()
     r = await b.advocate.slash(
@@ -608,21 +608,32 @@ async def test_monthly_report_shows_each_guilds_own_figures(two: TwoGuilds, worl
     assert r.ephemeral, r.response.content
     r = await b.advocate.slash(b.general, "officehours end")  # answered, as in the fixture
     assert "Ended" in r.response.content, r.response.content
+    # Alice, a newcomer in A who never asked there, joins B and posts in its help channel;
+    # boss replies: the help-channel half of the same read.
+    help_b = b.guild.create_text_channel("help-b")
+    alice_in_b = b.guild.add_member(world.alice.user)
+    await env.settle()
+    r = await b.advocate.slash(b.general, "setup channel", kind="help", channel=help_b)
+    assert "is now a help channel" in r.response.content, r.response.content
+    post = await alice_in_b.send(help_b, "How do I rotate a token?")
+    await env.advance_time(60)
+    await b.advocate.send(help_b, "Like this", reply_to=post)
     # January so far, with the activity the fixture arranged and the above:
     #   A: alice (commands), bob, carol and admin active; 5 messages; 4 joined, 3 of them
     #      wrote and 2 were answered (bob, carol); 3 questions; 3 items; 1 session with
     #      3 askers; 2 announcements.
-    #   B: boss (commands), dave and admin active; 2 messages; 4 joined (admin too), dave
-    #      wrote, dave and admin were answered; 2 questions; 1 item; 2 sessions with
-    #      2 askers; 1 announcement.
+    #   B: boss, dave, admin and alice active; 4 messages (alice's post and boss's reply
+    #      too); 5 joined (admin and alice too), dave, alice and boss (his reply) wrote;
+    #      dave, admin and alice were answered; 2 questions; 1 help post; 1 item;
+    #      2 sessions with 2 askers; 1 announcement.
     keys = [
         "active_members", "messages", "new_members", "new_members_wrote",
-        "new_members_answered", "oh_questions", "feedback_captured",
+        "new_members_answered", "oh_questions", "help_posts", "feedback_captured",
         "office_hours_sessions", "office_hours_attendees", "announcements_posts",
     ]  # fmt: skip
     for side, values in (
-        (a, ["4", "5", "4", "3", "2", "3", "3", "1", "3", "2"]),
-        (b, ["3", "2", "4", "1", "2", "2", "1", "2", "2", "1"]),
+        (a, ["4", "5", "4", "3", "2", "3", "0", "3", "1", "3", "2"]),
+        (b, ["4", "4", "5", "3", "3", "2", "1", "1", "2", "2", "1"]),
     ):
         r = await side.advocate.slash(side.general, "report", month="2026-01")
         [sheet] = [f for f in r.response.attachments if f.filename.endswith(".csv")]
