@@ -40,6 +40,18 @@ async def read_csv(result) -> dict[str, list[str]]:
     return {row[3]: row for row in rows[1:]}
 
 
+async def quiet_guild(world):
+    """Another guild, with an admin who may run /report, where nothing else happens: a
+    programme's figures that leaked from the world's guild would show in its report."""
+    env = world.env
+    other = env.create_guild("Quiet Community")
+    room = other.create_text_channel("room")
+    admins = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    quinn = other.add_member(env.create_user("quinn"), roles=[admins])
+    await env.settle()
+    return quinn, room
+
+
 async def test_report_february_against_january(world) -> None:
     await two_months(world)
     r = await world.alice.slash(world.general, "report", month="2026-02")
@@ -135,6 +147,7 @@ async def test_each_guild_sees_only_its_own_figures(world) -> None:
 
 
 async def test_a_closed_poll_counts_in_the_surveys_reach(world) -> None:
+    quinn, room = await quiet_guild(world)
     await make_advocates(world)
     r = await world.alice.slash(
         world.general, "survey poll", question="Which SDK next?", options="Python, Go",
@@ -152,12 +165,15 @@ async def test_a_closed_poll_counts_in_the_surveys_reach(world) -> None:
     assert rows["surveys_closed"][5] == "1"
     assert rows["surveys_responses"][5] == "3"  # bob, carol and the admin voted
     assert not any(k.startswith(("calls_", "hallway_")) for k in rows)
+    rows = await read_csv(await quinn.slash(room, "report", month="2026-01"))
+    assert not any(k.startswith("surveys_") for k in rows)  # the poll was the other guild's
 
 
 async def test_the_hallway_tracks_reach_appears_in_its_month_only(world, bots) -> None:
     from tests.cogs.test_hallway import everyone_joins, more_members, setup_hallway
 
     env = world.env
+    quinn, room = await quiet_guild(world)
     # Sun 1 Feb: rounds on the first Monday of each month at 09:00 UTC, so February has
     # exactly one round (Mon 2 Feb) and January none.
     await advance_to(env, datetime(2026, 2, 1, 12, tzinfo=UTC))
@@ -192,12 +208,15 @@ async def test_the_hallway_tracks_reach_appears_in_its_month_only(world, bots) -
     # January had no round, and December no data: the hallway rows are left out.
     rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-01"))
     assert not any(k.startswith("hallway_") for k in rows)
+    rows = await read_csv(await quinn.slash(room, "report", month="2026-02"))
+    assert not any(k.startswith("hallway_") for k in rows)  # the pairs were the other guild's
 
 
 async def test_regional_calls_reach_appears_in_its_month_only(world, bots) -> None:
     from tests.cogs.test_calls import add_slot, create_series
 
     env = world.env
+    quinn, room = await quiet_guild(world)
     # Sun 1 Feb: a weekly call on Wednesdays at 15:00 Berlin (14:00 UTC, CET), so
     # February holds four: the 4th, 11th, 18th and 25th.
     await advance_to(env, datetime(2026, 2, 1, 12, tzinfo=UTC))
@@ -226,3 +245,5 @@ async def test_regional_calls_reach_appears_in_its_month_only(world, bots) -> No
     assert not any(k.startswith("hallway_") for k in rows)
     rows = await read_csv(await world.alice.slash(world.general, "report", month="2026-01"))
     assert not any(k.startswith("calls_") for k in rows)
+    rows = await read_csv(await quinn.slash(room, "report", month="2026-02"))
+    assert not any(k.startswith("calls_") for k in rows)  # the calls were the other guild's

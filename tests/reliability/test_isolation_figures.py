@@ -9,6 +9,8 @@ Each expected figure is written out by hand from the activity arranged here.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -397,12 +399,17 @@ async def test_returning_members_count_only_the_guilds_own_activity(
 ) -> None:
     """A member of both guilds who came back to A (active on Thursday and on Monday) is
     returning in A, not in B, where Monday is their first message. The advocate reading
-    /stats is active too (a command is activity), and so returning in each guild."""
+    /stats is active too (a command is activity), and so returning in each guild.
+
+    Carol, active in A on Thursday, writes only in B on Monday: she is returning in
+    neither. A read that took "active now" from every guild would make her returning in A."""
     a, b = two.a, two.b
     admin_in_b = b.guild.add_member(world.admin.user)
+    carol_in_b = b.guild.add_member(world.carol.user)
     await world.env.settle()
     await world.admin.send(a.general, "back again")
     await admin_in_b.send(b.general, "first time here")
+    await carol_in_b.send(b.general, "hello from carol")
     r = await a.advocate.slash(a.general, "stats summary", days=4)
     assert _embeds(r)["Community health"] == (
         "👥 Active members: **2** ▼ 50% (previous 4 days: 4)\n"
@@ -412,10 +419,10 @@ async def test_returning_members_count_only_the_guilds_own_activity(
     )
     r = await b.advocate.slash(b.general, "stats summary", days=4)
     assert _embeds(r)["Community health"] == (
-        "👥 Active members: **2** ±0% (previous 4 days: 2)\n"
-        "🆕 New members: **1** ▼ 67% (previous 4 days: 3)\n"
+        "👥 Active members: **3** ▲ 50% (previous 4 days: 2)\n"
+        "🆕 New members: **2** ▼ 33% (previous 4 days: 3)\n"
         "🔁 Returning members: **1** ▲ new (previous 4 days: 0)\n"
-        "💬 Messages: **1** ▼ 50% (previous 4 days: 2)"
+        "💬 Messages: **2** ±0% (previous 4 days: 2)"
     )
 
 
@@ -464,3 +471,171 @@ async def test_levels_show_each_guilds_own_figures(two: TwoGuilds, world: World)
         r = await side.advocate.slash(side.general, "stats levels")
         [embed] = r.response.embeds
         assert embed.description == expected, side.guild.name
+
+
+def _funnel(rows: list[str], steps: list[str], median: str) -> str:
+    return "\n".join(
+        [
+            "```",
+            f"{'Join week':<10}{'Joined':>7}{'Msg':>5}{'Ask':>5}{'Ans':>5}{'Wk 2':>6}",
+            *rows,
+            "```",
+            *steps,
+            f"⏱️ Median time from joining to a first answer: {median}",
+            "-# Each step counts members who reached it and every step before. "
+            "Weeks are UTC, Monday to Sunday. * the week's second week isn't over yet.",
+        ]
+    )
+
+
+async def test_funnel_responsiveness_loop_and_retention_show_each_guilds_own(
+    two: TwoGuilds, world: World
+) -> None:
+    a, b = two.a, two.b
+    env = world.env
+    # Monday 5 Jan, join weeks 29 Dec and 5 Jan. Every member joined on Thursday 1 Jan
+    # 00:00; nobody joined since, and nobody's second week (8-14 Jan) is over.
+    #   A: alice, bob, carol, admin joined; bob, carol and admin wrote and asked (alice
+    #      only ran commands); bob and carol were answered, at 13:02 and 13:03.
+    #   B: boss, dave, erin joined; only dave wrote and asked, answered at 13:06.
+    week_5 = "05 Jan 26       0    0    0    0    0*"
+    expected = [
+        _funnel(
+            ["29 Dec 25       4    3    3    2    0*", week_5],
+            [
+                "1. Joined: **4**",
+                "2. First message: **3** · 75% of the step before",
+                "3. First question or feedback: **3** · 100% of the step before",
+                "4. First answer received: **2** · 67% of the step before",
+                "5. Active in week 2: **0** · 0% of the step before",
+            ],
+            "**13.0 h** (2 members)",  # 13 h 2 min and 13 h 3 min
+        ),
+        _funnel(
+            ["29 Dec 25       3    1    1    1    0*", week_5],
+            [
+                "1. Joined: **3**",
+                "2. First message: **1** · 33% of the step before",
+                "3. First question or feedback: **1** · 100% of the step before",
+                "4. First answer received: **1** · 100% of the step before",
+                "5. Active in week 2: **0** · 0% of the step before",
+            ],
+            "**13.1 h** (1 member)",  # 13 h 6 min
+        ),
+    ]
+    for side, funnel in zip((a, b), expected, strict=True):
+        r = await side.advocate.slash(side.general, "stats funnel", weeks=2)
+        [embed] = r.response.embeds
+        assert embed.description == funnel, side.guild.name
+
+    # Waits: A's bob 2 min and carol 3 min (median of the two rounds to 2 min, nearest-rank
+    # 90th is the second), admin's carried and never answered; B's dave 2 min.
+    for side, asked, median, p90, unanswered in (
+        (a, "**3**, answered: **2**", "2 min", "3 min", "**1** of 3 (33%)"),
+        (b, "**1**, answered: **1**", "2 min", "2 min", "**0** of 1 (0%)"),
+    ):
+        r = await side.advocate.slash(side.general, "stats responsiveness", days=7)
+        [embed] = r.response.embeds
+        assert embed.description.splitlines()[:3] == [
+            f"❓ Office-hours questions asked: {asked}",
+            f"⏱️ Time to a first answer: median **{median}**, 90th percentile **{p90}**",
+            f"⌛ Unanswered after 24 hours: {unanswered}",
+        ], side.guild.name
+
+    # Tue 6 Jan 10:00: A ships its most-voted item (bob's, voted by carol and admin), bob
+    # and carol write; dave writes in B. Wed 7 Jan 10:00: B ships dave's item.
+    await env.advance_time(26 * 3600)
+    r = await a.advocate.slash(
+        a.general, "feedback status", item=a.feedback_ids[0], status="shipped"
+    )
+    assert "is now **shipped**" in r.response.content, r.response.content
+    await world.bob.send(a.general, "thanks")
+    await world.carol.send(a.general, "nice")
+    await b.people["dave"].send(b.general, "hello again")
+    await env.advance_time(24 * 3600)
+    r = await b.advocate.slash(
+        b.general, "feedback status", item=b.feedback_ids[0], status="shipped"
+    )
+    assert "is now **shipped**" in r.response.content, r.response.content
+    await env.advance_time(5 * 24 * 3600 - 2 * 3600)  # Monday 12 Jan 08:00
+
+    # Captured on Thursday 1 Jan 00:00: A's shipped after 5 days 10 h, B's after 6 days 10 h.
+    for side, people, told, days, tags in (
+        (a, "3 reporters and voters", "**3** of 3", "5.4 days", ["docs", "integrations"]),
+        (b, "1 reporter or voter", "**1** of 1", "6.4 days", ["pricing"]),
+    ):
+        r = await side.advocate.slash(side.general, "stats loop", days=30)
+        [embed] = r.response.embeds
+        assert embed.description.splitlines() == [
+            f"🚀 Items shipped: **1**, reaching **{people}**",
+            f"📨 Told by DM that it shipped: told {told} reporters and voters",
+            f"⏱️ Median time from capture to shipped: **{days}**",
+            "**By tag**",
+            *(f"• {tag}: 1 shipped, median {days}" for tag in tags),
+        ], side.guild.name
+
+    # Week 1 after the 29 Dec cohort is 5-11 Jan: in A, alice (her commands), bob and carol
+    # were active, 3 of 4; in B, boss (his commands) and dave, 2 of 3. Week 2 isn't over.
+    blank = ["", ""]
+    for side, joined, active, share in ((a, "4", "3", "0.750"), (b, "3", "2", "0.667")):
+        r = await side.advocate.slash(side.general, "stats retention", weeks=2, format="csv")
+        [attachment] = r.response.attachments
+        rows = list(csv.reader(io.StringIO((await attachment.read()).decode())))
+        assert rows[1:] == [
+            ["2025-12-29", joined, active, share, *blank * 7],
+            ["2026-01-05", "0", *blank * 8],
+        ], side.guild.name
+
+
+async def test_monthly_report_shows_each_guilds_own_figures(two: TwoGuilds, world: World) -> None:
+    a, b = two.a, two.b
+    env = world.env
+    # Monday 5 Jan 08:00: admin, a newcomer in A whose question A carried over unanswered,
+    # joins B, asks there and is answered. Reading answers (office hours, then help
+    # channels, below) from every guild would count him as answered in A.
+    admin_in_b = b.guild.add_member(world.admin.user)
+    await env.settle()
+    r = await b.advocate.slash(
+        b.general, "officehours schedule", title="B2", start="2026-01-06 17:00"
+    )
+    assert "Scheduled" in r.response.content, r.response.content
+    r = await admin_in_b.slash(b.general, "officehours ask", question="B2 question")
+    assert "queued" in r.response.content, r.response.content
+    r = await b.advocate.slash(b.general, "officehours start")
+    assert "is live" in r.response.content, r.response.content
+    await env.advance_time(120)
+    r = await b.advocate.slash(b.general, "officehours next")
+    assert r.ephemeral, r.response.content
+    r = await b.advocate.slash(b.general, "officehours end")  # answered, as in the fixture
+    assert "Ended" in r.response.content, r.response.content
+    # Alice, a newcomer in A who never asked there, joins B and posts in its help channel;
+    # boss replies: the help-channel half of the same read.
+    help_b = b.guild.create_text_channel("help-b")
+    alice_in_b = b.guild.add_member(world.alice.user)
+    await env.settle()
+    r = await b.advocate.slash(b.general, "setup channel", kind="help", channel=help_b)
+    assert "is now a help channel" in r.response.content, r.response.content
+    post = await alice_in_b.send(help_b, "How do I rotate a token?")
+    await env.advance_time(60)
+    await b.advocate.send(help_b, "Like this", reply_to=post)
+    # January so far, with the activity the fixture arranged and the above:
+    #   A: alice (commands), bob, carol and admin active; 5 messages; 4 joined, 3 of them
+    #      wrote and 2 were answered (bob, carol); 3 questions; 3 items; 1 session with
+    #      3 askers; 2 announcements.
+    #   B: boss, dave, admin and alice active; 4 messages (alice's post and boss's reply
+    #      too); 5 joined (admin and alice too), dave, alice and boss (his reply) wrote;
+    #      dave, admin and alice were answered; 2 questions; 1 help post; 1 item;
+    #      2 sessions with 2 askers; 1 announcement.
+    keys = [
+        "active_members", "messages", "new_members", "new_members_wrote",
+        "new_members_answered", "oh_questions", "help_posts", "feedback_captured",
+        "office_hours_sessions", "office_hours_attendees", "announcements_posts",
+    ]  # fmt: skip
+    for side, values in (
+        (a, ["4", "5", "4", "3", "2", "3", "0", "3", "1", "3", "2"]),
+        (b, ["4", "4", "5", "3", "3", "2", "1", "1", "2", "2", "1"]),
+    ):
+        r = await side.advocate.slash(side.general, "report", month="2026-01")
+        [sheet] = [f for f in r.response.attachments if f.filename.endswith(".csv")]
+        rows = {row[3]: row for row in csv.reader(io.StringIO((await sheet.read()).decode()))}
+        assert [rows[key][5] for key in keys] == values, side.guild.name
