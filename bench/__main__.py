@@ -79,8 +79,12 @@ def _median_run(runs: list[Result]) -> Result:
     ordered = sorted(runs, key=lambda r: getattr(r, r.rank_by) or 0.0)
     chosen = ordered[(len(ordered) - 1) // 2]
     if len(runs) > 1:
+        # Each run's own figures too (such as scale's memory per guild), not just the headline:
+        # the median run by the headline need not be the median of the others.
         chosen.details["repeats"] = [
-            {"value": r.value, "baseline": r.baseline, "ratio": r.ratio, "met": r.met} for r in runs
+            {"value": r.value, "baseline": r.baseline, "ratio": r.ratio, "met": r.met}
+            | {k: v for k, v in r.details.items() if isinstance(v, int | float)}
+            for r in runs
         ]
         values = [r.value for r in runs if r.value is not None]
         ratios = [r.ratio for r in runs if r.ratio is not None]
