@@ -125,12 +125,7 @@ async def test_members_refused_and_bad_input(world) -> None:
 
 
 async def test_each_guild_sees_only_its_own_figures(world) -> None:
-    env = world.env
-    other = env.create_guild("Other Community")
-    room = other.create_text_channel("room")
-    admins = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    zed = other.add_member(env.create_user("zed"), roles=[admins])
-    await env.settle()
+    zed, room = await quiet_guild(world)
     await two_months(world)  # the other guild's members joined on 1 Jan, too
     for _ in range(3):
         await zed.send(room, "only here")
