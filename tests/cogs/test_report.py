@@ -41,8 +41,8 @@ async def read_csv(result) -> dict[str, list[str]]:
 
 
 async def quiet_guild(world):
-    """Another guild, with an admin who may run /report, where nothing else happens: a
-    programme's figures that leaked from the world's guild would show in its report."""
+    """Another guild, with an admin who may run /report and a room: figures that leaked
+    from the world's guild would show in its report."""
     env = world.env
     other = env.create_guild("Quiet Community")
     room = other.create_text_channel("room")
