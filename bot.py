@@ -62,7 +62,6 @@ from services.announcements.scheduling import AnnouncementService
 from services.boundaries.oncall import OnCallService
 from services.boundaries.service import BoundariesService
 from services.calls import AgendaService, CallPlanner, CallsService
-from services.chart_process import ChartDrawer, ChartProcess
 from services.digest.build import DigestService
 from services.errors import HallwayError
 from services.feedback.capture import CaptureResult, FeedbackService
@@ -81,6 +80,7 @@ from services.surveys.service import SurveyService
 from services.time.alarm import Alarm
 from services.time.clock import Clock, SystemClock
 from services.time.pacer import STORM_BURST, STORM_RATE_PER_SECOND, Pacer
+from services.worker_process import Worker, WorkerProcess
 from storage.activity import ActivityRepository
 from storage.announcements import AnnouncementRepository
 from storage.boundaries import BoundariesRepository
@@ -154,10 +154,10 @@ class HallwayBot(commands.Bot):
         self.storm_pacer = Pacer(STORM_RATE_PER_SECOND, STORM_BURST)
         # Every chart (the digest's, a survey's) is drawn in a worker process: the bot
         # never imports matplotlib (about 47 MiB it would keep for good).
-        self.charts = ChartProcess()
+        self.charts = WorkerProcess()
         # Big files (/feedback export) are built in a process of their own, so a 100k-item
         # export neither stalls the event loop nor holds up a chart.
-        self.file_worker = ChartProcess()
+        self.file_worker = WorkerProcess()
         self.unexpected_errors: list[BaseException] = []
         self._services: Services | None = None
         self.synced_commands = False
@@ -772,7 +772,7 @@ def build_feedback(
     db: Database,
     clock: Clock,
     name_lookup: Callable[[int, int], str | None] | None = None,
-    files: ChartDrawer | None = None,
+    files: Worker | None = None,
 ) -> FeedbackService:
     """The feedback service and what it stands on, for the bot and for ``similar``."""
     items = FeedbackRepository(db)

@@ -2,7 +2,7 @@
 every answer that grows with history gets a figure).
 
 - `/feedback export`: FeedbackService's export file, built as the bot builds it (rows read
-  and file written in a worker process, services/chart_process.py) on bench.data's 100k-item
+  and file written in a worker process, services/worker_process.py) on bench.data's 100k-item
   guild, CSV and JSON, with the event loop's worst lag meanwhile (bench.scale's LagProbe) and
   the file's size against the unboosted 10 MiB upload limit. Issue 20's own figures, built in
   the event loop: 4.9 s for CSV (39 MB) and 8.3 s for JSON (110 MB), unzipped. Rows read
@@ -23,9 +23,9 @@ from typing import Any
 from bench.common import CACHE, GUILD_ID, Result, fresh_copy, latency_stats, now_ns, remove_db
 from bench.data import feedback_db, history_db
 from bench.scale import timed_with_lag
-from services.chart_process import ChartProcess
 from services.feedback.export import export_file
 from services.office_hours import MAX_HISTORY, OfficeHoursService
+from services.worker_process import WorkerProcess
 from storage.database import Database
 from storage.feedback.items import FeedbackRepository
 from storage.office_hours.sessions import OfficeHoursRepository
@@ -44,7 +44,7 @@ class _FixedClock:
 async def _exports(path, rounds: int) -> dict[str, Any]:
     db = Database(path)
     await db.open()
-    worker = ChartProcess()
+    worker = WorkerProcess()
     try:
         repo = FeedbackRepository(db)
         found: dict[str, Any] = {}

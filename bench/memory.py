@@ -98,7 +98,7 @@ async def _digest_with_chart(bot: Any, kind: str) -> dict[str, Any]:
     the bot, as before the worker existed: the figure to compare with."""
     import sys
 
-    from services.chart_process import InThread
+    from services.worker_process import InThread
 
     if kind == "hallway_thread":
         bot.services.digest.charts = InThread()

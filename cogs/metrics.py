@@ -13,7 +13,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._common import NO_PINGS, advocate_only
-from services.chart_process import ChartError
 from services.errors import InvalidInput
 from services.metrics.figures import (
     FUNNEL_STEPS,
@@ -28,6 +27,7 @@ from services.metrics.levels import Movement
 from services.metrics.report import MonthlyReport, change_text, number
 from services.metrics.service import MAX_DAYS, MAX_WEEKS, MetricsService
 from services.plural import plural
+from services.worker_process import WorkerError
 
 COLOUR = discord.Colour(0x5B8DEF)
 RETENTION_PNG = "retention.png"
@@ -328,7 +328,7 @@ class MetricsCog(commands.Cog):
         )
         try:
             png = await self.service.report_png(report)
-        except ChartError:
+        except WorkerError:
             png = None  # the figures still go out, without their picture
         if png is not None:
             files.insert(0, discord.File(io.BytesIO(png), f"{name}.png"))

@@ -47,7 +47,6 @@ from cogs.feedback.views import (
     card_view,
     page_view,
 )
-from services.chart_process import ChartError
 from services.errors import InvalidInput
 from services.feedback.capture import (
     MAX_MESSAGE_TEXT,
@@ -59,6 +58,7 @@ from services.feedback.capture import (
     validate_link,
 )
 from services.feedback.export import parse_since
+from services.worker_process import WorkerError
 from storage.feedback.items import FeedbackItem
 
 if TYPE_CHECKING:
@@ -642,7 +642,7 @@ class FeedbackCog(commands.Cog, name=COG_NAME):
             export = await self.service.export_file(
                 interaction.guild_id, format, start, f"feedback-{stamp}"
             )
-        except ChartError:
+        except WorkerError:
             log.exception("feedback export failed in its worker process")
             await interaction.edit_original_response(
                 content="❌ The export couldn't be built this time (its worker process stopped). "

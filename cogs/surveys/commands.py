@@ -15,12 +15,12 @@ from cogs._send import ONCE, dm_reliably
 from cogs.surveys.jobs import SurveyJobs
 from cogs.surveys.render import card_embed, preview_text, results_embeds, sheet_text
 from cogs.surveys.views import COG_NAME, TextAnswerModal, capture_view, card_view, sheet_view
-from services.chart_process import ChartError
 from services.errors import InvalidInput, NotFound
 from services.files import size_text
 from services.plural import plural
 from services.surveys.chart import has_data, render_survey_chart
 from services.surveys.service import Draft, SurveyService
+from services.worker_process import WorkerError
 from storage.surveys import Response
 
 if TYPE_CHECKING:
@@ -282,8 +282,8 @@ class SurveysCog(commands.Cog, name=COG_NAME):
             charts = [(report.survey.title, report.poll)]
         if has_data(charts):
             try:
-                png = await self.bot.charts.draw(render_survey_chart, charts)
-            except ChartError:
+                png = await self.bot.charts.run(render_survey_chart, charts)
+            except WorkerError:
                 log.exception("A survey chart could not be drawn")
             else:
                 files.append(discord.File(io.BytesIO(png), filename=CHART_FILE))

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.chart_process import ChartDrawer, ChartError, InThread
 from services.digest.period import WEEK, Period, Span, Window, week_before
 from services.digest.render import (
     Digest,
@@ -43,6 +42,7 @@ from services.guild_settings import GuildSettingsService
 from services.time.clock import Clock
 from services.time.recurrence import next_after, parse_repeat
 from services.time.timezones import resolve_zone
+from services.worker_process import InThread, Worker, WorkerError
 from storage.activity import ActivityRepository
 from storage.digest import DigestConfig, DigestRepository, DigestRun
 from storage.timeutil import STORED_TIME_STEP
@@ -172,7 +172,7 @@ class DigestService:
         calls: CallsProvider | None = None,
         metrics: MetricsProvider | None = None,
         before_build: Callable[[], Awaitable[object]] | None = None,
-        charts: ChartDrawer | None = None,
+        charts: Worker | None = None,
     ) -> None:
         self._repo = repo
         self._activity = activity
@@ -188,7 +188,7 @@ class DigestService:
         # Called before figures are read (the activity recorder's flush), so the
         # digest includes the last few seconds of counters.
         self._before_build = before_build
-        # The bot draws in a worker process (services/chart_process.py), so it never holds
+        # The bot draws in a worker process (services/worker_process.py), so it never holds
         # matplotlib; built on its own (tests, tools) the service draws in a thread.
         self.charts = charts or InThread()
 
@@ -354,8 +354,8 @@ class DigestService:
         )
         if chart and digest.chart.has_data:
             try:
-                digest.chart_png = await self.charts.draw(render_chart, digest.chart)
-            except ChartError:
+                digest.chart_png = await self.charts.run(render_chart, digest.chart)
+            except WorkerError:
                 # The digest goes out without its picture rather than not at all.
                 log.exception("The digest chart of guild %s could not be drawn", guild_id)
         return digest

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from services.chart_process import ChartDrawer
 from services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from services.feedback.export import ExportFile, export_file
 from services.feedback.index import FeedbackIndex, item_text
@@ -27,6 +26,7 @@ from services.tagging import similarity
 from services.tagging.bayes import tokens_for
 from services.text import BIDI_CONTROLS, clean_summary, is_blank
 from services.time.clock import Clock
+from services.worker_process import Worker
 from storage.feedback.index import Candidates
 from storage.feedback.items import (
     OPEN_STATUSES,
@@ -225,7 +225,7 @@ class FeedbackService:
         *,
         tags: FeedbackTags,
         name_lookup: NameLookup | None = None,
-        files: ChartDrawer | None = None,
+        files: Worker | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock

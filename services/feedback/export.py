@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import files
-from services.chart_process import ChartDrawer
 from services.errors import InvalidInput
+from services.worker_process import Worker
 from storage.database import Database
 from storage.feedback.items import FeedbackItem, FeedbackRepository, Reporter
 from storage.timeutil import to_db
@@ -159,7 +159,7 @@ async def export_file(
     fmt: str,
     since: datetime | None,
     stem: str,
-    worker: ChartDrawer | None = None,
+    worker: Worker | None = None,
 ) -> ExportFile:
     """/feedback export's file. With a ``worker`` (the bot wires a process of its own) the
     rows are read and the file built in that process: 100k items are a few hundred thousand
@@ -170,7 +170,7 @@ async def export_file(
     path = repo.database_path
     if worker is not None and path != ":memory:":
         # The threshold goes along: the worker's own module has its default, not this one's.
-        return await worker.draw(build_from_database, path, guild_id, fmt, since, stem, ZIP_OVER)
+        return await worker.run(build_from_database, path, guild_id, fmt, since, stem, ZIP_OVER)
     records = await export_records(repo, guild_id, since)
     return await asyncio.to_thread(package, records, fmt, stem)
 

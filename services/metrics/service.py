@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.chart_process import ChartDrawer, InThread
 from services.errors import InvalidInput
 from services.metrics import levels
 from services.metrics import report as monthly
@@ -33,6 +32,7 @@ from services.metrics.figures import (
     start_of,
 )
 from services.time.clock import Clock
+from services.worker_process import InThread, Worker
 from storage.metrics import LevelSettings, MetricsRepository
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class MetricsService:
         clock: Clock,
         *,
         before_read: Callable[[], Awaitable[object]] | None = None,
-        charts: ChartDrawer | None = None,
+        charts: Worker | None = None,
     ) -> None:
         self._repo = repo
         # The heat-map is drawn where the digest's chart is (a worker process in the bot).
@@ -146,7 +146,7 @@ class MetricsService:
         return retention(mondays, sizes, cells, now.date())
 
     async def retention_png(self, rows: list[RetentionRow]) -> bytes:
-        return await self._charts.draw(render_retention, rows)
+        return await self._charts.run(render_retention, rows)
 
     @staticmethod
     def retention_csv(rows: list[RetentionRow]) -> bytes:
@@ -313,7 +313,7 @@ class MetricsService:
             (f.label, monthly.number(f.value, f.unit), monthly.change_text(f))
             for f in report.headline
         ]
-        return await self._charts.draw(render_report, title, tiles)
+        return await self._charts.run(render_report, title, tiles)
 
     @staticmethod
     def report_csv(report: monthly.MonthlyReport) -> bytes:

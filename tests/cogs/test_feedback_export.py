@@ -18,7 +18,7 @@ import zipfile
 import discord
 
 import services.feedback.export as export_module
-from services.chart_process import ChartError
+from services.worker_process import WorkerError
 from tests.conftest import make_advocates, submit_feedback
 from tests.test_cli import run_cli
 
@@ -146,9 +146,9 @@ async def test_a_worker_that_stops_gets_a_clear_reply_and_the_next_export_works(
     worker = bots.current.file_worker
 
     async def stopped(fn, *args):
-        raise ChartError("the chart worker stopped: BrokenPipeError()")
+        raise WorkerError("the worker process stopped: BrokenPipeError()")
 
-    monkeypatch.setattr(worker, "draw", stopped)
+    monkeypatch.setattr(worker, "run", stopped)
     r = await world.alice.slash(world.general, "feedback export", format="json")
     assert r.ephemeral and r.response.attachments == []
     assert r.response.content.startswith("❌ The export couldn't be built this time")

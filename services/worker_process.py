@@ -1,14 +1,16 @@
-"""Charts drawn in a worker process, so the bot itself never imports matplotlib.
+"""Work done in a worker process: charts, so the bot itself never imports matplotlib, and big
+files (/feedback export), so building them never stalls the bot's event loop.
 
 matplotlib and its fonts add about 47 MiB to a process that has drawn one chart, and that
 memory is never given back. Drawing in a separate process keeps the bot's own size that of
-a bot that never drew a chart; the worker exits after a minute with nothing to draw.
+a bot that never drew a chart; the worker exits after a minute with nothing to do.
 
-Any chart can use it: ``await charts.draw(fn, *args)`` runs ``fn(*args)`` in the worker and
-returns its PNG bytes. ``fn`` must be a module-level function (it is pickled by name) and the
-arguments picklable: plain data such as dataclasses, lists and dates.
+``await worker.run(fn, *args)`` runs ``fn(*args)`` in the worker and returns what it
+returned (a chart's PNG bytes, an export's file). ``fn`` must be a module-level function (it
+is pickled by name) and the arguments picklable: plain data such as dataclasses, lists and
+dates.
 
-The worker is ``python -m services.chart_process`` reading length-prefixed pickles on its
+The worker is ``python -m services.worker_process`` reading length-prefixed pickles on its
 standard input and answering on its standard output, one request at a time. It is not a
 ``multiprocessing`` pool on purpose: those re-import the parent's ``__main__`` in the child,
 which for ``python bot.py`` is the whole bot and discord.py.
@@ -32,30 +34,30 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 60.0
 # A long-running worker is replaced now and then, so nothing it accumulates can grow forever.
-MAX_CHARTS_PER_WORKER = 500
+MAX_CALLS_PER_WORKER = 500
 _HEAD = 4
 
 
-class ChartError(RuntimeError):
-    """The worker failed to draw (the chart is left out; the caller decides what to say)."""
+class WorkerError(RuntimeError):
+    """The worker failed (a chart is left out, an export not sent; the caller says so)."""
 
 
-class ChartProcess:
-    """One worker process, started on the first chart and stopped when idle or on close()."""
+class WorkerProcess:
+    """One worker process, started on the first call and stopped when idle or on close()."""
 
     def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
         self.idle_seconds = idle_seconds
         self._proc: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
         self._idle: asyncio.TimerHandle | None = None
-        self._drawn = 0
+        self._calls = 0
         self.started = 0  # workers started so far (for tests and the benchmark)
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    async def draw(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         async with self._lock:
             if self._idle is not None:
@@ -72,16 +74,16 @@ class ChartProcess:
                 # A dead worker, or a cancelled caller mid-answer: the stream is out of step.
                 await self._stop(kill=True)
                 if isinstance(exc, OSError | asyncio.IncompleteReadError | EOFError):
-                    raise ChartError(f"the chart worker stopped: {exc!r}") from exc
+                    raise WorkerError(f"the worker process stopped: {exc!r}") from exc
                 raise
-            self._drawn += 1
-            if self._drawn >= MAX_CHARTS_PER_WORKER:
+            self._calls += 1
+            if self._calls >= MAX_CALLS_PER_WORKER:
                 await self._stop()
             else:
                 loop = asyncio.get_running_loop()
                 self._idle = loop.call_later(self.idle_seconds, self._retire_when_idle)
         if status != "ok":
-            raise ChartError(value)
+            raise WorkerError(value)
         return value
 
     async def close(self) -> None:
@@ -100,13 +102,13 @@ class ChartProcess:
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "services.chart_process",
+            "services.worker_process",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=env,
             cwd=ROOT,
         )
-        self._drawn = 0
+        self._calls = 0
         self.started += 1
         return self._proc
 
@@ -137,18 +139,18 @@ class ChartProcess:
 _retiring: set[asyncio.Task[None]] = set()
 
 
-class ChartDrawer(Protocol):
+class Worker(Protocol):
     """Runs ``fn(*args)`` somewhere other than the event loop and returns what it returned
     (a chart's PNG bytes, or any picklable value such as an export's file)."""
 
-    async def draw(self, fn: Callable[..., T], *args: Any) -> T: ...
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
 
 
 class InThread:
-    """Draws in a thread of this process: for services built outside the bot (tests, tools).
-    The bot wires a ChartProcess."""
+    """Runs in a thread of this process: for services built outside the bot (tests, tools).
+    The bot wires a WorkerProcess."""
 
-    async def draw(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
 
 

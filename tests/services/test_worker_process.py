@@ -1,4 +1,4 @@
-"""Charts drawn in a worker process (services/chart_process.py)."""
+"""Charts drawn in a worker process (services/worker_process.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from services.chart import ChartData, DayPoint, TagPoint, render_chart
-from services.chart_process import ChartError, ChartProcess, serve
+from services.worker_process import WorkerError, WorkerProcess, serve
 from tests.test_cli import ROOT
 
 
@@ -41,47 +41,47 @@ def _data() -> ChartData:
 
 @pytest.fixture
 async def charts():
-    process = ChartProcess()
+    process = WorkerProcess()
     yield process
     await process.close()
 
 
 async def test_the_digest_chart_is_drawn_in_another_process(charts) -> None:
-    png = await charts.draw(render_chart, _data())
+    png = await charts.run(render_chart, _data())
     assert png == render_chart(_data())
     assert Image.open(io.BytesIO(png)).size == (800, 600)
-    pid = int(await charts.draw(worker_pid))
+    pid = int(await charts.run(worker_pid))
     assert pid != os.getpid() and pid == charts.pid
     # The worker holds matplotlib; it is started once and reused.
-    assert b"matplotlib" in await charts.draw(loaded_modules, "matplotlib")
+    assert b"matplotlib" in await charts.run(loaded_modules, "matplotlib")
     assert charts.started == 1
 
 
 async def test_a_failing_chart_raises_and_the_worker_keeps_serving(charts) -> None:
-    with pytest.raises(ChartError, match="ValueError: no data"):
-        await charts.draw(fails, "no data")
-    assert (await charts.draw(render_chart, _data())).startswith(b"\x89PNG")
+    with pytest.raises(WorkerError, match="ValueError: no data"):
+        await charts.run(fails, "no data")
+    assert (await charts.run(render_chart, _data())).startswith(b"\x89PNG")
     assert charts.started == 1
 
 
 async def test_a_worker_that_dies_is_replaced_on_the_next_chart(charts) -> None:
-    with pytest.raises(ChartError, match="stopped"):
-        await charts.draw(dies)
-    assert (await charts.draw(render_chart, _data())).startswith(b"\x89PNG")
+    with pytest.raises(WorkerError, match="stopped"):
+        await charts.run(dies)
+    assert (await charts.run(render_chart, _data())).startswith(b"\x89PNG")
     assert charts.started == 2
 
 
 async def test_the_worker_stops_when_idle_and_on_close() -> None:
-    charts = ChartProcess(idle_seconds=0.05)
+    charts = WorkerProcess(idle_seconds=0.05)
     try:
-        await charts.draw(worker_pid)
+        await charts.run(worker_pid)
         assert charts.pid is not None
         for _ in range(200):
             if charts.pid is None:
                 break
             await asyncio.sleep(0.05)
         assert charts.pid is None
-        await charts.draw(worker_pid)
+        await charts.run(worker_pid)
         assert charts.started == 2
     finally:
         await charts.close()
@@ -89,7 +89,7 @@ async def test_the_worker_stops_when_idle_and_on_close() -> None:
 
 
 async def test_concurrent_charts_are_drawn_one_after_another(charts) -> None:
-    pngs = await asyncio.gather(*(charts.draw(render_chart, _data()) for _ in range(4)))
+    pngs = await asyncio.gather(*(charts.run(render_chart, _data()) for _ in range(4)))
     assert len(set(pngs)) == 1 and charts.started == 1
 
 
