@@ -237,15 +237,20 @@ def sheet_view(
         view.add_item(write)
     else:
         view.add_item(AnswerSelect(survey_id, question, current))
-    previous = GoButton(survey_id, max(1, p - 1), label="◀ Previous", disabled=p <= 1)
-    following = GoButton(survey_id, min(count, p + 1), label="Next ▶", disabled=p >= count)
     done = SubmitButton(
         survey_id,
         p,
         label="Done" if submitted else "Submit",
         style=discord.ButtonStyle.success,
     )
-    for button in (previous, following, done):
+    buttons: list[discord.ui.Item[Any]] = [done]
+    if count > 1:
+        # With one question both would be go:<id>:1, and Discord refuses a message whose
+        # custom ids repeat: the sheet could not be shown at all.
+        previous = GoButton(survey_id, max(1, p - 1), label="◀ Previous", disabled=p <= 1)
+        following = GoButton(survey_id, min(count, p + 1), label="Next ▶", disabled=p >= count)
+        buttons = [previous, following, done]
+    for button in buttons:
         button.row = 1
         view.add_item(button)
     return view

@@ -523,3 +523,28 @@ async def test_a_large_export_is_zipped_and_past_the_upload_limit_nothing_is_att
     assert "over this server's upload limit of 1 KiB, so no file is attached" in (
         r.response.content
     )
+
+
+async def test_a_one_question_survey_can_be_taken(world, bots) -> None:
+    """With one question, Previous and Next both pointed at question 1 under the same
+    custom id, which Discord refuses: the sheet never showed. Found by the issue 22 audit."""
+    await make_advocates(world)
+    g = world.general
+    r = await world.alice.slash(g, "survey create", title="One thing", anonymous=False)
+    survey = int(r.response.content.split("**#")[1].split("**")[0])
+    await world.alice.slash(g, "survey question", survey=survey, kind="csat", prompt="Happy?")
+    card = await open_survey(world, survey)
+    taken = await world.bob.click(card, custom_id=f"hallway:survey:take:{survey}")
+    assert "question 1 of 1" in taken.response.content, taken.response.content
+    ids = [c.custom_id for row in taken.response.message.components for c in row.children]
+    assert len(ids) == len(set(ids)), ids
+    r = await world.bob.select(
+        taken.response.message, ["4"], custom_id=f"hallway:survey:ans:{survey}:1"
+    )
+    done = await world.bob.click(
+        r.response.message or taken.response.message,
+        custom_id=f"hallway:survey:submit:{survey}:1",
+    )
+    assert "Thanks" in done.followups[-1].content
+    r = await world.alice.slash(g, "survey results", survey=survey)
+    assert "Responses: **1**" in r.response.embeds[0].description
