@@ -220,15 +220,6 @@ class BoundariesRepository:
                 (guild_id, delivery_id),
             )
 
-    async def held_counts(self, guild_id: int, since: datetime) -> dict[int, int]:
-        """user_id -> notices held by quiet hours since ``since`` (for the load view)."""
-        rows = await self.db.fetchall(
-            "SELECT user_id, COUNT(*) FROM advocate_notices "
-            "WHERE guild_id = ? AND created_at >= ? GROUP BY user_id",
-            (guild_id, to_db(since)),
-        )
-        return {r[0]: r[1] for r in rows}
-
     # ------------------------------------------------------------------ the load view
 
     async def load_events(
