@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.database import Database
-from storage.feedback.items import AlreadyCaptured, FeedbackRepository, NewItem
+from storage.feedback.items import AlreadyCaptured, FeedbackRepository, NewItem, Reporter
 
 G = 10
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -256,3 +256,73 @@ async def test_history_and_reporters_keep_who_and_why(repo) -> None:
         (7, "Ada"),
         (8, "Bo"),
     ]
+
+
+async def test_by_message_finds_the_item_of_that_guilds_message(repo) -> None:
+    a = await repo.create_item(new("a", message_id=77), [("docs", 0.9, "rule")], {})
+    other = await repo.create_item(new("other", guild=G + 1, message_id=77), [], {})
+    found = await repo.by_message(G, 77)
+    assert (found.id, found.summary, found.tags) == (a, "a", [("docs", 0.9, "rule")])
+    assert (await repo.by_message(G + 1, 77)).id == other
+    assert await repo.by_message(G, 78) is None
+
+
+async def test_forum_thread_and_link_are_stored_on_the_item(repo) -> None:
+    a = await repo.create_item(new("a"), [], {})
+    b = await repo.create_item(new("b"), [], {})
+    later = T0 + timedelta(hours=1)
+    await repo.set_forum_thread(G, a, 555)
+    await repo.set_link(G, a, "https://github.com/acme/sdk/issues/1", later)
+    item = await repo.get(G, a)
+    assert (item.forum_thread_id, item.link_url, item.updated_at) == (
+        555,
+        "https://github.com/acme/sdk/issues/1",
+        later,
+    )
+    untouched = await repo.get(G, b)
+    assert (untouched.forum_thread_id, untouched.link_url, untouched.updated_at) == (None, None, T0)
+
+
+async def test_reporters_by_item_since_a_date_in_report_order(repo) -> None:
+    a = await repo.create_item(new("a", reporter=7, name="Ada"), [], {})
+    b = await repo.create_item(new("b", at=T0 + timedelta(days=2), reporter=8, name="Bo"), [], {})
+    c = await repo.create_item(new("c", at=T0 + timedelta(days=2), reporter=9, name="Cy"), [], {})
+    await repo.create_item(new("elsewhere", guild=G + 1, reporter=6, name="Eve"), [], {})
+    await repo.merge(G, c, b, 1, "same", T0 + timedelta(days=3))
+    ada, bo, cy = Reporter(7, "Ada"), Reporter(8, "Bo"), Reporter(9, "Cy")
+    assert await repo.reporters_by_item(G, None) == {a: [ada], b: [bo, cy], c: [cy]}
+    assert await repo.reporters_by_item(G, T0 + timedelta(days=2)) == {b: [bo, cy], c: [cy]}
+
+
+async def test_who_was_told_is_recorded_once_per_person(repo) -> None:
+    a = await repo.create_item(new("a"), [], {})
+    await repo.record_told(G, a, [7, 8], T0)
+    await repo.record_told(G, a, [8, 9], T0 + timedelta(hours=1))  # 8 was told already
+    rows = await repo._db.fetchall(
+        "SELECT guild_id, item_id, user_id, told_at FROM feedback_told ORDER BY user_id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (G, a, 7, "2026-05-04T09:00:00.000000Z"),
+        (G, a, 8, "2026-05-04T09:00:00.000000Z"),
+        (G, a, 9, "2026-05-04T10:00:00.000000Z"),
+    ]
+
+
+async def test_areas_are_replaced_whole_in_the_given_order_per_guild(repo) -> None:
+    await repo.set_areas(G, ["api", "docs", "billing"])
+    await repo.set_areas(G + 1, ["elsewhere"])
+    assert await repo.areas(G) == ["api", "docs", "billing"]
+    await repo.set_areas(G, ["docs", "api"])
+    assert await repo.areas(G) == ["docs", "api"]
+    assert await repo.areas(G + 1) == ["elsewhere"]
+
+
+async def test_count_new_before_counts_only_items_still_new_and_older(repo) -> None:
+    hour = timedelta(hours=1)
+    await repo.create_item(new("old"), [], {})
+    await repo.create_item(new("recent", at=T0 + hour), [], {})
+    triaged = await repo.create_item(new("triaged"), [], {})
+    await repo.set_status(G, triaged, "planned", 9, "", T0)
+    await repo.create_item(new("elsewhere", guild=G + 1), [], {})
+    assert await repo.count_new_before(G, T0 + hour) == 1  # "recent" is not before
+    assert await repo.count_new_before(G, T0 + hour + timedelta(microseconds=1)) == 2
