@@ -188,6 +188,10 @@ async def test_autocomplete_text_matches_percent_underscore_and_backslash_litera
     assert await found("a_b") == ["a_b"]
     assert await found("k\\s") == ["back\\slash"]
     assert await found("BROKEN") == ["1000 broken", "100% broken"]  # LIKE ignores case
+    # Only a leading "#" is an id marker: "Xbox" is not "box".
+    await repo.create_item(new("Xbox controller drops"), [], {})
+    await repo.create_item(new("box art missing"), [], {})
+    assert await found("Xbox") == ["Xbox controller drops"]
 
 
 async def test_list_items_filters_by_status_and_tag_and_sorts_by_votes(repo) -> None:
