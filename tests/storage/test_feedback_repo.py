@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage.database import Database
-from storage.feedback.items import AlreadyCaptured, FeedbackRepository, NewItem, Reporter
+from storage.feedback.items import (
+    AlreadyCaptured,
+    FeedbackRepository,
+    NewItem,
+    Reporter,
+    item_from_new,
+)
 
 G = 10
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -330,3 +337,18 @@ async def test_count_new_before_counts_only_items_still_new_and_older(repo) -> N
     await repo.create_item(new("elsewhere", guild=G + 1), [], {})
     assert await repo.count_new_before(G, T0 + hour) == 1  # "recent" is not before
     assert await repo.count_new_before(G, T0 + hour + timedelta(microseconds=1)) == 2
+
+
+async def test_an_item_reads_back_field_for_field_as_item_from_new_builds_it(repo) -> None:
+    # Every column set, each to a different value, so a field read back wrong or as
+    # NULL shows; item_from_new is what the capture shows without reading it back.
+    item = replace(
+        new("Go SDK", message_id=42, reporter=7),
+        details="panics on nil",
+        product_area="api-sdk",
+        captured_by_id=3,
+        source_url="https://discord.com/channels/10/5/42",
+    )
+    tags = [("docs", 0.5, "rule"), ("api-sdk", 0.8, "model")]
+    item_id = await repo.create_item(item, tags, {})
+    assert await repo.get(G, item_id) == item_from_new(item_id, item, tags)
