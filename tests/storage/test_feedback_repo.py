@@ -349,6 +349,28 @@ async def test_an_item_reads_back_field_for_field_as_item_from_new_builds_it(rep
         captured_by_id=3,
         source_url="https://discord.com/channels/10/5/42",
     )
-    tags = [("docs", 0.5, "rule"), ("api-sdk", 0.8, "model")]
+    # Best score first, ties by name: neither the order given nor alphabetical order.
+    tags = [("api-sdk", 0.5, "rule"), ("docs", 0.8, "model"), ("billing", 0.8, "rule")]
     item_id = await repo.create_item(item, tags, {})
     assert await repo.get(G, item_id) == item_from_new(item_id, item, tags)
+
+
+async def test_digest_figures_show_three_top_items_the_links_and_reporterless_shipped(repo) -> None:
+    start, end = T0, T0 + timedelta(days=7)
+    day = timedelta(days=1)
+    top = [await repo.create_item(new(f"top{n}"), [], {}) for n in range(4)]
+    for n, item_id in enumerate(top):  # 4, 3, 2 and 1 votes in the window
+        for voter in range(100, 103 - n):
+            await repo.add_vote(G, item_id, voter, T0 + day)
+    linked = await repo.create_item(new("linked"), [], {})
+    forgotten = await repo.create_item(new("forgotten"), [], {})
+    url = "https://github.com/acme/sdk/issues/7"
+    await repo.set_link(G, linked, url, T0 + day)
+    for item_id in (linked, forgotten):
+        await repo.set_status(G, item_id, "shipped", 9, "", T0 + 2 * day)
+    # The reporter asked to be forgotten (/privacy): the shipped item has nobody to name.
+    await repo._db.execute("DELETE FROM feedback_reporters WHERE item_id = ?", (forgotten,))
+    figures = await repo.digest_figures(G, start, end, start - 7 * day)
+    assert figures.top_open == [(top[0], "top0", 4), (top[1], "top1", 3), (top[2], "top2", 2)]
+    assert figures.shipped == [(linked, "linked", ["Ada"]), (forgotten, "forgotten", [])]
+    assert figures.shipped_links == {linked: url}
