@@ -374,3 +374,11 @@ async def test_digest_figures_show_three_top_items_the_links_and_reporterless_sh
     assert figures.top_open == [(top[0], "top0", 4), (top[1], "top1", 3), (top[2], "top2", 2)]
     assert figures.shipped == [(linked, "linked", ["Ada"]), (forgotten, "forgotten", [])]
     assert figures.shipped_links == {linked: url}
+
+
+async def test_tag_counts_leave_out_merged_duplicates(repo) -> None:
+    # A duplicate lives on in its target: counting its tags too would count one report twice.
+    a = await repo.create_item(new("a"), [("docs", 0.9, "rule")], {})
+    dup = await repo.create_item(new("dup"), [("docs", 0.8, "rule"), ("auth", 0.7, "rule")], {})
+    await repo.merge(G, dup, a, 9, "same", T0)
+    assert await repo.tag_counts_between(G, T0, T0 + timedelta(days=1)) == {"docs": 1}
