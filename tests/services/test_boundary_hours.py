@@ -83,9 +83,9 @@ def test_next_available_after_time_off_waits_for_working_hours() -> None:
     # Time off ending Friday 20:00, outside hours: back on Monday at 09:00.
     friday = MONDAY + timedelta(days=4)
     off = Span(friday + timedelta(hours=10), friday + timedelta(hours=20))
-    assert next_available(WEEKDAYS, [off], friday + timedelta(hours=12)) == MONDAY + timedelta(
-        days=7, hours=9
-    )
+    back = next_available(WEEKDAYS, [off], friday + timedelta(hours=12))
+    assert back == MONDAY + timedelta(days=7, hours=9)
+    assert back.tzinfo is UTC  # the start of a window, handed on in UTC itself
     # Time off ending inside hours: back the moment it ends.
     off = Span(MONDAY + timedelta(hours=10), MONDAY + timedelta(hours=11))
     assert next_available(WEEKDAYS, [off], MONDAY + timedelta(hours=10)) == off.ends_at

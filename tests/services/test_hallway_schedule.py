@@ -121,3 +121,26 @@ def test_describe_names_each_cadence_with_day_time_and_zone() -> None:
         "every other Friday at 17:30 (Europe/Berlin)",
         "the first Friday of each month at 17:30 (Europe/Berlin)",
     ]
+
+
+def test_a_day_is_known_by_its_first_three_letters() -> None:
+    # "Weds" and "Sun." are how people write days; only the first three letters decide.
+    assert [parse_day(text) for text in ("Weds", "thurs", "Sun.", "MONDAYS")] == [2, 3, 6, 0]
+
+
+def test_rounds_are_strictly_after_to_the_microsecond_and_in_utc() -> None:
+    # Stored times keep microseconds, so "strictly after" holds at that step: a round one
+    # microsecond away is the next round, not skipped for a week (or a month).
+    monday_nine = datetime(2026, 1, 5, 8, tzinfo=UTC)  # 09:00 in Berlin, the first Monday
+    step = timedelta(microseconds=1)
+    weekly = first_round("weekly", 0, "09:00", BERLIN, monday_nine - step)
+    monthly = first_round("monthly", 0, "09:00", BERLIN, monday_nine - step)
+    assert (weekly, monthly) == (monday_nine, monday_nine)
+    config = HallwayConfig(
+        1, 2, "monthly", 0, "09:00", "Europe/Berlin", 2, 4, monday_nine, monday_nine
+    )
+    february = datetime(2026, 2, 2, 8, tzinfo=UTC)  # the first Monday of February
+    after = next_round(config, february - step)
+    assert after == february
+    # Equal instants compare equal in any zone; what is handed on is UTC itself.
+    assert weekly.tzinfo is UTC and monthly.tzinfo is UTC and after.tzinfo is UTC

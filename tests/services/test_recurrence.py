@@ -46,6 +46,8 @@ def occurrences(spec: str, anchor: datetime, zone: ZoneInfo, count: int = 5) -> 
         ("EVERY-2-WEEKS", "every-2-weeks", "every-2-weeks"),
         ("every 2 weeks", "every-2-weeks", "every-2-weeks"),
         ("biweekly", "every-2-weeks", "every-2-weeks"),
+        ("every day", "daily", "daily"),  # aliases are looked up with spaces as dashes
+        ("Every Other Week", "every-2-weeks", "every-2-weeks"),
         ("never", "none", "none"),
         ("\u200bdaily", "daily", "daily"),
     ],
@@ -70,6 +72,12 @@ def test_parse_simple_kinds(typed: str, kind: str, spec: str) -> None:
 def test_parse_cron(typed: str, cron: str) -> None:
     repeat = parse_repeat(typed)
     assert repeat == Repeat("cron", cron, f"cron:{cron}")
+
+
+def test_a_rule_of_exactly_the_maximum_length_is_accepted() -> None:
+    cron = ",".join(str(minute) for minute in range(10, 39)) + " 10 * * *"
+    assert len(f"cron:{cron}") == 100
+    assert parse_repeat(f"cron:{cron}").cron == cron
 
 
 @pytest.mark.parametrize(
@@ -157,24 +165,41 @@ def test_anchor_is_first_and_after_is_exclusive() -> None:
     # Exactly on a later occurrence: that one is excluded too.
     second = anchor + timedelta(days=1)
     assert next_after(daily, anchor=anchor, zone=BERLIN, after=second) == second + timedelta(1)
+    # Stored times keep microseconds: one microsecond before an occurrence, it is next.
+    just_before = second - timedelta(microseconds=1)
+    assert next_after(daily, anchor=anchor, zone=BERLIN, after=just_before) == second
 
 
 def test_count_is_respected() -> None:
     anchor = local(BERLIN, 2026, 5, 14, 17, 0)
     assert len(occurrences("daily", anchor, BERLIN, count=7)) == 7
     assert occurrences("daily", anchor, BERLIN, count=0) == []
+    # Not even the anchor, when it is still ahead.
+    daily = parse_repeat("daily")
+    before = anchor - timedelta(days=1)
+    assert next_occurrences(daily, anchor=anchor, zone=BERLIN, after=before, count=0) == []
 
 
 def test_results_are_aware_utc() -> None:
     anchor = local(BERLIN, 2026, 5, 14, 17, 0).astimezone(BERLIN)
     for moment in occurrences("weekly", anchor, BERLIN):
         assert moment.tzinfo is UTC
+    # The anchor itself too, when it is the first occurrence and was given in its zone.
+    weekly = parse_repeat("weekly")
+    before = anchor - timedelta(days=1)
+    first = next_occurrences(weekly, anchor=anchor, zone=BERLIN, after=before, count=2)[0]
+    assert first == anchor and first.tzinfo is UTC
 
 
 def test_naive_datetimes_are_rejected() -> None:
     anchor = datetime(2026, 5, 14, 17, 0)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError):
         next_occurrences(parse_repeat("daily"), anchor=anchor, zone=BERLIN, after=anchor, count=1)
+    aware = anchor.replace(tzinfo=BERLIN)
+    with pytest.raises(ValueError, match="anchor"):  # each of the two is checked
+        next_occurrences(parse_repeat("daily"), anchor=anchor, zone=BERLIN, after=aware, count=1)
+    with pytest.raises(ValueError, match="after"):
+        next_occurrences(parse_repeat("daily"), anchor=aware, zone=BERLIN, after=anchor, count=1)
 
 
 def test_next_after_far_in_the_future() -> None:
@@ -340,7 +365,11 @@ def test_cron_mon_wed_fires_on_the_right_days() -> None:
         ("*/2", {"Sun", "Tue", "Thu", "Sat"}),
         ("1/2", {"Mon", "Wed", "Fri", "Sun"}),
         ("0,6", {"Sat", "Sun"}),
-        ("sun-tue", {"Sun", "Mon", "Tue"}),  # Sunday opens a range as 0, closes it as 7
+        ("sun-tue", {"Sun", "Mon", "Tue"}),
+        (
+            "sun/2",
+            {"Sun", "Tue", "Thu", "Sat"},
+        ),  # a named Sunday opening a step is 0 too  # Sunday opens a range as 0, closes it as 7
         ("0/2", {"Sun", "Tue", "Thu", "Sat"}),
         ("2/2", {"Tue", "Thu", "Sat"}),  # "2-7/2": the step ends at Sunday, not past it
         ("*", {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}),
@@ -440,6 +469,13 @@ def test_min_interval_accepts_reasonable_rules(spec: str) -> None:
     validate_min_interval(parse_repeat(spec), anchor=anchor, zone=BERLIN)
 
 
+def test_min_interval_reads_the_rule_in_its_zone() -> None:
+    # 09:00 in Berlin is 30 minutes after an 08:30 Berlin start (09:00 UTC would be 90).
+    anchor = local(BERLIN, 2026, 5, 14, 8, 30)
+    with pytest.raises(InvalidInput, match="only 30 minutes after the start"):
+        validate_min_interval(parse_repeat("cron:0 9 * * *"), anchor=anchor, zone=BERLIN)
+
+
 def test_min_interval_custom_minimum() -> None:
     anchor = local(UTC_ZONE, 2026, 5, 14, 0, 0)
     with pytest.raises(InvalidInput, match=r"at least 24 hours apart.*every 12 hours"):
@@ -505,6 +541,12 @@ def test_describe_monthly_ordinals() -> None:
             "weekdays at 09:00 (America/New_York)",
         ),
         ("daily", local(BERLIN, 2026, 5, 14, 8, 5), BERLIN, "every day at 08:05 (Europe/Berlin)"),
+        (
+            "daily",
+            local(BERLIN, 2026, 5, 14, 8, 5, 30),
+            BERLIN,
+            "every day at 08:05:30 (Europe/Berlin)",
+        ),
         ("cron:0 9 * * 1", local(UTC_ZONE, 2026, 5, 18, 9, 0), UTC_ZONE, "cron `0 9 * * 1` (UTC)"),
         (
             "monthly",
@@ -529,6 +571,12 @@ def test_describe_monthly_ordinals() -> None:
             local(BERLIN, 2026, 4, 30, 17, 0),
             BERLIN,
             "every month on the 30th (the last day of February) at 17:00 (Europe/Berlin)",
+        ),
+        (
+            "monthly",
+            local(BERLIN, 2026, 1, 29, 17, 0),
+            BERLIN,
+            "every month on the 29th (the last day of February) at 17:00 (Europe/Berlin)",
         ),
         (
             "none",

@@ -189,6 +189,7 @@ def test_rarest_terms_orders_by_document_frequency() -> None:
     assert rarest_terms(tf, doc_freq, k=3) == ["timeout", "upload", "sdk"]
     # A term nobody else used cannot find candidates, so it comes last.
     assert rarest_terms(tf, doc_freq) == ["timeout", "upload", "sdk", "zzz"]
+    assert rarest_terms(tf, doc_freq, k=1) == ["timeout"]
     assert rarest_terms(tf, doc_freq, k=0) == []
 
 

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage.database import Database
-from storage.feedback.items import AlreadyCaptured, FeedbackRepository, NewItem
+from storage.feedback.items import (
+    AlreadyCaptured,
+    FeedbackRepository,
+    NewItem,
+    Reporter,
+    item_from_new,
+)
 
 G = 10
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -188,6 +195,10 @@ async def test_autocomplete_text_matches_percent_underscore_and_backslash_litera
     assert await found("a_b") == ["a_b"]
     assert await found("k\\s") == ["back\\slash"]
     assert await found("BROKEN") == ["1000 broken", "100% broken"]  # LIKE ignores case
+    # Only a leading "#" is an id marker: "Xbox" is not "box".
+    await repo.create_item(new("Xbox controller drops"), [], {})
+    await repo.create_item(new("box art missing"), [], {})
+    assert await found("Xbox") == ["Xbox controller drops"]
 
 
 async def test_list_items_filters_by_status_and_tag_and_sorts_by_votes(repo) -> None:
@@ -256,3 +267,118 @@ async def test_history_and_reporters_keep_who_and_why(repo) -> None:
         (7, "Ada"),
         (8, "Bo"),
     ]
+
+
+async def test_by_message_finds_the_item_of_that_guilds_message(repo) -> None:
+    a = await repo.create_item(new("a", message_id=77), [("docs", 0.9, "rule")], {})
+    other = await repo.create_item(new("other", guild=G + 1, message_id=77), [], {})
+    found = await repo.by_message(G, 77)
+    assert (found.id, found.summary, found.tags) == (a, "a", [("docs", 0.9, "rule")])
+    assert (await repo.by_message(G + 1, 77)).id == other
+    assert await repo.by_message(G, 78) is None
+
+
+async def test_forum_thread_and_link_are_stored_on_the_item(repo) -> None:
+    a = await repo.create_item(new("a"), [], {})
+    b = await repo.create_item(new("b"), [], {})
+    later = T0 + timedelta(hours=1)
+    await repo.set_forum_thread(G, a, 555)
+    await repo.set_link(G, a, "https://github.com/acme/sdk/issues/1", later)
+    item = await repo.get(G, a)
+    assert (item.forum_thread_id, item.link_url, item.updated_at) == (
+        555,
+        "https://github.com/acme/sdk/issues/1",
+        later,
+    )
+    untouched = await repo.get(G, b)
+    assert (untouched.forum_thread_id, untouched.link_url, untouched.updated_at) == (None, None, T0)
+
+
+async def test_reporters_by_item_since_a_date_in_report_order(repo) -> None:
+    a = await repo.create_item(new("a", reporter=7, name="Ada"), [], {})
+    b = await repo.create_item(new("b", at=T0 + timedelta(days=2), reporter=8, name="Bo"), [], {})
+    c = await repo.create_item(new("c", at=T0 + timedelta(days=2), reporter=9, name="Cy"), [], {})
+    await repo.create_item(new("elsewhere", guild=G + 1, reporter=6, name="Eve"), [], {})
+    await repo.merge(G, c, b, 1, "same", T0 + timedelta(days=3))
+    ada, bo, cy = Reporter(7, "Ada"), Reporter(8, "Bo"), Reporter(9, "Cy")
+    assert await repo.reporters_by_item(G, None) == {a: [ada], b: [bo, cy], c: [cy]}
+    assert await repo.reporters_by_item(G, T0 + timedelta(days=2)) == {b: [bo, cy], c: [cy]}
+
+
+async def test_who_was_told_is_recorded_once_per_person(repo) -> None:
+    a = await repo.create_item(new("a"), [], {})
+    await repo.record_told(G, a, [7, 8], T0)
+    await repo.record_told(G, a, [8, 9], T0 + timedelta(hours=1))  # 8 was told already
+    rows = await repo._db.fetchall(
+        "SELECT guild_id, item_id, user_id, told_at FROM feedback_told ORDER BY user_id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (G, a, 7, "2026-05-04T09:00:00.000000Z"),
+        (G, a, 8, "2026-05-04T09:00:00.000000Z"),
+        (G, a, 9, "2026-05-04T10:00:00.000000Z"),
+    ]
+
+
+async def test_areas_are_replaced_whole_in_the_given_order_per_guild(repo) -> None:
+    await repo.set_areas(G, ["api", "docs", "billing"])
+    await repo.set_areas(G + 1, ["elsewhere"])
+    assert await repo.areas(G) == ["api", "docs", "billing"]
+    await repo.set_areas(G, ["docs", "api"])
+    assert await repo.areas(G) == ["docs", "api"]
+    assert await repo.areas(G + 1) == ["elsewhere"]
+
+
+async def test_count_new_before_counts_only_items_still_new_and_older(repo) -> None:
+    hour = timedelta(hours=1)
+    await repo.create_item(new("old"), [], {})
+    await repo.create_item(new("recent", at=T0 + hour), [], {})
+    triaged = await repo.create_item(new("triaged"), [], {})
+    await repo.set_status(G, triaged, "planned", 9, "", T0)
+    await repo.create_item(new("elsewhere", guild=G + 1), [], {})
+    assert await repo.count_new_before(G, T0 + hour) == 1  # "recent" is not before
+    assert await repo.count_new_before(G, T0 + hour + timedelta(microseconds=1)) == 2
+
+
+async def test_an_item_reads_back_field_for_field_as_item_from_new_builds_it(repo) -> None:
+    # Every column set, each to a different value, so a field read back wrong or as
+    # NULL shows; item_from_new is what the capture shows without reading it back.
+    item = replace(
+        new("Go SDK", message_id=42, reporter=7),
+        details="panics on nil",
+        product_area="api-sdk",
+        captured_by_id=3,
+        source_url="https://discord.com/channels/10/5/42",
+    )
+    # Best score first, ties by name: neither the order given nor alphabetical order.
+    tags = [("api-sdk", 0.5, "rule"), ("docs", 0.8, "model"), ("billing", 0.8, "rule")]
+    item_id = await repo.create_item(item, tags, {})
+    assert await repo.get(G, item_id) == item_from_new(item_id, item, tags)
+
+
+async def test_digest_figures_show_three_top_items_the_links_and_reporterless_shipped(repo) -> None:
+    start, end = T0, T0 + timedelta(days=7)
+    day = timedelta(days=1)
+    top = [await repo.create_item(new(f"top{n}"), [], {}) for n in range(4)]
+    for n, item_id in enumerate(top):  # 4, 3, 2 and 1 votes in the window
+        for voter in range(100, 103 - n):
+            await repo.add_vote(G, item_id, voter, T0 + day)
+    linked = await repo.create_item(new("linked"), [], {})
+    forgotten = await repo.create_item(new("forgotten"), [], {})
+    url = "https://github.com/acme/sdk/issues/7"
+    await repo.set_link(G, linked, url, T0 + day)
+    for item_id in (linked, forgotten):
+        await repo.set_status(G, item_id, "shipped", 9, "", T0 + 2 * day)
+    # The reporter asked to be forgotten (/privacy): the shipped item has nobody to name.
+    await repo._db.execute("DELETE FROM feedback_reporters WHERE item_id = ?", (forgotten,))
+    figures = await repo.digest_figures(G, start, end, start - 7 * day)
+    assert figures.top_open == [(top[0], "top0", 4), (top[1], "top1", 3), (top[2], "top2", 2)]
+    assert figures.shipped == [(linked, "linked", ["Ada"]), (forgotten, "forgotten", [])]
+    assert figures.shipped_links == {linked: url}
+
+
+async def test_tag_counts_leave_out_merged_duplicates(repo) -> None:
+    # A duplicate lives on in its target: counting its tags too would count one report twice.
+    a = await repo.create_item(new("a"), [("docs", 0.9, "rule")], {})
+    dup = await repo.create_item(new("dup"), [("docs", 0.8, "rule"), ("auth", 0.7, "rule")], {})
+    await repo.merge(G, dup, a, 9, "same", T0)
+    assert await repo.tag_counts_between(G, T0, T0 + timedelta(days=1)) == {"docs": 1}
