@@ -148,11 +148,3 @@ def next_available(hours: Hours | None, away: Sequence[Span], now: datetime) -> 
         at = upcoming[0]
     # Only reachable with no working day at all, which parse_days can't produce.
     return at
-
-
-def worked_days(hours: Hours | None, start: datetime, end: datetime) -> int:
-    """How many working windows of ``hours`` fall between start and end (for the load view)."""
-    if hours is None:
-        return 0
-    days = max(1, (end - start).days + 1)
-    return sum(1 for w in windows(hours, start, days) if w.starts_at < end)

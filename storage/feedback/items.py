@@ -300,16 +300,6 @@ class FeedbackRepository:
         )
         return [(r["tag"], r["score"], r["source"]) for r in rows]
 
-    async def summaries(self, guild_id: int, ids: Sequence[int]) -> dict[int, ItemSummary]:
-        if not ids:
-            return {}
-        rows = await self._db.fetchall(
-            "SELECT id, summary, status, votes, created_at FROM feedback_items "
-            f"WHERE guild_id = ? AND id IN ({marks(ids)})",
-            (guild_id, *ids),
-        )
-        return {r["id"]: _summary(r) for r in rows}
-
     async def set_forum_thread(self, guild_id: int, item_id: int, thread_id: int) -> None:
         await self._db.execute(
             "UPDATE feedback_items SET forum_thread_id = ? WHERE guild_id = ? AND id = ?",
