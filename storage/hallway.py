@@ -569,55 +569,53 @@ class HallwayRepository:
         "AND delivered_at < ? ORDER BY id"
     )
 
-    # Groups whose first "did you meet?" answer came in [start, end), and whether someone
-    # said yes. A group answered first in the window has an answer in it, so the candidates
-    # are one range of (guild_id, answered_at); each is checked for an earlier answer.
-    _ANSWERED = (
+    # Groups whose first "did you meet?" answer came in [start, end), whether someone said
+    # yes, and whether that was a new connection: each of the group's pairs first grouped
+    # in it (hallway_pairs, 0021), one key look-up per pair whatever the history's length.
+    # A group answered first in the window has an answer in it, so the candidates are one
+    # range of (guild_id, answered_at); each is checked for an earlier answer. CROSS JOIN
+    # keeps a, b, p in that order, and ``+ 0`` keeps SQLite from ranging over a's pairs by
+    # ``other_user_id > ?`` instead of seeking b's.
+    _MET = (
         "WITH candidates AS (SELECT DISTINCT group_id FROM hallway_group_members "
         "WHERE guild_id = ? AND answered_at >= ? AND answered_at < ?), "
         "answered AS (SELECT c.group_id, max(m.answer = 'yes') AS met FROM candidates c "
         "JOIN hallway_group_members m ON m.group_id = c.group_id GROUP BY c.group_id "
         "HAVING min(m.answered_at) >= ?) "
-    )
-
-    async def answered_between(self, guild_id: int, start: datetime, end: datetime) -> list[int]:
-        """Groups asked "did you meet?" whose first answer came in the period."""
-        rows = await self._db.fetchall(
-            f"{self._ANSWERED}SELECT group_id FROM answered ORDER BY group_id",
-            (guild_id, to_db(start), to_db(end), to_db(start)),
-        )
-        return [r[0] for r in rows]
-
-    # A group is a new connection when each of its pairs was first grouped in it
-    # (hallway_pairs, 0021): one key look-up per pair, whatever the history's length.
-    # CROSS JOIN keeps a, b, p in that order, and ``+ 0`` keeps SQLite from ranging over
-    # a's pairs by ``other_user_id > ?`` instead of seeking b's.
-    _MET = _ANSWERED + (
-        "SELECT w.group_id, NOT EXISTS ("
+        "SELECT w.group_id, w.met, CASE WHEN w.met = 1 THEN NOT EXISTS ("
         "  SELECT 1 FROM hallway_group_members a CROSS JOIN hallway_group_members b "
         "  CROSS JOIN hallway_pairs p "
         "  WHERE a.group_id = w.group_id AND a.user_id != 0 "
         "  AND b.group_id = w.group_id AND b.user_id > a.user_id + 0 "
         "  AND p.guild_id = ? AND p.user_id = a.user_id AND p.other_user_id = b.user_id "
-        "  AND p.first_group_id != w.group_id) "
-        "FROM answered w WHERE w.met = 1 ORDER BY w.group_id"
+        "  AND p.first_group_id != w.group_id) ELSE 0 END "
+        "FROM answered w ORDER BY w.group_id"
     )
+
+    async def answered_groups(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, bool, bool]]:
+        """(group id, met?, new connection?) for each group asked "did you meet?" whose
+        first answer came in the period. Met: someone said yes. New: none of the group's
+        pairs was grouped together before it (an earlier round, or earlier in the same
+        round). Only the period's groups are read, so the cost follows the period, not the
+        years of rounds before it."""
+        rows = await self._db.fetchall(
+            self._MET, (guild_id, to_db(start), to_db(end), to_db(start), guild_id)
+        )
+        return [(r[0], bool(r[1]), bool(r[2])) for r in rows]
+
+    async def answered_between(self, guild_id: int, start: datetime, end: datetime) -> list[int]:
+        """Groups asked "did you meet?" whose first answer came in the period."""
+        return [group for group, _, _ in await self.answered_groups(guild_id, start, end)]
 
     async def met_between(
         self, guild_id: int, start: datetime, end: datetime
     ) -> list[tuple[int, bool]]:
-        """(group id, new connection?) for each group whose first answer came in the period
-        and where someone said they met. A connection is new when none of the group's pairs
-        was grouped together before it (an earlier round, or earlier in the same round).
-
-        Only the period's groups are read, and "grouped before" is one look-up of each of
-        their pairs' first group (hallway_pairs), so the cost follows the period, not the
-        years of rounds before it.
-        """
-        rows = await self._db.fetchall(
-            self._MET, (guild_id, to_db(start), to_db(end), to_db(start), guild_id)
-        )
-        return [(r[0], bool(r[1])) for r in rows]
+        """(group id, new connection?) for the period's answered groups where someone said
+        they met."""
+        found = await self.answered_groups(guild_id, start, end)
+        return [(group, new) for group, met, new in found if met]
 
     async def pool_count(self, guild_id: int, now: datetime) -> int:
         return int(

@@ -463,7 +463,8 @@ class HallwayService:
 
     async def digest_figures(self, guild_id: int, start: datetime, end: datetime) -> HallwayFigures:
         made = await self.repo.delivered_between(guild_id, start, end)
-        answered = await self.repo.answered_between(guild_id, start, end)
-        met = await self.repo.met_between(guild_id, start, end)
-        new = sum(1 for _, is_new in met if is_new)
-        return HallwayFigures(len(made), len(answered), len(met), new)
+        # One read of the window's answered groups gives all three figures.
+        answered = await self.repo.answered_groups(guild_id, start, end)
+        met = sum(1 for _, is_met, _ in answered if is_met)
+        new = sum(1 for _, _, is_new in answered if is_new)
+        return HallwayFigures(len(made), len(answered), met, new)
